@@ -1,0 +1,3 @@
+"""vestnik: scraped news pages in, clean searchable articles out."""
+
+__version__ = "0.1.0"
