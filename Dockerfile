@@ -1,0 +1,18 @@
+# One image for every vestnik service; the compose file picks the command.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY services ./services
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 \
+    VESTNIK_LOG_FORMAT=json
+COPY --from=build /install /usr/local
+RUN useradd --create-home --uid 10001 vestnik && mkdir -p /data && chown vestnik /data
+USER vestnik
+WORKDIR /home/vestnik
+# SIGTERM is what `docker stop` sends; the workers finish in-flight batches on it.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["vestnik"]
+CMD ["--help"]

@@ -1,0 +1,1 @@
+"""The cleaning stage: scrape events in, articles (or rejections, or dead letters) out."""

@@ -1,0 +1,68 @@
+"""From a validated scrape event to an ``Article`` or a ``Rejection``: pure, no broker.
+
+Used by the cleaning worker and by ``vestnik clean`` alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from vestnik import __version__
+from vestnik.contracts import Article, Provenance, Rejection, ScrapeEvent
+from vestnik.extract import Extracted, Page, Rejected, extract
+from vestnik.urls import article_id, canonical_url, site_of
+
+CLEANER_VERSION = f"vestnik-cleaner/{__version__}"
+_WORD = re.compile(r"\w+")
+
+
+def clean_event(event: ScrapeEvent, *, entry_id: str | None = None) -> Article | Rejection:
+    """Extract the article in ``event``, or say why the page is not one."""
+    page = Page(
+        url=event.url,
+        fetched_at=event.fetched_at,
+        content_type=event.content_type,
+        text=event.body,
+        site=event.site,
+    )
+    found = extract(page)
+    if isinstance(found, Rejected):
+        return Rejection(
+            event_id=event.event_id,
+            url=event.url,
+            reason=found.reason,
+            detail=found.detail,
+            cleaner_version=CLEANER_VERSION,
+            source_entry_id=entry_id,
+        )
+    return build_article(event, found, entry_id=entry_id)
+
+
+def build_article(event: ScrapeEvent, found: Extracted, *, entry_id: str | None) -> Article:
+    url = canonical_url(event.url)
+    body_text = "\n\n".join(found.body_paragraphs)
+    digest = hashlib.sha256(f"{found.title}\n\n{body_text}".encode()).hexdigest()
+    return Article(
+        article_id=article_id(url),
+        url=url,
+        site=event.site or site_of(url),
+        title=found.title,
+        lead=found.lead,
+        body_paragraphs=list(found.body_paragraphs),
+        body_text=body_text,
+        published_at=found.published_at,
+        source_agency=found.source_agency,
+        authors=list(found.authors),
+        captions=list(found.captions),
+        comment_count=found.comment_count,
+        language=found.language,
+        word_count=len(_WORD.findall(body_text)),
+        content_hash=digest,
+        provenance=Provenance(
+            event_id=event.event_id,
+            fetched_at=event.fetched_at,
+            cleaner_version=CLEANER_VERSION,
+            source_entry_id=entry_id,
+        ),
+    )

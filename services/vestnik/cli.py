@@ -1,0 +1,172 @@
+"""``vestnik``: the command line. Each command is a thin shell over a module."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from vestnik.contracts import Article
+from vestnik.files import event_fields, page_files
+from vestnik.settings import Settings
+
+
+def _dump(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+@click.group()
+@click.version_option(package_name="vestnik")
+def main() -> None:
+    """vestnik: scraped news pages in, clean searchable articles out."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="URL of the page (one file); default: made from the file name.")
+@click.option(
+    "--content-type",
+    type=click.Choice(["text/html", "text/plain"]),
+    help="Default: from the file's extension.",
+)
+def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None) -> None:
+    """Clean page files or folders offline: one JSON line per page, in input order."""
+    from vestnik.cleaner.pipeline import clean_event
+    from vestnik.wire import WireError, decode_event
+
+    settings = Settings()
+    for path in page_files(paths):
+        fields = event_fields(path, url=url, content_type=content_type)  # type: ignore[arg-type]
+        raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
+        line: dict[str, Any] = {"path": str(path)}
+        try:
+            event = decode_event(raw, max_body_bytes=settings.max_body_bytes)
+            result = clean_event(event)
+        except WireError as exc:
+            line["error"] = {"error_type": exc.code, "reason": exc.reason}
+        else:
+            key = "article" if isinstance(result, Article) else "rejected"
+            line[key] = result.model_dump(mode="json")
+        click.echo(_dump(line))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="URL of the page (one file).")
+@click.option("--content-type", type=click.Choice(["text/html", "text/plain"]))
+@click.option("--repeat", default=1, show_default=True, help="Publish each page N times, "
+              "as N distinct URLs (for load tests).")
+def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
+            repeat: int) -> None:
+    """Publish page files or folders as scrape events (pipelined, with a progress bar)."""
+    from vestnik.publishing import publish_files
+
+    settings = Settings()
+    files = list(page_files(paths))
+    with click.progressbar(length=len(files) * repeat, label="publishing",
+                           file=sys.stderr) as bar:
+        count = asyncio.run(publish_files(settings, files, url=url, content_type=content_type,
+                                          repeat=repeat, progress=bar.update))
+    click.echo(f"published {count} events to {settings.events_stream}", err=True)
+
+
+@main.command()
+def cleaner() -> None:
+    """Run the cleaning worker (scrape events -> articles)."""
+    from vestnik.cleaner.app import create_app
+
+    asyncio.run(create_app().run())
+
+
+@main.command()
+def indexer() -> None:
+    """Run the indexing worker (articles -> search index)."""
+    from vestnik.indexer.app import create_app
+
+    asyncio.run(create_app().run())
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per hit.")
+@click.option("--limit", default=10, show_default=True)
+@click.option("--duplicates", is_flag=True, help="Show syndicated copies too.")
+def search(query: str, as_json: bool, limit: int, duplicates: bool) -> None:
+    """Search the index (Bulgarian-aware)."""
+    from vestnik.indexer.store import open_index
+
+    index = open_index(Settings().index_url)
+    try:
+        hits = index.search(query, limit=limit, include_duplicates=duplicates)
+    finally:
+        index.close()
+    for hit in hits:
+        if as_json:
+            click.echo(_dump({f: getattr(hit, f) for f in hit.__dataclass_fields__}))
+        else:
+            click.echo(f"{hit.score:8.3f}  {hit.published_at or '-':<25}  {hit.title}\n"
+                       f"          {hit.url}\n          {hit.snippet}")
+    if not as_json:
+        click.echo(f"{len(hits)} hit(s) for {query!r}", err=True)
+
+
+@main.command()
+@click.option("--seeds", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Folder of pages (default: the repository's seeds/).")
+@click.option("--query", default="Карабах", show_default=True)
+def demo(seeds: Path | None, query: str) -> None:
+    """Run the whole path on the seeds with a private Redis and print the result."""
+    from vestnik.demo import run_demo
+
+    sys.exit(run_demo(seeds, query))
+
+
+@main.command()
+def status() -> None:
+    """Per stream and group: length, pending, lag, consumers and dead letters."""
+    from redis.asyncio import Redis
+
+    from vestnik.status import pipeline_status
+
+    settings = Settings()
+
+    async def _run() -> None:
+        client: Redis = Redis.from_url(settings.resolved_redis_url)
+        async with client:
+            rows = await pipeline_status(client, settings)
+        click.echo(f"{'stream':<24}{'group':<20}{'length':>8}{'pending':>9}{'lag':>8}"
+                   f"{'consumers':>11}{'dead':>7}")
+        for r in rows:
+            click.echo(f"{r.stream:<24}{r.group:<20}{r.length:>8}{r.pending:>9}"
+                       f"{'?' if r.lag is None else r.lag:>8}{r.consumers:>11}{r.dead_letters:>7}")
+
+    asyncio.run(_run())
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Fail if schemas/ differs from the code.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"))
+def schemas(check: bool, out: Path) -> None:
+    """Write (or check) the JSON Schemas and the AsyncAPI document in schemas/."""
+    from vestnik.schemagen import render_all
+
+    stale = []
+    for name, text in render_all().items():
+        target = out / name
+        if check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(name)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            click.echo(f"wrote {target}")
+    if stale:
+        raise click.ClickException(f"out of date in {out}: {', '.join(stale)}; run `vestnik schemas`")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,199 @@
+"""The contracts between vestnik's stages: one place for every message model.
+
+``ScrapeEvent`` (scrapers -> cleaner), ``Article`` (cleaner -> indexer),
+``Rejection`` (pages that are not articles) and ``DeadLetter`` (input no stage could
+process).  ``schemas/`` holds their JSON Schema, generated from these classes
+(``vestnik schemas``) and checked for drift by the tests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ContentType = Literal["text/html", "text/plain"]
+Stage = Literal["cleaner", "indexer"]
+
+_EVENT_NS = uuid.UUID("8d5b1f57-3f1e-4c55-9a3e-7f3b7b6f0a11")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=False)
+
+
+class ScrapeEvent(_Model):
+    """One scraped page, as a scraper publishes it on the events stream."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        title="ScrapeEvent",
+        json_schema_extra={"$id": "https://vestnik.dev/schemas/scrape-event.v1.json"},
+    )
+
+    version: Literal[1] = Field(1, description="Contract version.")
+    event_id: str = Field(
+        "",
+        max_length=200,
+        description=(
+            "Producer's id of this scrape. When absent it is derived from url and "
+            "fetched_at, so the same scrape published twice keeps one id."
+        ),
+    )
+    url: str = Field(..., min_length=1, max_length=8192, description="URL of the page.")
+    fetched_at: datetime = Field(
+        ..., description="When the page was fetched (ISO 8601; naive means UTC)."
+    )
+    content_type: ContentType = Field(
+        ...,
+        description=(
+            "`text/html` for raw HTML, `text/plain` for a text dump of the page. "
+            "A `; charset=…` parameter is accepted and moved to `charset`."
+        ),
+    )
+    body: str = Field(..., description="The page: HTML or its text dump.")
+    charset: str | None = Field(
+        None,
+        max_length=40,
+        description="Charset the body bytes were in (only used when the body arrives as bytes).",
+    )
+    site: str | None = Field(None, max_length=253, description="Site hint, e.g. `dnevnik.bg`.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_content_type(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("content_type"), str):
+            raw = data["content_type"]
+            mime, _, params = raw.partition(";")
+            data = {**data, "content_type": mime.strip().lower()}
+            if "charset=" in params and not data.get("charset"):
+                data["charset"] = params.split("charset=", 1)[1].strip().strip('"') or None
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("url must be an absolute http(s) URL")
+        return value
+
+    @field_validator("fetched_at")
+    @classmethod
+    def _tz_aware(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("body is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _derive_event_id(self) -> ScrapeEvent:
+        if not self.event_id:
+            key = f"{self.url}|{self.fetched_at.isoformat()}"
+            object.__setattr__(self, "event_id", str(uuid.uuid5(_EVENT_NS, key)))
+        return self
+
+
+class Provenance(_Model):
+    """Where an article came from."""
+
+    event_id: str
+    fetched_at: datetime
+    cleaner_version: str
+    source_entry_id: str | None = Field(None, description="Entry id on the events stream.")
+
+
+class Article(_Model):
+    """One normalised news article, published by the cleaner on the articles stream."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        title="Article",
+        json_schema_extra={"$id": "https://vestnik.dev/schemas/article.v1.json"},
+    )
+
+    version: Literal[1] = 1
+    article_id: str = Field(..., description="Stable per canonical URL.")
+    url: str = Field(..., description="Canonical URL.")
+    site: str = Field(..., description="Host without `www.`.")
+    title: str
+    lead: str | None = None
+    body_paragraphs: list[str]
+    body_text: str = Field(..., description="Paragraphs joined by blank lines.")
+    published_at: datetime | date | None = Field(
+        None,
+        description="Publication time (tz-aware), or only the day when the page shows no time.",
+    )
+    source_agency: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    captions: list[str] = Field(default_factory=list)
+    comment_count: int | None = None
+    language: str | None = Field(None, description="ISO 639-1 code.")
+    word_count: int
+    content_hash: str = Field(..., description="sha256 of title and body text, hex.")
+    provenance: Provenance
+
+
+class Rejection(_Model):
+    """A page that was read fine but is not an article (section front, login wall...)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", title="Rejection")
+
+    version: Literal[1] = 1
+    event_id: str
+    url: str
+    reason: str = Field(..., description="Short stable code, e.g. `listing`, `login_wall`.")
+    detail: str
+    cleaner_version: str
+    source_entry_id: str | None = None
+
+
+class DeadLetter(_Model):
+    """Input a stage could not process, kept with the reason so it can be fixed and replayed."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        title="DeadLetter",
+        json_schema_extra={"$id": "https://vestnik.dev/schemas/dead-letter.v1.json"},
+    )
+
+    version: Literal[1] = 1
+    stage: Stage
+    reason: str = Field(..., description="Human-readable reason.")
+    error_type: str = Field(..., description="Stable code, e.g. `invalid_json`, `schema`.")
+    source_stream: str
+    entry_id: str
+    delivery_count: Annotated[int, Field(ge=1)] = 1
+    failed_at: datetime
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="The original stream entry's fields."
+    )
+    base64_fields: list[str] = Field(
+        default_factory=list, description="Fields of `fields` that hold base64 (not UTF-8)."
+    )
+    truncated_fields: list[str] = Field(
+        default_factory=list, description="Fields cut to the dead-letter size limit."
+    )
+
+
+CONTRACTS: dict[str, type[BaseModel]] = {
+    "scrape-event.v1": ScrapeEvent,
+    "article.v1": Article,
+    "rejection.v1": Rejection,
+    "dead-letter.v1": DeadLetter,
+}

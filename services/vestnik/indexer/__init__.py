@@ -1,0 +1,1 @@
+"""The indexing stage: articles in, a searchable index out."""

@@ -1,0 +1,45 @@
+"""Publishing pages on disk as scrape events, pipelined."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from vestnik.contracts import ContentType
+from vestnik.files import event_fields
+from vestnik.settings import Settings
+
+CHUNK = 500
+
+
+async def publish_files(
+    settings: Settings,
+    files: Sequence[Path],
+    *,
+    url: str | None = None,
+    content_type: ContentType | None = None,
+    repeat: int = 1,
+    progress: Callable[[int], object] = lambda _n: None,
+) -> int:
+    """XADD each file (``repeat`` times, as distinct URLs) in pipelines of ``CHUNK``."""
+    client: Redis = Redis.from_url(settings.resolved_redis_url)
+    sent = 0
+    async with client:
+        pipe = client.pipeline(transaction=False)
+        for path in files:
+            for i in range(repeat):
+                suffix = f"-{i}" if repeat > 1 else ""
+                fields = event_fields(path, url=url and f"{url}{suffix}",
+                                      content_type=content_type, suffix=suffix)
+                pipe.xadd(settings.events_stream, fields)  # type: ignore[arg-type]
+                sent += 1
+                if len(pipe) >= CHUNK:
+                    await pipe.execute()
+                    progress(CHUNK)
+        if len(pipe):
+            rest = len(pipe)
+            await pipe.execute()
+            progress(rest)
+    return sent

@@ -1,0 +1,56 @@
+"""One typed settings object per process, read from ``VESTNIK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _default_consumer() -> str:
+    """Unique per replica: host name (the container id under Docker), pid and a random tag."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Settings(BaseSettings):
+    """Everything a vestnik process can be told; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="VESTNIK_", extra="ignore", frozen=True)
+
+    redis_url: str | None = Field(
+        None, description="Redis to use. Unset: workers use redis://127.0.0.1:6379/0, "
+        "`vestnik demo` starts a private Redis."
+    )
+    events_stream: str = "vestnik:events"
+    articles_stream: str = "vestnik:articles"
+    rejected_stream: str = "vestnik:rejected"
+    dead_letter_prefix: str = "vestnik:dlq:"
+    cleaner_group: str = "vestnik-cleaners"
+    indexer_group: str = "vestnik-indexers"
+    consumer_name: str = Field(default_factory=_default_consumer)
+
+    index_url: str = "sqlite:///vestnik-index.sqlite3"
+
+    max_body_bytes: int = Field(5_000_000, ge=1, description="Larger bodies are dead-lettered.")
+    dead_letter_max_field_bytes: int = Field(
+        1_000_000, ge=1024, description="Original fields are cut to this in a dead letter."
+    )
+    batch_size: int = Field(64, ge=1, le=10_000, description="Entries read per XREADGROUP.")
+    poll_ms: int = Field(1000, ge=1, description="XREADGROUP block time.")
+    graceful_timeout_s: float = Field(15.0, ge=0)
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or DEFAULT_REDIS_URL
+
+    def dead_letter_stream(self, stage: str) -> str:
+        return f"{self.dead_letter_prefix}{stage}"
