@@ -165,7 +165,8 @@ def schemas(check: bool, out: Path) -> None:
             target.write_text(text)
             click.echo(f"wrote {target}")
     if stale:
-        raise click.ClickException(f"out of date in {out}: {', '.join(stale)}; run `vestnik schemas`")
+        names = ", ".join(stale)
+        raise click.ClickException(f"out of date in {out}: {names}; run `vestnik schemas`")
 
 
 if __name__ == "__main__":  # pragma: no cover

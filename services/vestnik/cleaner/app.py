@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 from faststream import FastStream
 from faststream.middlewares import AckPolicy
-from faststream.params import NoCast
 from faststream.redis import RedisRouter, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage
+from pydantic import SkipValidation
 
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
@@ -70,7 +70,7 @@ def create_router(settings: Settings) -> RedisRouter:
         description="Scrape events from any producer (FastStream, __data__ JSON or plain fields).",
     )
     async def clean_scrape_events(
-        events: Annotated[list[ScrapeEvent], NoCast()],
+        events: SkipValidation[list[ScrapeEvent]],
         message: RedisBatchStreamMessage,
         redis: Redis,
     ) -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 from faststream import FastStream
 from faststream.middlewares import AckPolicy
-from faststream.params import NoCast
 from faststream.redis import RedisRouter, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage
+from pydantic import SkipValidation
 
 from vestnik.contracts import Article, DeadLetter
 from vestnik.indexer.store import SqliteIndex, open_index
@@ -57,7 +57,7 @@ def create_router(settings: Settings, index: SqliteIndex) -> RedisRouter:
         description="Articles from the cleaner, upserted into the index by article id.",
     )
     async def index_articles(
-        articles: Annotated[list[Article], NoCast()],
+        articles: SkipValidation[list[Article]],
         message: RedisBatchStreamMessage,
         redis: Redis,
     ) -> None:
