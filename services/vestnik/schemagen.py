@@ -17,6 +17,7 @@ from vestnik import __version__
 from vestnik.cleaner.app import create_router as cleaner_router
 from vestnik.contracts import CONTRACTS
 from vestnik.indexer.app import create_router as indexer_router
+from vestnik.indexer.stage import IndexerStage
 from vestnik.indexer.store import open_index
 from vestnik.settings import DEFAULT_REDIS_URL, Settings
 
@@ -33,7 +34,9 @@ def docs_app() -> FastStream:
     settings = Settings(redis_url=DEFAULT_REDIS_URL, consumer_name="<replica>")
     broker = RedisBroker(DEFAULT_REDIS_URL)
     broker.include_router(cleaner_router(settings))
-    broker.include_router(indexer_router(settings, open_index("sqlite:///:memory:")))
+    broker.include_router(
+        indexer_router(settings, IndexerStage(settings, open_index("sqlite:///:memory:")))
+    )
     return FastStream(
         broker,
         specification=AsyncAPI(

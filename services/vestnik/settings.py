@@ -43,7 +43,19 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(64, ge=1, le=10_000, description="Entries read per XREADGROUP.")
     poll_ms: int = Field(1000, ge=1, description="XREADGROUP block time.")
-    graceful_timeout_s: float = Field(15.0, ge=0)
+    graceful_timeout_s: float = Field(15.0, ge=0, description="Time to finish work on SIGTERM.")
+
+    max_deliveries: int = Field(5, ge=1, description="Deliveries before an entry is dead-lettered.")
+    claim_idle_ms: int = Field(
+        30_000, ge=10, description="Entries pending this long on any consumer are reclaimed."
+    )
+    upkeep_interval_s: float = Field(
+        2.0, gt=0, description="How often a worker reclaims, trims and tidies its group."
+    )
+    trim: bool = Field(True, description="Trim streams up to the slowest group's position.")
+    consumer_max_idle_ms: int = Field(
+        600_000, ge=1000, description="Consumers idle this long and holding nothing are removed."
+    )
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -1,12 +1,11 @@
 """The cleaning worker: a FastStream app on the scrape-events stream.
 
 Run it with ``vestnik cleaner`` or ``faststream run --factory vestnik.cleaner.app:create_app``.
+The work is done by ``CleanerStage``; this module only wires it to the broker.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
 from typing import Any
 
 from faststream import FastStream
@@ -15,137 +14,52 @@ from faststream.redis import RedisRouter, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage
 from pydantic import SkipValidation
 
-from vestnik.cleaner.pipeline import clean_event
+from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
-from vestnik.logs import configure_logging, get_logger
+from vestnik.logs import configure_logging
 from vestnik.settings import Settings
-from vestnik.streams import Write, batch_entries, commit_batch, parse_raw_batch
-from vestnik.wire import WireError, dead_letter, decode_event, encode_model
-from vestnik.worker import build_app
-
-STAGE = "cleaner"
+from vestnik.streams import batch_entries, parse_raw_batch
+from vestnik.upkeep import handle_or_remember
+from vestnik.worker import build_app, describe_outputs
 
 
-def create_router(settings: Settings) -> RedisRouter:
-    """The cleaner's subscriber and publishers, ready to include in a broker."""
+def create_router(settings: Settings, stage: CleanerStage | None = None) -> RedisRouter:
+    """The cleaner's subscriber (and its outputs, for the AsyncAPI document)."""
+    stage = stage or CleanerStage(settings)
     router = RedisRouter()
-    log = get_logger(stage=STAGE, consumer=settings.consumer_name)
-    dlq_stream = settings.dead_letter_stream(STAGE)
+    describe_outputs(router, [
+        (settings.articles_stream, Article, "One normalised article per cleaned page."),
+        (settings.rejected_stream, Rejection, "Pages that are not articles, with the reason."),
+        (stage.dead_letter_stream, DeadLetter, "Scrape events that could not be processed."),
+    ])
 
-    router.publisher(
-        stream=settings.articles_stream,
-        schema=Article,
-        title=f"{settings.articles_stream}:publish",
-        description="One normalised article per cleaned page.",
-    )
-    router.publisher(
-        stream=settings.rejected_stream,
-        schema=Rejection,
-        title=f"{settings.rejected_stream}:publish",
-        description="Pages that are not articles, with the reason.",
-    )
-    router.publisher(
-        stream=dlq_stream,
-        schema=DeadLetter,
-        title=f"{dlq_stream}:publish",
-        description="Scrape events that could not be processed, with the reason.",
-    )
-
-    async def decode_batch(msg: Any) -> list[ScrapeEvent | WireError]:
-        return [_decode(fields, settings.max_body_bytes) for _, fields in batch_entries(msg)]
+    async def raw(msg: Any) -> Any:
+        return msg.raw_message["data"]
 
     @router.subscriber(
-        stream=StreamSub(
-            settings.events_stream,
-            group=settings.cleaner_group,
-            consumer=settings.consumer_name,
-            batch=True,
-            max_records=settings.batch_size,
-            polling_interval=settings.poll_ms,
-        ),
+        stream=StreamSub(settings.events_stream, group=settings.cleaner_group,
+                         consumer=settings.consumer_name, batch=True,
+                         max_records=settings.batch_size, polling_interval=settings.poll_ms),
         parser=parse_raw_batch,
-        decoder=decode_batch,
+        decoder=raw,
         ack_policy=AckPolicy.MANUAL,
         title=f"{settings.events_stream}:consume",
-        description="Scrape events from any producer (FastStream, __data__ JSON or plain fields).",
+        description="Scrape events from any producer (FastStream, __data__ JSON or plain "
+                    "fields). Entries are decoded one by one by the stage, so each bad one "
+                    "is dead-lettered alone.",
     )
     async def clean_scrape_events(
-        events: SkipValidation[list[ScrapeEvent]],
+        events: SkipValidation[list[ScrapeEvent]],  # the payload, as documented
         message: RedisBatchStreamMessage,
         redis: Redis,
     ) -> None:
-        entries = batch_entries(message)
-        writes: list[Write] = []
-        lines: list[dict[str, Any]] = []
-        for (entry_id, fields), decoded in zip(entries, events, strict=True):
-            started = time.perf_counter()
-            write, line = _process(decoded, entry_id, fields, settings, dlq_stream)
-            line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            writes.append(write)
-            lines.append(line)
-        await commit_batch(
-            redis,
-            writes,
-            ack_stream=settings.events_stream,
-            group=settings.cleaner_group,
-            entry_ids=[entry_id for entry_id, _ in entries],
-        )
-        for line in lines:
-            log.info("message", **line)
+        await handle_or_remember(redis, stage, batch_entries(message))
 
     return router
-
-
-def _decode(fields: Mapping[bytes, bytes], max_bytes: int) -> ScrapeEvent | WireError:
-    try:
-        return decode_event(fields, max_body_bytes=max_bytes)
-    except WireError as exc:
-        return exc
-
-
-def _process(
-    decoded: ScrapeEvent | WireError,
-    entry_id: str,
-    fields: Mapping[bytes, bytes],
-    settings: Settings,
-    dlq_stream: str,
-) -> tuple[Write, dict[str, Any]]:
-    """The one write an entry turns into, and its canonical log line."""
-    line: dict[str, Any] = {"stage": STAGE, "entry_id": entry_id}
-    error: Exception
-    if isinstance(decoded, WireError):
-        error = decoded
-    else:
-        line["event_id"] = decoded.event_id
-        try:
-            result = clean_event(decoded, entry_id=entry_id)
-        except Exception as exc:  # a bug in extraction must not stop the worker
-            error = exc
-        else:
-            if isinstance(result, Article):
-                line.update(outcome="article", article_id=result.article_id)
-                return Write(settings.articles_stream, encode_model(result)), line
-            line.update(outcome="rejected", reason=result.reason)
-            return Write(settings.rejected_stream, encode_model(result)), line
-    letter = dead_letter(
-        stage=STAGE,
-        error=error,
-        source_stream=settings.events_stream,
-        entry_id=entry_id,
-        fields=fields,
-        max_field_bytes=settings.dead_letter_max_field_bytes,
-    )
-    line.update(outcome="dead_letter", error_type=letter.error_type, reason=letter.reason[:300])
-    return Write(dlq_stream, encode_model(letter)), line
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
-    return build_app(
-        settings,
-        create_router(settings),
-        stage=STAGE,
-        stream=settings.events_stream,
-        group=settings.cleaner_group,
-    )
+    stage = CleanerStage(settings)
+    return build_app(settings, create_router(settings, stage), stage)

@@ -1,0 +1,67 @@
+"""The indexing stage: a batch of article entries -> one index transaction, dead letters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import anyio
+from redis.asyncio import Redis
+
+from vestnik.contracts import Article
+from vestnik.indexer.store import SqliteIndex
+from vestnik.logs import get_logger
+from vestnik.settings import Settings
+from vestnik.stage import Entry
+from vestnik.streams import Write, commit_batch
+from vestnik.wire import WireError, dead_letter, decode_model, encode_model
+
+
+def _decode(fields: Mapping[bytes, bytes]) -> Article | WireError:
+    try:
+        return decode_model(fields, Article)
+    except WireError as exc:
+        return exc
+
+
+class IndexerStage:
+    name = "indexer"
+
+    def __init__(self, settings: Settings, index: SqliteIndex) -> None:
+        self.settings = settings
+        self.index = index
+        self.stream = settings.articles_stream
+        self.group = settings.indexer_group
+        self.dead_letter_stream = settings.dead_letter_stream(self.name)
+        self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
+
+    async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        started = time.perf_counter()
+        decoded = [_decode(fields) for _, fields in entries]
+        # The index keeps the last of several articles with one id in a batch; it is
+        # idempotent, so a redelivered batch changes nothing.
+        report = await anyio.to_thread.run_sync(
+            self.index.upsert_many, [a for a in decoded if isinstance(a, Article)]
+        )
+        writes = [
+            Write(self.dead_letter_stream, encode_model(dead_letter(
+                stage=self.name, error=item, source_stream=self.stream, entry_id=entry_id,
+                fields=fields, max_field_bytes=self.settings.dead_letter_max_field_bytes)))
+            for (entry_id, fields), item in zip(entries, decoded, strict=True)
+            if isinstance(item, WireError)
+        ]
+        await commit_batch(redis, writes, ack_stream=self.stream, group=self.group,
+                           entry_ids=[entry_id for entry_id, _ in entries])
+        per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
+        for (entry_id, _), item in zip(entries, decoded, strict=True):
+            if isinstance(item, Article):
+                self.log.info("message", stage=self.name, entry_id=entry_id,
+                              event_id=item.provenance.event_id, article_id=item.article_id,
+                              outcome="indexed", duration_ms=per_message)
+            else:
+                self.log.info("message", stage=self.name, entry_id=entry_id,
+                              outcome="dead_letter", error_type=item.code,
+                              reason=item.reason[:300], duration_ms=per_message)
+        self.log.debug("batch", size=len(entries), inserted=report.inserted,
+                       updated=report.updated, unchanged=report.unchanged,
+                       duplicates=report.duplicates)

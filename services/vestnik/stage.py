@@ -1,0 +1,30 @@
+"""What a stage is to the machinery that feeds it: a stream, a group, and a batch handler.
+
+The FastStream subscriber and the reclaimer (``vestnik.upkeep``) both hand entries to
+``Stage.handle``. A handler writes its outputs and acknowledges its inputs in one
+transaction, and raises (acknowledging nothing) when the failure may pass, e.g. Redis or
+the index being away: the entries stay pending and are delivered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+Entry = tuple[str, Mapping[bytes, bytes]]  # (stream entry id, fields)
+
+
+class Stage(Protocol):
+    name: str
+    stream: str
+    group: str
+    dead_letter_stream: str
+
+    async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None: ...
+
+
+def last_error_key(stage: Stage) -> str:
+    """A hash remembering, per pending entry, why its last delivery failed."""
+    return f"{stage.stream}:last-error:{stage.group}"

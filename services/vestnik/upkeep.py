@@ -1,0 +1,215 @@
+"""What keeps a stage's group healthy, run by every replica in the background.
+
+* **reclaim**: entries pending longer than ``claim_idle_ms`` on any consumer (a replica
+  that died, or a delivery that failed) are claimed with XAUTOCLAIM and handled again,
+  one at a time; past ``max_deliveries`` they go to the dead-letter stream with the last
+  error and are acknowledged.
+* **trim**: the input stream is trimmed (XTRIM MINID) up to the slowest group's position:
+  its oldest pending entry, or past its last delivered entry when nothing is pending. No
+  entry is trimmed before every group has acknowledged it.
+* **hygiene**: consumers idle longer than ``consumer_max_idle_ms`` that hold nothing are
+  removed from the group; a replica that stops cleanly removes itself when it holds nothing.
+
+Redis being away is logged and retried on the next round; it never ends the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from vestnik.logs import get_logger
+from vestnik.settings import Settings
+from vestnik.stage import Entry, Stage, last_error_key
+from vestnik.streams import Write, commit_batch
+from vestnik.wire import WireError, dead_letter, encode_model
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _parse_id(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def remember_failure(redis: Redis, stage: Stage, entry_ids: Sequence[str],
+                           error: BaseException) -> None:
+    """Note why a delivery failed, so a later dead letter can say it (best effort)."""
+    if not entry_ids:
+        return
+    text = f"{type(error).__name__}: {error}"[:500]
+    with contextlib.suppress(RedisError, OSError):
+        key = last_error_key(stage)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping=dict.fromkeys(entry_ids, text))
+            pipe.expire(key, 7 * 24 * 3600)
+            await pipe.execute()
+
+
+async def handle_or_remember(redis: Redis, stage: Stage, entries: Sequence[Entry]) -> bool:
+    """Handle ``entries``; on failure note the error and leave them pending. True if handled."""
+    try:
+        await stage.handle(redis, entries)
+    except Exception as exc:
+        await remember_failure(redis, stage, [entry_id for entry_id, _ in entries], exc)
+        get_logger(stage=stage.name).warning(
+            "delivery_failed", entries=len(entries), error_type=type(exc).__name__,
+            error=str(exc)[:300])
+        return False
+    return True
+
+
+class Upkeep:
+    """One background loop per replica: reclaim, trim, tidy."""
+
+    def __init__(self, stage: Stage, settings: Settings) -> None:
+        self.stage = stage
+        self.settings = settings
+        self.consumer = settings.consumer_name
+        self.log = get_logger(stage=stage.name, consumer=self.consumer, task="upkeep")
+        self._task: asyncio.Task[None] | None = None
+        self._redis: Redis | None = None
+
+    async def start(self) -> None:
+        self._redis = Redis.from_url(self.settings.resolved_redis_url)
+        self._task = asyncio.create_task(self._loop(), name=f"vestnik-upkeep-{self.stage.name}")
+
+    async def stop(self) -> None:
+        """Stop the loop; leave the group if this replica holds nothing."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._redis is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._leave_if_empty(self._redis)
+            await self._redis.aclose()
+
+    async def _loop(self) -> None:
+        assert self._redis is not None
+        while True:
+            try:
+                await self.run_once(self._redis)
+            except (RedisError, OSError) as exc:
+                self.log.warning("upkeep_failed", error_type=type(exc).__name__, error=str(exc))
+            await asyncio.sleep(self.settings.upkeep_interval_s)
+
+    async def run_once(self, redis: Redis) -> None:
+        await self.reclaim(redis)
+        if self.settings.trim:
+            await self.trim(redis)
+        await self.remove_idle_consumers(redis)
+
+    # -- reclaim -----------------------------------------------------------------------
+
+    async def reclaim(self, redis: Redis) -> int:
+        """Claim and handle every entry idle past ``claim_idle_ms``; the number claimed."""
+        st, claimed_total, start = self.stage, 0, "0-0"
+        while True:
+            reply = await redis.xautoclaim(
+                st.stream, st.group, self.consumer, min_idle_time=self.settings.claim_idle_ms,
+                start_id=start, count=self.settings.batch_size,
+            )
+            next_id, claimed = _text(reply[0]), reply[1]
+            entries = [(_text(i), f) for i, f in claimed if f is not None]
+            if entries:
+                claimed_total += len(entries)
+                await self._redeliver(redis, entries)
+            if next_id == "0-0":
+                return claimed_total
+            start = next_id
+
+    async def _redeliver(self, redis: Redis, entries: list[Entry]) -> None:
+        counts = await self._delivery_counts(redis, [i for i, _ in entries])
+        for entry in entries:
+            count = counts.get(entry[0], 1)
+            if count > self.settings.max_deliveries:
+                await self._give_up(redis, entry, count)
+            else:
+                self.log.info("reclaimed", entry_id=entry[0], delivery_count=count)
+                await handle_or_remember(redis, self.stage, [entry])
+
+    async def _delivery_counts(self, redis: Redis, ids: list[str]) -> dict[str, int]:
+        async with redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.xpending_range(self.stage.stream, self.stage.group,
+                                    min=entry_id, max=entry_id, count=1)
+            replies = await pipe.execute()
+        return {_text(r[0]["message_id"]): int(r[0]["times_delivered"]) for r in replies if r}
+
+    async def _give_up(self, redis: Redis, entry: Entry, count: int) -> None:
+        st = self.stage
+        entry_id, fields = entry
+        last = await redis.hget(last_error_key(st), entry_id)
+        reason = f"failed {count - 1} deliveries" + (f"; last error: {_text(last)}" if last else "")
+        letter = dead_letter(
+            stage=st.name,  # type: ignore[arg-type]
+            error=WireError("max_deliveries", reason), source_stream=st.stream,
+            entry_id=entry_id, fields=fields, delivery_count=count - 1,
+            max_field_bytes=self.settings.dead_letter_max_field_bytes,
+        )
+        await commit_batch(redis, [Write(st.dead_letter_stream, encode_model(letter))],
+                           ack_stream=st.stream, group=st.group, entry_ids=[entry_id])
+        await redis.hdel(last_error_key(st), entry_id)
+        self.log.info("message", stage=st.name, entry_id=entry_id, outcome="dead_letter",
+                      error_type="max_deliveries", reason=reason[:300], delivery_count=count - 1)
+
+    # -- trim --------------------------------------------------------------------------
+
+    async def trim(self, redis: Redis) -> int:
+        """XTRIM MINID to the slowest group's position; the number of entries removed."""
+        floor = await safe_trim_floor(redis, self.stage.stream)
+        if floor is None:
+            return 0
+        removed = int(await redis.xtrim(self.stage.stream, minid=floor, approximate=False))
+        if removed:
+            self.log.debug("trimmed", stream=self.stage.stream, removed=removed, minid=floor)
+        return removed
+
+    # -- consumer hygiene --------------------------------------------------------------
+
+    async def remove_idle_consumers(self, redis: Redis) -> list[str]:
+        st, removed = self.stage, []
+        for c in await redis.xinfo_consumers(st.stream, st.group):
+            name = _text(c["name"])
+            if (name != self.consumer and int(c["pending"]) == 0
+                    and int(c["idle"]) > self.settings.consumer_max_idle_ms):
+                await redis.xgroup_delconsumer(st.stream, st.group, name)
+                removed.append(name)
+        if removed:
+            self.log.info("consumers_removed", consumers=removed)
+        return removed
+
+    async def _leave_if_empty(self, redis: Redis) -> None:
+        st = self.stage
+        for c in await redis.xinfo_consumers(st.stream, st.group):
+            if _text(c["name"]) == self.consumer and int(c["pending"]) == 0:
+                await redis.xgroup_delconsumer(st.stream, st.group, self.consumer)
+
+
+async def safe_trim_floor(redis: Redis, stream: str) -> str | None:
+    """The lowest id every group still needs, or None when nothing may be trimmed."""
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:  # no such stream
+        return None
+    if not groups:
+        return None  # nobody has read it: keep everything
+    floor: tuple[int, int] | None = None
+    for g in groups:
+        summary = await redis.xpending(stream, _text(g["name"]))
+        if int(summary["pending"]):
+            low = _parse_id(_text(summary["min"]))
+        else:
+            ms, seq = _parse_id(_text(g["last-delivered-id"]))
+            low = (ms, seq + 1)
+        floor = low if floor is None or low < floor else floor
+    assert floor is not None
+    return f"{floor[0]}-{floor[1]}"
