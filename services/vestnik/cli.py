@@ -147,6 +147,73 @@ def status() -> None:
     asyncio.run(_run())
 
 
+@main.group()
+def dlq() -> None:
+    """Dead letters: list, show, replay."""
+
+
+_STAGE = click.option("--stage", type=click.Choice(["cleaner", "indexer"]), default="cleaner",
+                      show_default=True)
+
+
+def _with_redis(fn: Any) -> Any:
+    from redis.asyncio import Redis
+
+    async def _run() -> Any:
+        client: Redis = Redis.from_url(Settings().resolved_redis_url)
+        async with client:
+            return await fn(client)
+
+    return asyncio.run(_run())
+
+
+@dlq.command("list")
+@_STAGE
+@click.option("--limit", default=100, show_default=True)
+def dlq_list(stage: str, limit: int) -> None:
+    """One line per dead letter: id, error type, source entry, reason."""
+    from vestnik.dlq import list_letters
+
+    stream = Settings().dead_letter_stream(stage)
+    rows = _with_redis(lambda r: list_letters(r, stream, count=limit))
+    for letter_id, letter in rows:
+        if isinstance(letter, Exception):
+            click.echo(f"{letter_id}  unreadable dead letter: {letter}")
+        else:
+            click.echo(f"{letter_id}  {letter.error_type:<16} {letter.source_stream} "
+                       f"{letter.entry_id}  {letter.reason[:120]}")
+    click.echo(f"{len(rows)} dead letter(s) in {stream}", err=True)
+
+
+@dlq.command("show")
+@_STAGE
+@click.argument("letter_id")
+def dlq_show(stage: str, letter_id: str) -> None:
+    """The whole dead letter, as JSON."""
+    from vestnik.dlq import show_letter
+
+    stream = Settings().dead_letter_stream(stage)
+    letter = _with_redis(lambda r: show_letter(r, stream, letter_id))
+    if letter is None:
+        raise click.ClickException(f"no dead letter {letter_id} in {stream}")
+    click.echo(orjson.dumps(letter.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+
+
+@dlq.command("replay")
+@_STAGE
+@click.argument("letter_ids", nargs=-1)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+def dlq_replay(stage: str, letter_ids: tuple[str, ...], replay_all: bool) -> None:
+    """Publish dead letters again on their source stream (and remove them)."""
+    from vestnik.dlq import replay
+
+    if not letter_ids and not replay_all:
+        raise click.UsageError("name dead letter ids, or --all")
+    stream = Settings().dead_letter_stream(stage)
+    new_ids = _with_redis(lambda r: replay(r, stream, None if replay_all else letter_ids))
+    click.echo(f"replayed {len(new_ids)} dead letter(s) from {stream}")
+
+
 @main.command()
 @click.option("--check", is_flag=True, help="Fail if schemas/ differs from the code.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"))

@@ -1,0 +1,50 @@
+"""Dead letters: list them, show one, replay them to their source stream after a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from vestnik.contracts import DeadLetter
+from vestnik.wire import WireError, decode_model, original_fields
+
+
+async def list_letters(redis: Redis, stream: str, *, count: int = 100,
+                       start: str = "-") -> list[tuple[str, DeadLetter | WireError]]:
+    out: list[tuple[str, DeadLetter | WireError]] = []
+    for raw_id, fields in await redis.xrange(stream, min=start, count=count):
+        try:
+            out.append((raw_id.decode(), decode_model(fields, DeadLetter)))
+        except WireError as exc:
+            out.append((raw_id.decode(), exc))
+    return out
+
+
+async def show_letter(redis: Redis, stream: str, letter_id: str) -> DeadLetter | None:
+    rows = await redis.xrange(stream, min=letter_id, max=letter_id, count=1)
+    return decode_model(rows[0][1], DeadLetter) if rows else None
+
+
+async def replay(redis: Redis, stream: str, letter_ids: Sequence[str] | None = None) -> list[str]:
+    """Publish each letter's original fields again on its source stream and remove the
+    letter, both in one transaction per letter. All letters when ``letter_ids`` is None.
+    Returns the new entry ids."""
+    if letter_ids is None:
+        rows = await redis.xrange(stream)
+    else:
+        rows = []
+        for letter_id in letter_ids:
+            rows += await redis.xrange(stream, min=letter_id, max=letter_id, count=1)
+    new_ids: list[str] = []
+    for raw_id, fields in rows:
+        letter = decode_model(fields, DeadLetter)
+        if letter.truncated_fields:
+            raise ValueError(f"dead letter {raw_id.decode()} was cut to the size limit "
+                             f"({', '.join(letter.truncated_fields)}): it cannot be replayed")
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(letter.source_stream, original_fields(letter))  # type: ignore[arg-type]
+            pipe.xdel(stream, raw_id)
+            new_id, _ = await pipe.execute()
+        new_ids.append(new_id.decode())
+    return new_ids

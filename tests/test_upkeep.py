@@ -1,0 +1,150 @@
+"""Reclaim, delivery limit, safe trimming and consumer hygiene, on the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import orjson
+from redis.asyncio import Redis
+
+from vestnik.contracts import DeadLetter
+from vestnik.dlq import list_letters, replay
+from vestnik.settings import Settings
+from vestnik.stage import Entry
+from vestnik.streams import commit_batch, ensure_group
+from vestnik.upkeep import Upkeep, handle_or_remember, safe_trim_floor
+from vestnik.wire import decode_model
+
+
+class FlakyStage:
+    """Acks what it handles; fails the first ``failures`` deliveries of each entry."""
+
+    name = "cleaner"
+
+    def __init__(self, settings: Settings, failures: int = 0) -> None:
+        self.stream = settings.events_stream
+        self.group = settings.cleaner_group
+        self.dead_letter_stream = settings.dead_letter_stream("cleaner")
+        self.failures = failures
+        self.seen: dict[str, int] = {}
+        self.done: list[str] = []
+
+    async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        for entry_id, _ in entries:
+            self.seen[entry_id] = self.seen.get(entry_id, 0) + 1
+            if self.seen[entry_id] <= self.failures:
+                raise RuntimeError(f"index unavailable ({entry_id})")
+        await commit_batch(redis, [], ack_stream=self.stream, group=self.group,
+                           entry_ids=[i for i, _ in entries])
+        self.done += [i for i, _ in entries]
+
+
+def _tuned(settings: Settings, **kw: object) -> Settings:
+    return settings.model_copy(update={"claim_idle_ms": 10, **kw})
+
+
+async def _deliver(redis: Redis, settings: Settings, consumer: str, n: int) -> list[str]:
+    """Publish n entries and read them as ``consumer`` without acknowledging: a replica
+    that fetched them and died."""
+    await ensure_group(redis, settings.events_stream, settings.cleaner_group)
+    for i in range(n):
+        await redis.xadd(settings.events_stream, {"n": str(i)})
+    reply = await redis.xreadgroup(settings.cleaner_group, consumer,
+                                   {settings.events_stream: ">"}, count=n)
+    return [i.decode() for i, _ in reply[0][1]]
+
+
+async def test_entries_pending_on_a_dead_consumer_are_reclaimed_and_handled_once(
+    redis: Redis, settings: Settings
+) -> None:
+    ids = await _deliver(redis, settings, "dead-replica", 5)
+    stage = FlakyStage(settings)
+    upkeep = Upkeep(stage, _tuned(settings))
+    await asyncio.sleep(0.05)
+    assert await upkeep.reclaim(redis) == 5
+    assert stage.done == ids
+    assert (await redis.xpending(settings.events_stream, settings.cleaner_group))["pending"] == 0
+    assert await upkeep.reclaim(redis) == 0  # nothing handled twice
+
+
+async def test_entry_failing_past_the_delivery_limit_is_dead_lettered_with_its_last_error(
+    redis: Redis, settings: Settings
+) -> None:
+    (entry_id,) = await _deliver(redis, settings, "replica-a", 1)
+    stage = FlakyStage(settings, failures=100)
+    tuned = _tuned(settings, max_deliveries=3)
+    upkeep = Upkeep(stage, tuned)
+    fields = (await redis.xrange(settings.events_stream))[0][1]
+    assert not await handle_or_remember(redis, stage, [(entry_id, fields)])  # delivery 1
+    for _ in range(4):  # deliveries 2 and 3 fail, the 4th claim gives up
+        await asyncio.sleep(0.02)
+        await upkeep.reclaim(redis)
+    assert stage.seen[entry_id] == 3
+    (letter,) = [decode_model(f, DeadLetter)
+                 for _, f in await redis.xrange(stage.dead_letter_stream)]
+    assert letter.error_type == "max_deliveries" and letter.delivery_count == 3
+    assert "index unavailable" in letter.reason and letter.entry_id == entry_id
+    assert letter.fields == {"n": "0"}
+    assert (await redis.xpending(settings.events_stream, settings.cleaner_group))["pending"] == 0
+
+
+async def test_trim_keeps_every_entry_some_group_has_not_acknowledged(
+    redis: Redis, settings: Settings
+) -> None:
+    stream = settings.events_stream
+    await ensure_group(redis, stream, "fast")
+    await ensure_group(redis, stream, "slow")
+    ids = [(await redis.xadd(stream, {"n": str(i)})).decode() for i in range(10)]
+    fast = await redis.xreadgroup("fast", "f", {stream: ">"}, count=10)
+    await redis.xack(stream, "fast", *[i for i, _ in fast[0][1]])
+    await redis.xreadgroup("slow", "s", {stream: ">"}, count=4)  # read 4, acked none
+    assert await safe_trim_floor(redis, stream) == ids[0]  # slow still holds the first
+    await redis.xack(stream, "slow", ids[0], ids[1])
+    floor = await safe_trim_floor(redis, stream)
+    assert floor == ids[2]
+    await redis.xtrim(stream, minid=floor, approximate=False)
+    remaining = [i.decode() for i, _ in await redis.xrange(stream)]
+    assert remaining == ids[2:]  # 2..3 pending on slow, 4..9 unread by slow
+
+
+async def test_trim_removes_nothing_from_a_stream_no_group_reads(
+    redis: Redis, settings: Settings
+) -> None:
+    await redis.xadd(settings.events_stream, {"n": "1"})
+    assert await safe_trim_floor(redis, settings.events_stream) is None
+
+
+async def test_idle_consumer_holding_nothing_is_removed_but_one_holding_entries_is_kept(
+    redis: Redis, settings: Settings
+) -> None:
+    await _deliver(redis, settings, "holds-one", 1)
+    await redis.xgroup_createconsumer(settings.events_stream, settings.cleaner_group,
+                                      "holds-none")
+    await asyncio.sleep(0.05)
+    upkeep = Upkeep(FlakyStage(settings), _tuned(settings, consumer_max_idle_ms=60_000))
+    assert await upkeep.remove_idle_consumers(redis) == []  # not idle long enough
+    upkeep.settings = _tuned(settings, consumer_max_idle_ms=20)
+    assert await upkeep.remove_idle_consumers(redis) == ["holds-none"]
+    names = {c["name"].decode() for c in
+             await redis.xinfo_consumers(settings.events_stream, settings.cleaner_group)}
+    assert names == {"holds-one"}
+
+
+async def test_dead_letters_replay_to_their_source_stream_with_original_bytes(
+    redis: Redis, settings: Settings
+) -> None:
+    from vestnik.wire import WireError, dead_letter, encode_model
+
+    fields = {b"url": b"https://a.bg/1", b"body": b"\xff\xfe cp1251?"}
+    letter = dead_letter(stage="cleaner", error=WireError("undecodable", "bad bytes"),
+                         source_stream=settings.events_stream, entry_id="1-0", fields=fields)
+    dlq = settings.dead_letter_stream("cleaner")
+    await redis.xadd(dlq, encode_model(letter))  # type: ignore[arg-type]
+    listed = await list_letters(redis, dlq)
+    assert [type(x).__name__ for _, x in listed] == ["DeadLetter"]
+    new_ids = await replay(redis, dlq)
+    assert len(new_ids) == 1 and await redis.xlen(dlq) == 0
+    (_, replayed), = await redis.xrange(settings.events_stream)
+    assert replayed == fields
+    assert orjson.loads(encode_model(letter)["__data__"])["reason"] == "bad bytes"
