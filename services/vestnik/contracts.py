@@ -130,9 +130,9 @@ class Article(_Model):
     article_id: str = Field(..., description="Stable per canonical URL.")
     url: str = Field(..., description="Canonical URL.")
     site: str = Field(..., description="Host without `www.`.")
-    title: str
+    title: str = Field(..., min_length=1)
     lead: str | None = None
-    body_paragraphs: list[str]
+    body_paragraphs: list[str] = Field(..., min_length=1)
     body_text: str = Field(..., description="Paragraphs joined by blank lines.")
     published_at: datetime | date | None = Field(
         None,

@@ -76,6 +76,7 @@ class Upkeep:
         self.log = get_logger(stage=stage.name, consumer=self.consumer, task="upkeep")
         self._task: asyncio.Task[None] | None = None
         self._redis: Redis | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._redis = Redis.from_url(self.settings.resolved_redis_url)
@@ -83,10 +84,13 @@ class Upkeep:
 
     async def stop(self) -> None:
         """Stop the loop; leave the group if this replica holds nothing."""
+        # A flag as well as a cancel: a client library may swallow a cancellation that
+        # lands inside one of its commands, and the loop must end all the same.
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout=5)
         if self._redis is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._leave_if_empty(self._redis)
@@ -94,12 +98,13 @@ class Upkeep:
 
     async def _loop(self) -> None:
         assert self._redis is not None
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.run_once(self._redis)
             except (RedisError, OSError) as exc:
                 self.log.warning("upkeep_failed", error_type=type(exc).__name__, error=str(exc))
-            await asyncio.sleep(self.settings.upkeep_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.settings.upkeep_interval_s)
 
     async def run_once(self, redis: Redis) -> None:
         await self.reclaim(redis)

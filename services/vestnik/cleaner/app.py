@@ -4,7 +4,6 @@ Run it with ``vestnik cleaner`` or ``faststream run --factory vestnik.cleaner.ap
 The work is done by ``CleanerStage``; this module only wires it to the broker.
 """
 
-from __future__ import annotations
 
 from typing import Any
 

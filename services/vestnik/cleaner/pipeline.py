@@ -27,6 +27,8 @@ def clean_event(event: ScrapeEvent, *, entry_id: str | None = None) -> Article |
         site=event.site,
     )
     found = extract(page)
+    if isinstance(found, Extracted) and not (found.title.strip() and found.body_paragraphs):
+        found = Rejected("not_article", "no title" if found.body_paragraphs else "no body")
     if isinstance(found, Rejected):
         return Rejection(
             event_id=event.event_id,

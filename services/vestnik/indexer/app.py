@@ -4,7 +4,6 @@ Run it with ``vestnik indexer`` or ``faststream run --factory vestnik.indexer.ap
 The work is done by ``IndexerStage``; this module only wires it to the broker.
 """
 
-from __future__ import annotations
 
 from typing import Any
 

@@ -1,0 +1,96 @@
+"""Dispatch to a front end, then the shared steps: agency credit, language, rejection."""
+
+from __future__ import annotations
+
+import re
+
+from vestnik.extract import Extracted, Page, Rejected
+from vestnik.extract._agency import (
+    find_dateline_credit,
+    find_text_credit,
+    strip_trailing_credit,
+)
+from vestnik.extract._blocks import Draft
+from vestnik.extract._lang import detect_language
+from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
+from vestnik.extract._text import parse_text
+
+__all__ = ["extract_page", "looks_like_html"]
+
+MIN_BODY_CHARS = 150  # less prose than this is not an article
+MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
+LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
+LISTING_MAX_BODY_CHARS = 400
+_MAX_INPUT_CHARS = 5_000_000
+
+_HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
+_HAS_VISIBLE = re.compile(r"\w")
+
+
+def looks_like_html(text: str) -> bool:
+    return _HTML_START.match(text[:1000]) is not None
+
+
+def _parse(page: Page, text: str) -> Draft:
+    if page.content_type == "text/html" or looks_like_html(text):
+        from vestnik.extract._html import parse_html
+
+        return parse_html(text, page.fetched_at, page.url)
+    return parse_text(text, page.fetched_at)
+
+
+def _credit(draft: Draft) -> str | None:
+    """Find the credited agency; strips a trailing "/БГНЕС" from the last paragraph."""
+    trailing: str | None = None
+    if draft.body:
+        last, trailing = strip_trailing_credit(draft.body[-1])
+        if trailing is not None:
+            if last:
+                draft.body[-1] = last
+            else:
+                draft.body.pop()
+    if draft.source:
+        return draft.source
+    if trailing:
+        return trailing
+    if draft.body:
+        dateline = find_dateline_credit(draft.body[0])
+        if dateline:
+            return dateline
+    return find_text_credit(draft.body[:3])
+
+
+def extract_page(page: Page) -> Extracted | Rejected:
+    text = page.text[:_MAX_INPUT_CHARS] if page.text else ""
+    if not _HAS_VISIBLE.search(text):
+        return Rejected("empty", "no visible text")
+    draft = _parse(page, text)
+    if draft.n_blocks == 0:
+        return Rejected("empty", "no text blocks")
+    agency = _credit(draft)
+    body_chars = sum(len(p) for p in draft.body)
+    if draft.login_wall and body_chars < LOGIN_WALL_MAX_BODY_CHARS:
+        return Rejected("login_wall", f"login/subscribe wall, {body_chars} chars of body")
+    if (
+        not draft.declared_article
+        and draft.n_headlines >= LISTING_MIN_HEADLINES
+        and body_chars < LISTING_MAX_BODY_CHARS
+    ):
+        return Rejected(
+            "listing", f"{draft.n_headlines} headline-like blocks, {body_chars} chars of body"
+        )
+    if body_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
+        return Rejected("too_short", f"{body_chars} chars of body")
+    language = detect_language(" ".join(draft.body)) or draft.language
+    return Extracted(
+        title=draft.title,
+        body_paragraphs=tuple(draft.body),
+        lead=draft.lead,
+        published_at=draft.published,
+        source_agency=agency,
+        authors=draft.authors,
+        captions=tuple(draft.captions),
+        comment_count=draft.comment_count,
+        language=language,
+        extra=dict(draft.extra),
+    )

@@ -1,0 +1,238 @@
+"""Publication dates: absolute (numeric, month names in bg/ru/uk/sr/mk/en/de/fr/es/it),
+ISO 8601, and relative ("Преди 2 часа", "вчера", "3 hours ago") resolved against the
+fetch time.
+
+A date with a time of day becomes a tz-aware datetime (Europe/Sofia unless the text
+carries an offset); a date without one becomes a plain ``date``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "DEFAULT_TZ",
+    "find_date",
+    "is_date_line",
+    "parse_iso",
+]
+
+DEFAULT_TZ: tzinfo = ZoneInfo("Europe/Sofia")
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        "януари январь января січня січень јануар јануари january janvier enero gennaio januar"
+        " jänner",
+        "февруари февраль февраля лютого лютий фебруар februari february février febrero febbraio"
+        " februar",
+        "март марта березня березень mart march mars marzo märz",
+        "април апрель апреля квітня квітень april avril abril aprile",
+        "май мая травня травень мај may mai mayo maggio",
+        "юни июнь июня червня червень јун јуни june juin junio giugno juni",
+        "юли июль июля липня липень јул јули july juillet julio luglio juli",
+        "август августа серпня серпень avgust august août agosto",
+        "септември сентябрь сентября вересня вересень септембар september septembre septiembre"
+        " settembre",
+        "октомври октябрь октября жовтня жовтень октобар октомври october octobre octubre ottobre"
+        " oktober",
+        "ноември ноябрь ноября листопада листопад новембар ноември november novembre noviembre",
+        "декември декабрь декабря грудня грудень децембар декември december décembre diciembre"
+        " dicembre dezember",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _num
+# three/four-letter abbreviations ("дек", "Dec", "Sept")
+for _name, _num in list(_MONTHS.items()):
+    for _k in (3, 4):
+        _MONTHS.setdefault(_name[:_k], _num)
+
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_TIME = r"(?P<h>[01]?\d|2[0-3])[:.](?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?"
+_SEP = r"[\s,|–—-]*(?:г\.|год\.|года|року)?[\s,|–—-]*(?:в|во|at|um|à|a las|alle|o)?\s*(?:ч\.)?\s*"
+
+_NUMERIC = re.compile(
+    r"(?<![\d.])(?P<d>0?[1-9]|[12]\d|3[01])[./](?P<m>0?[1-9]|1[0-2])[./](?P<y>(?:19|20)\d\d)"
+    r"(?!\d)(?:" + _SEP + _TIME + r")?",
+)
+_ISO = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])"
+    r"(?:[Tt ](?P<h>[01]\d|2[0-3]):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d)(?:\.\d+)?)?"
+    r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?",
+)
+_DAY_MONTH_YEAR = re.compile(
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + _MONTH_ALT + r")\.?,?\s+"
+    r"(?P<y>(?:19|20)\d\d)(?!\d)(?:" + _SEP + _TIME + r")?",
+)
+_MONTH_DAY_YEAR = re.compile(
+    r"\b(?P<mon>" + _MONTH_ALT + r")\.?\s+(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+"
+    r"(?P<y>(?:19|20)\d\d)(?!\d)(?:" + _SEP + _TIME + r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
+)
+
+_RELATIVE = re.compile(
+    r"(?:(?:преди|before)\s+(?P<n1>\d{1,3}|един|една|едно)\s+(?P<u1>\w+)"
+    r"|(?P<n2>\d{1,3}|an?|one)\s+(?P<u2>\w+)\s+(?:ago|назад|тому))",
+)
+_UNIT_SECONDS: tuple[tuple[str, int], ...] = (
+    ("сек", 1),
+    ("sec", 1),
+    ("мин", 60),
+    ("min", 60),
+    ("хв", 60),
+    ("час", 3600),
+    ("hour", 3600),
+    ("hr", 3600),
+    ("годин", 3600),
+    ("ден", 86400),
+    ("дни", 86400),
+    ("дн", 86400),
+    ("day", 86400),
+    ("седм", 604800),
+    ("недел", 604800),
+    ("тиж", 604800),
+    ("week", 604800),
+)
+_YESTERDAY = re.compile(r"\b(?:вчера|yesterday|учора)\b")
+_TODAY = re.compile(r"\b(?:днес|сегодня|сьогодні|today)\b")
+# a date needs a digit or a relative day word: a cheap gate before the big patterns
+_GATE = re.compile(r"\d|вчера|днес|yesterday|today|сегодня|учора|сьогодні")
+_TIME_ONLY = re.compile(r"(?<![\d.:])" + _TIME + r"(?![\d:])")
+
+# a "date line": little else than a date, possibly with a label
+_DATE_LABEL = re.compile(
+    r"^(?:публикувано|публикувана|публикуван|обновено|обновена|актуализирана|дата|"
+    r"опубликовано|обновлено|published|posted|updated|last updated|veröffentlicht|"
+    r"publié|publicado|pubblicato|date)\s*(?:on|на|:)?\s*:?",
+)
+_UPDATED = re.compile(r"обнов|актуализ|updated|modified|geändert|aktualisiert")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+_NUM_WORD = {"един": 1, "една": 1, "едно": 1, "a": 1, "an": 1, "one": 1}
+
+
+def _unit_seconds(unit: str) -> int | None:
+    u = unit.lower()
+    for prefix, secs in _UNIT_SECONDS:
+        if u.startswith(prefix):
+            return secs
+    return None
+
+
+def _mk(
+    y: int, m: int, d: int, h: str | None, mi: str | None, s: str | None, tz: tzinfo
+) -> datetime | date | None:
+    try:
+        if h is None or mi is None:
+            return date(y, m, d)
+        return datetime(y, m, d, int(h), int(mi), int(s or 0), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def parse_iso(value: str, tz: tzinfo = DEFAULT_TZ) -> datetime | date | None:
+    """Parse an ISO 8601 date or datetime (as found in JSON-LD and <meta> tags)."""
+    m = _ISO.search(value)
+    if m is None:
+        return None
+    zone: tzinfo = tz
+    off = m.group("tz")
+    if off:
+        if off in ("Z", "z"):
+            zone = UTC
+        else:
+            sign = -1 if off[0] == "-" else 1
+            digits = off[1:].replace(":", "")
+            zone_delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            zone = timezone(sign * zone_delta)
+    return _mk(
+        int(m.group("y")), int(m.group("m")), int(m.group("d")),
+        m.group("h"), m.group("mi"), m.group("s"), zone,
+    )
+
+
+def _absolute(text: str, tz: tzinfo) -> tuple[datetime | date, int, int] | None:
+    best: tuple[datetime | date, int, int] | None = None
+    for rx in (_ISO, _NUMERIC, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+        m = rx.search(text)
+        if m is None:
+            continue
+        if rx is _ISO:
+            value = parse_iso(m.group(0), tz)
+        else:
+            gd = m.groupdict()
+            month = int(gd["m"]) if gd.get("m") else _MONTHS.get(gd["mon"].lower().rstrip("."))
+            if month is None:
+                continue
+            hour = gd.get("h")
+            if hour is not None and gd.get("ampm"):
+                hh = int(hour) % 12 + (12 if gd["ampm"].lower().startswith("p") else 0)
+                hour = str(hh)
+            value = _mk(int(gd["y"]), month, int(gd["d"]), hour, gd.get("mi"), gd.get("s"), tz)
+        if value is not None and (best is None or m.start() < best[1]):
+            best = (value, m.start(), m.end())
+    return best
+
+
+def _relative(
+    text: str, now: datetime, tz: tzinfo
+) -> tuple[datetime | date, int, int] | None:
+    local = now.astimezone(tz)
+    m = _RELATIVE.search(text)
+    if m is not None:
+        raw_n = (m.group("n1") or m.group("n2") or "").lower()
+        n = int(raw_n) if raw_n.isdigit() else _NUM_WORD.get(raw_n)
+        secs = _unit_seconds(m.group("u1") or m.group("u2") or "")
+        if n is not None and secs is not None:
+            value = (local - timedelta(seconds=n * secs)).replace(second=0, microsecond=0)
+            if secs >= 86400:
+                return value.date(), m.start(), m.end()
+            return value, m.start(), m.end()
+    for rx, days in ((_YESTERDAY, 1), (_TODAY, 0)):
+        m = rx.search(text)
+        if m is None:
+            continue
+        day = local.date() - timedelta(days=days)
+        t = _TIME_ONLY.search(text, m.end())
+        if t is None:
+            t = _TIME_ONLY.search(text[: m.start()])
+        if t is not None:
+            stamp = _mk(day.year, day.month, day.day, t.group("h"), t.group("mi"), None, tz)
+            if stamp is not None:
+                return stamp, min(m.start(), t.start()), max(m.end(), t.end())
+        return day, m.start(), m.end()
+    return None
+
+
+def find_date(
+    text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ
+) -> tuple[datetime | date, int, int] | None:
+    """Find the first date in ``text``; returns (value, start, end) or None."""
+    text = text.lower()
+    if _GATE.search(text) is None:
+        return None
+    found = _absolute(text, tz)
+    if found is not None or now is None:
+        return found
+    return _relative(text, now, tz)
+
+
+def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bool:
+    """True when ``text`` is mostly a date (with an optional label such as "Обновено:")."""
+    if len(text) > 80:
+        return False
+    found = find_date(text, now, tz)
+    if found is None:
+        return False
+    _, start, end = found
+    low = text.lower()
+    rest = low[:start] + low[end:]
+    rest = _DATE_LABEL.sub("", rest.strip())
+    return len(_NON_LETTERS.sub("", rest)) <= 12
+
+
+def is_update_line(text: str) -> bool:
+    """True when a date line is about an update, not the first publication."""
+    return _UPDATED.search(text.lower()) is not None

@@ -1,0 +1,542 @@
+"""HTML front end: lexbor DOM (selectolax) -> blocks with layout hints -> Draft.
+
+1. metadata first: JSON-LD (Article/NewsArticle/BlogPosting...), <meta> (og:, article:,
+   twitter:, Dublin Core, parsely...), <title>, <html lang>;
+2. one iterative walk over <body> cuts the text into blocks at block-level elements
+   and records, per block, the innermost block tag, the share of its text inside
+   links (link density) and the class/id/role hints of its ancestors ("comment",
+   "sidebar", "share" ... negative; "article", "content", itemprop=articleBody ...
+   positive); hidden elements, navigation, forms controls and scripts are skipped;
+3. the blocks are repaired in one pass and classified like text blocks (headings and
+   figcaptions by their tag), then ``_layout.assemble`` picks the body run;
+4. metadata from step 1 fill or correct title, date, authors and comment count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from vestnik.extract._blocks import Block, Draft, Kind, classify_coarse
+from vestnik.extract._dates import parse_iso
+from vestnik.extract._layout import assemble
+from vestnik.extract._repair import repair, repair_lines
+
+__all__ = ["parse_html"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_BLOCK_TAGS = _words(
+    "address article aside blockquote body br dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary "
+    "table tbody thead tfoot td th tr ul caption legend center menu"
+)
+_SKIP_TAGS = _words(
+    "script style template svg iframe select option textarea button input object "
+    "embed canvas video audio map head nav math picture source track link meta"
+)
+_HINT_TAGS = _words(
+    "div section article aside ul ol header footer main table p figure dl form "
+    "blockquote"
+)
+_HEADINGS = _words("h1 h2 h3 h4 h5 h6")
+
+# what the walk does with an element, by tag
+_SKIP, _BREAK, _INLINE, _LINK, _BLOCK, _HINTED, _HINTED_BLOCK, _NEG_BLOCK = (
+    "skip", "break", "inline", "link", "block", "hinted", "hinted-block", "neg-block"
+)
+_ACTIONS: dict[str, str] = {}
+for _t in _BLOCK_TAGS:
+    _ACTIONS[_t] = _HINTED_BLOCK if _t in _HINT_TAGS else _BLOCK
+for _t in _HINT_TAGS - _BLOCK_TAGS:
+    _ACTIONS[_t] = _HINTED
+for _t in _SKIP_TAGS:
+    _ACTIONS[_t] = _SKIP
+_ACTIONS.update({"br": _BREAK, "hr": _BREAK, "img": _SKIP, "a": _LINK})
+_ACTIONS["footer"] = _NEG_BLOCK
+_ACTIONS["aside"] = _NEG_BLOCK
+_ACTIONS["form"] = _NEG_BLOCK  # forms (login, comment, search): see NEGATIVE_PAGE_SHARE
+_ACTIONS["-comment"] = _SKIP
+_ACTIONS["-doctype"] = _SKIP
+_NEG_ROLES = _words("navigation complementary contentinfo banner search menu dialog")
+# class/id words of boilerplate containers; "strong" ones win over positive words
+_NEGATIVE_STRONG = re.compile(
+    r"comment|disqus|related|recommend|similar|more-stor|read-?more|footer|"
+    r"(?:^|[\s_-])nav|menu|breadcrumb|share|sharing|social|promo|advert|"
+    r"(?:^|[\s_-])ads?(?:$|[\s_-])|cookie|consent|gdpr|newsletter|subscri|signup|"
+    r"login|popup|modal|sponsor|outbrain|taboola|paywall|sr-only|visually-hidden"
+)
+_NEGATIVE_WEAK = re.compile(
+    r"sidebar|side-bar|widget|banner|teaser|(?:^|[\s_-])tags?(?:$|[\s_-])|tag-?list|"
+    r"author-?(?:bio|box)|pagination|pager|masthead|site-header|topbar|top-bar|toolbar|"
+    r"rating|poll|trending|popular|most-read|mostread|latest|skip|hidden|print-only|"
+    r"meta-?bar|post-?meta|entry-?meta|lightbox|gallery-nav|carousel|slider|ticker|overlay"
+)
+_POSITIVE = re.compile(
+    r"article|content|entry|post|story|body|text|main|blog|news|detail|single|prose|"
+    r"rich-?text|markdown|page"
+)
+_LEAD_HINT = re.compile(
+    r"lead|standfirst|subtitle|sub-title|subheadline|sub-headline|summary|excerpt|intro|"
+    r"deck|perex|sapo|chapeau|abstract|description|teaser-text|article-head"
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_MAX_DEPTH = 400
+NEGATIVE_PAGE_SHARE = 0.7
+LEAD_HINT = 0.25  # added to the hint inside a lead-like element (its fractional part)
+LD_BODY_MIN_CHARS = 200  # JSON-LD articleBody worth using instead of the page text ...
+LD_BODY_SHARE = 0.5  # ... when the page shows less than this share of it
+_MAX_BLOCKS = 8000
+_NEWLINE = re.compile(r"[\r\n]+")
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·»/]\s+|\s+::\s+")
+_WS = re.compile(r"\s+")
+
+_ARTICLE_TYPES = _words(
+    "article newsarticle blogposting reportagenews analysisnewsarticle opinionnewsarticle "
+    "reviewnewsarticle backgroundnewsarticle socialmediaposting liveblogposting "
+    "scholarlyarticle techarticle report webpage"
+)
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "dcterms.date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "article_date_original",
+    "originalpublicationdate",
+    "datecreated",
+)
+
+
+class _Meta:
+    __slots__ = (
+        "article",
+        "article_body",
+        "authors",
+        "comments",
+        "date",
+        "description",
+        "lang",
+        "ld_title",
+        "og_title",
+        "title",
+    )
+
+    def __init__(self) -> None:
+        self.title = ""
+        self.og_title = ""
+        self.ld_title = ""
+        self.description = ""
+        self.date: date | None = None
+        self.authors: tuple[str, ...] = ()
+        self.comments: int | None = None
+        self.lang: str | None = None
+        self.article = False
+        self.article_body = ""
+
+
+def _ld_objects(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 6:
+        return
+    if isinstance(value, list):
+        for v in value[:50]:
+            yield from _ld_objects(v, depth + 1)
+    elif isinstance(value, dict):
+        yield value
+        graph = value.get("@graph")
+        if graph is not None:
+            yield from _ld_objects(graph, depth + 1)
+
+
+def _ld_type(obj: dict[str, Any]) -> bool:
+    t = obj.get("@type")
+    types = t if isinstance(t, list) else [t]
+    return any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    items = value if isinstance(value, list) else [value]
+    for it in items[:10]:
+        name = it.get("name") if isinstance(it, dict) else it
+        if isinstance(name, str):
+            name = _WS.sub(" ", name).strip()
+            if name and len(name) <= 80 and "://" not in name:
+                out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _read_json_ld(tree: LexborHTMLParser, meta: _Meta) -> None:
+    best_rank = 99
+    for node in tree.css('script[type="application/ld+json"]'):
+        raw = node.text(deep=True)
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        for obj in _ld_objects(data):
+            if not _ld_type(obj):
+                continue
+            t = obj.get("@type")
+            rank = 1 if (t == "WebPage" or (isinstance(t, list) and "WebPage" in t)) else 0
+            if rank > best_rank:
+                continue
+            best_rank = rank
+            meta.article = meta.article or rank == 0
+            headline = obj.get("headline") or (obj.get("name") if rank == 0 else None)
+            if isinstance(headline, str) and headline.strip():
+                meta.ld_title = _WS.sub(" ", headline).strip()
+            published = obj.get("datePublished") or obj.get("dateCreated")
+            if isinstance(published, str):
+                meta.date = parse_iso(published) or meta.date
+            if "author" in obj:
+                meta.authors = _names(obj["author"]) or meta.authors
+            count = obj.get("commentCount")
+            if isinstance(count, int) or (isinstance(count, str) and count.isdigit()):
+                meta.comments = int(count)
+            lang = obj.get("inLanguage")
+            if isinstance(lang, str) and 2 <= len(lang) <= 10:
+                meta.lang = lang
+            body = obj.get("articleBody") or obj.get("text")
+            if isinstance(body, str) and len(body) > len(meta.article_body):
+                meta.article_body = body
+            if isinstance(obj.get("description"), str) and not meta.description:
+                meta.description = obj["description"]
+
+
+def _read_meta(tree: LexborHTMLParser, meta: _Meta) -> None:
+    values: dict[str, str] = {}
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
+        content = attrs.get("content")
+        if key and content:
+            values.setdefault(key.strip().lower(), content)
+    meta.og_title = _WS.sub(" ", values.get("og:title") or values.get("twitter:title") or "")
+    meta.og_title = meta.og_title.strip()
+    if values.get("og:type", "").lower() == "article" or "article:published_time" in values:
+        meta.article = True
+    if not meta.description:
+        meta.description = values.get("og:description") or values.get("description") or ""
+    if meta.date is None:
+        for key in _META_DATE_KEYS:
+            if key in values:
+                meta.date = parse_iso(values[key])
+                if meta.date is not None:
+                    break
+    if not meta.authors:
+        for key in ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author"):
+            value = values.get(key)
+            if value and "://" not in value and len(value) <= 80:
+                meta.authors = tuple(a.strip() for a in value.split(",") if a.strip())
+                break
+    title = tree.css_first("title")
+    if title is not None:
+        meta.title = _WS.sub(" ", title.text(deep=True)).strip()
+    root = tree.root
+    if root is not None and meta.lang is None:
+        meta.lang = root.attributes.get("lang") or None
+
+
+class _Walker:
+    """Cuts the body into blocks; one instance per page.
+
+    Per block it records (text, innermost block tag, link density, hint, container
+    path); the path is the tuple of ids of the enclosing block-level elements, used to
+    find the element that holds the article.
+    """
+
+    __slots__ = ("blocks",)
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, str, float, float, tuple[int, ...]]] = []
+
+    def walk(self, body: LexborNode) -> None:
+        # An iterative DFS (pages can be nested thousands deep), written for speed:
+        # state in locals, the block flush inlined.
+        blocks = self.blocks
+        out = blocks.append
+        iters: list[Iterator[LexborNode]] = [iter(body.iter(include_text=True))]
+        frames: list[tuple[float, bool, bool]] = [(0.0, True, False)]  # hint, block, link
+        block_tags: list[str] = ["body"]
+        path: list[int] = []
+        cur: list[str] = []
+        has_text = False
+        links = 0  # chars of text inside links in the current block
+        link_depth = 0
+        tag_now, hint_now = "body", 0.0
+        actions = _ACTIONS
+        while iters:
+            child = next(iters[-1], None)
+            if child is None:
+                iters.pop()
+                _fhint, fblock, flink = frames.pop()
+                if flink:
+                    link_depth -= 1
+                if fblock:
+                    if has_text:
+                        text = "".join(cur)
+                        n = len(text.strip())
+                        out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
+                             tuple(path)))
+                        has_text = False
+                        links = 0
+                    cur.clear()
+                    block_tags.pop()
+                    if path:
+                        path.pop()
+                    tag_now = block_tags[-1] if block_tags else "body"
+                if frames:
+                    hint_now = frames[-1][0]
+                continue
+            tag = child.tag or ""
+            if tag == "-text":
+                chunk = child.text_content
+                if chunk:
+                    if chunk.isspace():
+                        if cur:
+                            cur.append(" ")
+                    else:
+                        cur.append(chunk)
+                        has_text = True
+                        if link_depth:
+                            links += len(chunk.strip())
+                continue
+            action = actions.get(tag, _INLINE) if tag else _SKIP
+            if action is _INLINE:
+                frames.append((hint_now, False, False))
+                iters.append(iter(child.iter(include_text=True)))
+                continue
+            if action is _SKIP:
+                continue
+            if action is _BREAK:
+                if has_text:
+                    text = "".join(cur)
+                    n = len(text.strip())
+                    out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
+                         tuple(path)))
+                    has_text = False
+                    links = 0
+                cur.clear()
+                continue
+            if len(iters) > _MAX_DEPTH or len(blocks) > _MAX_BLOCKS:
+                continue
+            hint = hint_now
+            if action is _HINTED or action is _HINTED_BLOCK:
+                attrs = child.attributes
+                if attrs:
+                    found = _attr_hint(
+                        attrs.get("class"),
+                        attrs.get("id"),
+                        attrs.get("role"),
+                        attrs.get("itemprop"),
+                        attrs.get("style"),
+                        "hidden" in attrs or attrs.get("aria-hidden") == "true",
+                    )
+                    if found is None:
+                        continue  # hidden element
+                    if found < 0.0:
+                        hint = -1.0
+                    elif found >= 2.0:
+                        hint = 2.0
+                    elif found >= 1.0 and hint_now >= 0.0:
+                        hint = max(hint_now, 1.0) + (found - 1.0)
+                    elif found > 0.0 and hint >= 0.0:
+                        hint = hint + found
+            elif action is _NEG_BLOCK:
+                hint = -1.0
+            if action is _LINK:
+                link_depth += 1
+                frames.append((hint, False, True))
+            elif action is _HINTED:
+                frames.append((hint, False, False))
+            else:  # a block element: close the text before it
+                if has_text:
+                    text = "".join(cur)
+                    n = len(text.strip())
+                    out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
+                         tuple(path)))
+                    has_text = False
+                    links = 0
+                cur.clear()
+                tag_now = tag
+                block_tags.append(tag)
+                path.append(child.mem_id)
+                frames.append((hint, True, False))
+            hint_now = hint
+            iters.append(iter(child.iter(include_text=True)))
+        if has_text:
+            text = "".join(cur)
+            n = len(text.strip())
+            out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now, tuple(path)))
+
+
+@lru_cache(maxsize=65536)
+def _attr_hint(
+    cls: str | None,
+    ident: str | None,
+    role: str | None,
+    itemprop: str | None,
+    style: str | None,
+    hidden: bool,
+) -> float | None:
+    """Hint of one element from its attributes: None = hidden, -1 boilerplate-like,
+    2 = itemprop=articleBody, 1 = content-like (+0.25 when lead-like), 0 = nothing."""
+    if hidden:
+        return None
+    if style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style.lower()):
+        return None
+    if role in _NEG_ROLES:
+        return -1.0
+    if itemprop == "articleBody":
+        return 2.0
+    names = f"{cls or ''} {ident or ''}".lower()
+    if len(names) <= 1:
+        return 0.0
+    positive = _POSITIVE.search(names) is not None
+    if _NEGATIVE_STRONG.search(names) or (not positive and _NEGATIVE_WEAK.search(names)):
+        return -1.0
+    return (1.0 if positive else 0.0) + (LEAD_HINT if _LEAD_HINT.search(names) else 0.0)
+
+
+def _blocks(walker: _Walker) -> list[Block]:
+    raw = walker.blocks
+    long_chars = [(len(t), h < 0.0) for t, _, d, h, _ in raw if d < 0.5 and len(t) >= 100]
+    total = sum(n for n, _ in long_chars)
+    negative = sum(n for n, neg in long_chars if neg)
+    if total and negative > NEGATIVE_PAGE_SHARE * total:
+        # most prose of the page sits under a "negative" class: the hints are layout
+        # noise on this site, so drop the negative ones
+        raw = [(t, tag, d, max(h, 0.0), path) for t, tag, d, h, path in raw]
+    texts = [t.replace("\n", " ").replace("\r", " ") for t, _, _, _, _ in raw]
+    lines = repair_lines("\n".join(texts)).split("\n")
+    if len(lines) != len(texts):  # a repair changed the line structure: go one by one
+        lines = [repair(t) for t in texts]
+    keep = [i for i, t in enumerate(lines) if t]
+    kinds = classify_coarse([lines[i] for i in keep])
+    out: list[Block] = []
+    for i, kind in zip(keep, kinds, strict=True):
+        _, tag, density, hint, path = raw[i]
+        text = lines[i]
+        b = Block(text, kind, tag=tag, link_density=density, hint=hint, path=path)
+        if tag in _HEADINGS and len(text) <= 300 and kind not in (Kind.SECTION, Kind.COUNT):
+            b.kind = Kind.HEADING
+            b.refined = True
+        elif tag == "figcaption" and len(text) <= 500:
+            b.kind = Kind.CAPTION
+            b.refined = True
+        out.append(b)
+    return out
+
+
+def _norm(s: str) -> str:
+    return _WS.sub(" ", s).strip().casefold()
+
+
+def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> str:
+    named = [t for t in (meta.ld_title, meta.og_title) if t]
+    h1s = [b.text for b in blocks if b.tag == "h1"]
+    refs = {_norm(t) for t in (*named, meta.title) if t}
+    for h in h1s:
+        if _norm(h) in refs:
+            return h
+    for h in h1s:  # "Title | Site" contains the h1 "Title" (but not just "Site")
+        nh = _norm(h)
+        if nh and any(nh in r and 2 * len(nh) >= len(r) for r in refs):
+            return h
+    if named:
+        return named[0]
+    above = [b.text for b in blocks[:start] if b.tag == "h1"]
+    if above:
+        return above[-1]
+    if len(h1s) == 1:
+        return h1s[0]
+    if fallback:
+        return fallback
+    if meta.title:
+        parts = _TITLE_SPLIT.split(meta.title)
+        return max(parts, key=len).strip()
+    return ""
+
+
+def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
+    """A paragraph marked as lead/standfirst/summary by its class, at the body's top."""
+    for b in blocks[max(0, start - 3) : start + 2]:
+        if (
+            b.kind in (Kind.PROSE, Kind.HEADING)
+            and b.hint % 1.0 == LEAD_HINT  # inside an element with a lead-like class
+            and 20 <= len(b.text) <= 600
+            and b.text != draft.title
+        ):
+            draft.lead = b.text
+            if b.text in draft.body:
+                draft.body.remove(b.text)
+            return
+
+
+_LD_PARAGRAPH = re.compile(r"\s*(?:\n\s*\n|</p>|<br\s*/?>\s*<br\s*/?>|\r?\n)\s*", re.I)
+
+
+def _use_article_body(draft: Draft, article_body: str) -> None:
+    """Fall back on JSON-LD articleBody when the page shows much less of it (pages
+    rendered by JavaScript carry their text only there)."""
+    if len(article_body) < LD_BODY_MIN_CHARS:
+        return
+    shown = sum(len(p) for p in draft.body)
+    if shown >= LD_BODY_SHARE * len(article_body):
+        return
+    paragraphs = [repair(p) for p in _LD_PARAGRAPH.split(article_body)]
+    draft.body = [p for p in paragraphs if p]
+
+
+def parse_html(html: str, now: datetime | None, url: str) -> Draft:
+    """Run the HTML front end over a whole page."""
+    tree = LexborHTMLParser(html)
+    meta = _Meta()
+    _read_json_ld(tree, meta)
+    _read_meta(tree, meta)
+    body = tree.body
+    if body is None:
+        return Draft()
+    walker = _Walker()
+    walker.walk(body)
+    blocks = _blocks(walker)
+    draft, start, _end = assemble(blocks, now, links=True)
+    draft.title = repair(_pick_title(meta, blocks, start, draft.title))
+    if draft.lead is not None and _norm(draft.lead) == _norm(draft.title):
+        draft.lead = None
+    if draft.body and _norm(draft.body[0]) == _norm(draft.title):
+        draft.body.pop(0)
+    if draft.lead is None:
+        _lead_from_class(draft, blocks, start)
+    draft.declared_article = meta.article
+    _use_article_body(draft, meta.article_body)
+    if meta.date is not None:
+        draft.published = meta.date
+    if meta.authors:
+        draft.authors = tuple(repair(a) for a in meta.authors)
+    if meta.comments is not None and draft.comment_count is None:
+        draft.comment_count = meta.comments
+    if meta.lang:
+        draft.language = meta.lang.split("-")[0].split("_")[0].lower()[:3] or None
+    return draft

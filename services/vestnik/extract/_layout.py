@@ -1,0 +1,306 @@
+"""From a sequence of classified blocks to a :class:`Draft`.
+
+Shared by both front ends: score the blocks, take the best contiguous run as the body,
+read title/lead/date/source/authors/captions from the header zone above it (and a few
+blocks below it), and the comment counter from anywhere on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from vestnik.extract._agency import find_source_line
+from vestnik.extract._blocks import (
+    Block,
+    Draft,
+    Kind,
+    best_run,
+    comment_count,
+    find_authors,
+    is_headline_like,
+    is_login_wall,
+    mark_duplicates,
+    refine,
+)
+from vestnik.extract._dates import find_date, is_update_line
+
+__all__ = ["assemble", "block_score", "score_blocks", "title_and_lead"]
+
+HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
+AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
+DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
+
+_SCORES: dict[Kind, float] = {
+    Kind.PROSE: 0.0,  # scored by length
+    Kind.HEADING: -20.0,
+    Kind.SHORT: -10.0,
+    Kind.BOILER: -60.0,
+    Kind.SECTION: -1e9,  # a section header ends the article: the run never crosses it
+    Kind.COUNT: -1e9,
+    Kind.DATE: 0.0,
+    Kind.SOURCE: 0.0,
+    Kind.AUTHOR: 0.0,
+    Kind.CAPTION: 0.0,
+}
+_DUP_SCORE = -60.0
+_MAX_REFINE_ROUNDS = 4
+LOGIN_WALL_MAX_BODY_CHARS = 600  # a login-wall message only matters on a short page
+CONTAINER_SHARE = 0.9
+EXPAND = True
+TEASER_MIN_CHARS = 30
+TEASER_MAX_CHARS = 300
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_META_KINDS = frozenset({Kind.DATE, Kind.SOURCE, Kind.AUTHOR, Kind.CAPTION, Kind.COUNT})
+
+
+def block_score(b: Block, factor: float = 1.0) -> float:
+    """Score of one block for :func:`best_run`, using the HTML hints when present.
+
+    Prose scores its length, damped by link density, a boilerplate class/id hint and
+    ``factor`` (a preceding section header); everything else has a small penalty.
+    """
+    if b.dup:
+        return _DUP_SCORE
+    if b.kind is Kind.PROSE:
+        s = float(len(b.text)) * factor
+        if b.link_density > 0.0:
+            s = -30.0 if b.link_density > 0.5 else s * (1.0 - b.link_density) ** 2
+        if b.hint < 0.0:
+            s *= 0.25
+        elif b.hint > 0.0:
+            s *= 1.5
+        return s
+    if b.hint > 0.0 and b.link_density < 0.2 and b.kind in (Kind.HEADING, Kind.SHORT):
+        # HTML: a short unlinked line inside a content container (list item, subheading)
+        return 0.3 * len(b.text) * factor
+    s = _SCORES[b.kind]
+    return s * 2.0 if b.hint < 0.0 else s
+
+
+def score_blocks(blocks: list[Block]) -> tuple[list[float], list[float]]:
+    """Scores of all blocks, and the damping factor each one was scored with."""
+    scores: list[float] = []
+    factors: list[float] = []
+    factor = 1.0
+    for b in blocks:
+        if b.kind is Kind.SECTION or b.kind is Kind.COUNT:
+            factor = DAMPING
+        factors.append(factor)
+        scores.append(block_score(b, factor))
+    return scores, factors
+
+
+def _header_zone(blocks: list[Block], start: int) -> list[Block]:
+    lo = max(0, start - HEADER_WINDOW)
+    zone = blocks[lo:start]
+    for i in range(len(zone) - 1, -1, -1):
+        if zone[i].kind is Kind.SECTION:
+            return zone[i + 1 :]
+    return zone
+
+
+def title_and_lead(zone: list[Block]) -> tuple[str, str | None]:
+    """Pick the title and lead from the blocks above the body (nearest first)."""
+    cands: list[Block] = []
+    seen: set[str] = set()
+    for b in reversed(zone):
+        if b.kind in _META_KINDS or b.kind is Kind.BOILER:
+            continue
+        if b.kind is Kind.SHORT or b.kind is Kind.SECTION:
+            if cands:
+                break
+            continue
+        if len(b.text) > 400 or (not is_headline_like(b.text) and b.kind is not Kind.PROSE):
+            if cands:
+                break
+            continue
+        if b.text in seen:
+            continue
+        seen.add(b.text)
+        cands.append(b)
+        if len(cands) == 2:
+            break
+    if not cands:
+        return "", None
+    if len(cands) == 1:
+        return cands[0].text, None
+    near, far = cands
+    if near.dup and not far.dup:
+        return near.text, None
+    if len(far.text) > 250 or not is_headline_like(far.text):
+        return near.text, None
+    return far.text, near.text
+
+
+def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
+    d = Draft()
+    updated = None
+    for b in blocks:
+        if b.kind is not Kind.DATE:
+            continue
+        found = find_date(b.text, now)
+        if found is None:
+            continue
+        if is_update_line(b.text):
+            updated = updated or found[0]
+        elif d.published is None:
+            d.published = found[0]
+    if d.published is None:
+        d.published = updated
+    return d
+
+
+def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
+    if b.kind not in (Kind.PROSE, Kind.HEADING) or b.dup:
+        return False
+    if b.link_density > 0.5 or b.text == title or b.text == lead:
+        return False
+    return b.hint >= 0.0 or b.kind is Kind.PROSE
+
+
+def _main_container(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
+    """(depth, id) of the deepest element holding most of the run's prose (HTML)."""
+    weights: dict[tuple[int, int], int] = {}
+    total = 0
+    for b in blocks[start:end]:
+        if b.kind is not Kind.PROSE or b.dup or b.link_density >= 0.5 or not b.path:
+            continue
+        n = len(b.text)
+        total += n
+        for key in enumerate(b.path):
+            weights[key] = weights.get(key, 0) + n
+    if not total:
+        return None
+    need = CONTAINER_SHARE * total
+    best = max((k for k, w in weights.items() if w >= need), default=None)
+    return best
+
+
+def _container_blocks(
+    blocks: list[Block], start: int, end: int, now: datetime | None
+) -> list[int] | None:
+    """Indices of the body candidates: the run, cut to the article's element and grown
+    to the rest of that element (paragraphs the run missed around an in-text box)."""
+    found = _main_container(blocks, start, end)
+    if found is None:
+        return None
+    depth, node = found
+
+    def inside(b: Block) -> bool:
+        return len(b.path) > depth and b.path[depth] == node
+
+    lo, hi = start, end
+    while lo > 0 and inside(blocks[lo - 1]):
+        lo -= 1
+    while hi < len(blocks) and inside(blocks[hi]):
+        hi += 1
+    refine(blocks, lo, hi, now)
+    first = next((i for i in range(start, end) if inside(blocks[i])), start)
+    last = next((i for i in range(end - 1, start - 1, -1) if inside(blocks[i])), end - 1)
+    out: list[int] = []
+    for i in range(min(lo, first), max(hi, last + 1)):
+        b = blocks[i]
+        if first <= i <= last:
+            out.append(i)  # the middle of the run stays, even outside the element
+            continue
+        if not inside(b):
+            continue
+        if start <= i < end or (
+            EXPAND
+            and b.hint >= 0.0
+            and b.link_density < 0.5
+            and not b.dup
+            and b.kind in (Kind.PROSE, Kind.HEADING, Kind.CAPTION)
+        ):
+            out.append(i)
+    return out
+
+
+def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> int:
+    """Headline/teaser-sized blocks outside the body: many of them make a listing page.
+
+    With link information (HTML) only linked or repeated ones count, so that menus of
+    short items and a short article's own subheadings do not.
+    """
+    n = 0
+    for i, b in enumerate(blocks):
+        if start <= i < end or b.kind not in (Kind.HEADING, Kind.PROSE):
+            continue
+        if TEASER_MIN_CHARS <= len(b.text) <= TEASER_MAX_CHARS and (
+            not links or b.dup or b.link_density >= 0.5
+        ):
+            n += 1
+    return n
+
+
+def assemble(
+    blocks: list[Block], now: datetime | None, links: bool = False
+) -> tuple[Draft, int, int]:
+    """Body, header and metadata from classified blocks; also returns the run bounds.
+
+    ``links``: the blocks carry link density (HTML), used to count listing teasers.
+    """
+    draft = Draft(n_blocks=len(blocks))
+    if not blocks:
+        return draft, 0, 0
+    mark_duplicates(blocks)
+    for b in blocks:
+        if b.kind is Kind.COUNT:
+            draft.comment_count = comment_count(b.text)
+            break
+    # classify in full only around the current best run; repeat while that changes it
+    scores, factors = score_blocks(blocks)
+    start = end = 0
+    for _ in range(_MAX_REFINE_ROUNDS):
+        start, end, _score = best_run(scores)
+        lo, hi = max(0, start - HEADER_WINDOW), min(len(blocks), end + AFTER_WINDOW)
+        changed = refine(blocks, lo, hi, now)
+        if not changed:
+            break
+        for i in changed:
+            scores[i] = block_score(blocks[i], factors[i])
+    else:
+        start, end, _score = best_run(scores)
+    draft.n_headlines = _count_teasers(blocks, start, end, links)
+    body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is Kind.PROSE)
+    if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
+        near = blocks[max(0, start - 3) : end + AFTER_WINDOW + 3]
+        draft.login_wall = any(is_login_wall(b.text) for b in near)
+    if end <= start:
+        return draft, start, end
+
+    zone = _header_zone(blocks, start)
+    draft.title, draft.lead = title_and_lead(zone)
+    run = blocks[start:end]
+    after: list[Block] = []
+    for b in blocks[end : end + AFTER_WINDOW]:
+        if b.kind in (Kind.SECTION, Kind.COUNT):
+            break
+        after.append(b)
+
+    draft.captions = [b.text for b in zone if b.kind is Kind.CAPTION]
+    picked = _container_blocks(blocks, start, end, now) if links else None
+    if picked is None:
+        picked = list(range(start, end))
+    body: list[Block] = []
+    for i in picked:
+        b = blocks[i]
+        if b.kind is Kind.CAPTION:
+            if b.text not in draft.captions:
+                draft.captions.append(b.text)
+        elif _keep_in_body(b, draft.title, draft.lead):
+            body.append(b)
+    # subheadings belong between paragraphs, not after the text
+    while body and body[-1].kind is Kind.HEADING and body[-1].tag in _HEADING_TAGS:
+        body.pop()
+    draft.body = [b.text for b in body]
+
+    draft.published = (
+        _first_date(zone, now).published or _first_date([*run, *after], now).published
+    )
+    for b in (*zone, *run, *after):
+        if b.kind is Kind.SOURCE and draft.source is None:
+            draft.source = find_source_line(b.text)
+        elif b.kind is Kind.AUTHOR and not draft.authors:
+            draft.authors = find_authors(b.text)
+    return draft, start, end

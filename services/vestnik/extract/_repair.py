@@ -1,0 +1,340 @@
+"""Text repair for one block of scraped text.
+
+Every function here is pure and usable alone; :func:`repair` chains them in the
+order that makes each step see the output of the previous one:
+
+mojibake -> HTML entities -> leaked tags -> invisible characters -> NFC ->
+whitespace -> Latin/Cyrillic look-alikes -> split drop caps.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+__all__ = [
+    "collapse_line_whitespace",
+    "collapse_whitespace",
+    "fix_homoglyphs",
+    "fix_mojibake",
+    "join_drop_cap",
+    "remove_invisible",
+    "repair",
+    "repair_lines",
+    "strip_leaked_tags",
+    "unescape_entities",
+]
+
+# --------------------------------------------------------------------------- mojibake
+
+
+def _byte_table(codec: str, fallback_latin1: bool) -> dict[str, int]:
+    table: dict[str, int] = {}
+    if fallback_latin1:
+        table.update({chr(b): b for b in range(256)})
+    for b in range(256):
+        try:
+            table[bytes([b]).decode(codec)] = b
+        except UnicodeDecodeError:
+            continue
+    return table
+
+
+def _chars(table: dict[str, int], lo: int, hi: int) -> str:
+    return "".join(re.escape(ch) for ch, b in table.items() if lo <= b <= hi and ord(ch) >= 0x80)
+
+
+_CP1251 = _byte_table("cp1251", fallback_latin1=False)
+_CP1252 = _byte_table("cp1252", fallback_latin1=True)
+
+
+def _mojibake_run(table: dict[str, int]) -> re.Pattern[str]:
+    lead2 = _chars(table, 0xC2, 0xDF)
+    lead3 = _chars(table, 0xE0, 0xEF)
+    cont = _chars(table, 0x80, 0xBF)
+    unit = f"(?:[{lead2}][{cont}]|[{lead3}][{cont}]{{2}})"
+    # units may be separated by ASCII (spaces, punctuation, digits) inside one run
+    return re.compile(f"{unit}(?:[\\x20-\\x7e]{{0,3}}{unit})*")
+
+
+_RUN_CP1251 = _mojibake_run(_CP1251)
+# cheap gates (single-character tests): characters any mojibake of real text contains,
+# e.g. "Р°" = "а", "Рµ" = "е", "Рѕ" = "о", "С‚" = "т", "СЃ" = "с", "вЂ" = "“"
+_GATE_CP1251 = "°µѕ‚ЃЂЅ"
+_GATE_CP1252 = "ÐÑÃÂâ"
+_RUN_CP1252 = _mojibake_run(_CP1252)
+_UNIT_COUNT_CP1251 = re.compile(
+    f"[{_chars(_CP1251, 0xC2, 0xDF)}][{_chars(_CP1251, 0x80, 0xBF)}]"
+)
+# latin-1 leads that are practically never followed by a continuation char in real text
+_STRONG_LATIN_LEAD = frozenset("ÃÂÐÑâ")
+
+
+# what re-decoded text may contain: Latin, Greek, Cyrillic, general punctuation, € № ™
+_PLAUSIBLE = re.compile(
+    "[\\x09\\x0a\\x0d\\x20-\\x7e\u00a0-\u024f\u0370-\u03ff\u0400-\u052f"
+    "\u2000-\u206f\u20ac\u2116\u2122]*"
+)
+
+
+def _reencode(text: str, table: dict[str, int], codec: str) -> str | None:
+    try:
+        try:
+            raw = text.encode(codec)
+        except UnicodeEncodeError:
+            if len(text) > 1000:
+                return None
+            raw = bytes(table[ch] if ord(ch) >= 0x80 else ord(ch) for ch in text)
+        fixed = raw.decode("utf-8")
+    except (KeyError, ValueError):
+        return None
+    return fixed if _PLAUSIBLE.fullmatch(fixed) else None
+
+
+def _fix_runs(
+    text: str, pattern: re.Pattern[str], table: dict[str, int], codec: str
+) -> str:
+    cyr = codec == "cp1251"
+    def fix(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if cyr:
+            if len(_UNIT_COUNT_CP1251.findall(run)) < 2:
+                return run
+        elif len(run) < 4 and run[0] not in _STRONG_LATIN_LEAD:
+            return run
+        fixed = _reencode(run, table, codec)
+        return run if fixed is None else fixed
+
+    return pattern.sub(fix, text)
+
+
+def fix_mojibake(text: str) -> str:
+    """Reverse UTF-8 text that was decoded as cp1251 or latin-1/cp1252.
+
+    The whole string is re-decoded when that works; otherwise only the runs that look
+    like mojibake are, so a block mixing good text and mojibake is still repaired.
+    """
+    if not text.isascii():
+        if (
+            any(g in text for g in _GATE_CP1251)
+            and _RUN_CP1251.search(text)
+            and len(_UNIT_COUNT_CP1251.findall(text)) >= 2
+        ):
+            whole = _reencode(text, _CP1251, "cp1251")
+            text = whole if whole is not None else _fix_runs(text, _RUN_CP1251, _CP1251, "cp1251")
+        if any(g in text for g in _GATE_CP1252) and _RUN_CP1252.search(text):
+            whole = _reencode(text, _CP1252, "cp1252")
+            text = whole if whole is not None else _fix_runs(text, _RUN_CP1252, _CP1252, "cp1252")
+    return text
+
+
+# --------------------------------------------------------------------------- markup
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,300})?/?>|<!--.{0,500}?-->")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def unescape_entities(text: str) -> str:
+    """Decode HTML character references (``&nbsp;``, ``&#1088;``, ``&quot;``)."""
+    if "&" not in text:
+        return text
+    return html.unescape(text)
+
+
+def strip_leaked_tags(text: str) -> str:
+    """Remove HTML tags that leaked into text (``<p>…</p>``, ``<br/>``, comments)."""
+    if "<" not in text:
+        return text
+    return _TAG.sub(" ", _BR.sub(" ", text))
+
+
+# --------------------------------------------------------------------------- characters
+
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e\u034f"
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+# whitespace other than " ", NBSP and newline; replaced one by one with str.replace,
+# which is much faster than a character-class regex over a whole document
+_ODD_SPACES = tuple(
+    ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in " \n\u00a0\u202f"
+)
+_SPACE_RUN = re.compile("  +")
+_NBSP_RUN = re.compile("[ \u00a0\u202f]{2,}")
+
+
+def remove_invisible(text: str) -> str:
+    """Drop soft hyphens, zero-width characters, BOMs and control characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse whitespace runs (NBSP and other Unicode spaces too) into one space.
+
+    A lone non-breaking space between two words is typography ("5\u00a0000",
+    "2020\u00a0г.") and is kept as it is; leading and trailing spaces are removed.
+    """
+    return _collapse_runs(text.replace("\n", " ")).strip()
+
+
+def collapse_line_whitespace(text: str) -> str:
+    """Like :func:`collapse_whitespace` for each line; line breaks are kept."""
+    text = _collapse_runs(text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def _collapse_runs(text: str) -> str:
+    for ch in _ODD_SPACES:
+        if ch in text:
+            text = text.replace(ch, " ")
+    if "\u00a0" in text or "\u202f" in text:
+        return _NBSP_RUN.sub(" ", text)
+    return _SPACE_RUN.sub(" ", text)
+
+
+# --------------------------------------------------------------------------- look-alikes
+
+_LAT_TO_CYR = str.maketrans(
+    "ABCEHKMOPTXYaceopxyk",
+    "АВСЕНКМОРТХУасеорхук",
+)
+_CYR_TO_LAT = str.maketrans(
+    "АВЕКМНОРСТХУаеорсухіјѕ",
+    "ABEKMHOPCTXYaeopcyxijs",
+)
+_LAT_CONFUSABLE = frozenset("ABCEHKMOPTXYaceopxyk")
+_CYR_CONFUSABLE = frozenset("АВЕКМНОРСТХУаеорсухіјѕ")
+_LAT_RUN = re.compile(r"[A-Za-z]+")
+_CYR_RUN = re.compile(r"[\u0400-\u04ff]+")
+_CYR_LETTER = re.compile(r"[\u0400-\u04ff]")
+_LAT_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _is_cyr(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+def _fix_word(word: str, text_cyr: bool) -> str:
+    n_cyr = sum(1 for ch in word if _is_cyr(ch))
+    n_lat = sum(1 for ch in word if "A" <= ch <= "z")
+    to_cyr = text_cyr if n_cyr == n_lat else n_cyr > n_lat
+    if to_cyr:
+        if all(ch in _LAT_CONFUSABLE for ch in word if "A" <= ch <= "z"):
+            return word.translate(_LAT_TO_CYR)
+    elif all(ch in _CYR_CONFUSABLE for ch in word if _is_cyr(ch)):
+        return word.translate(_CYR_TO_LAT)
+    return word
+
+
+def fix_homoglyphs(text: str) -> str:
+    """Replace Latin look-alike letters inside Cyrillic words ("Mоже" -> "Може").
+
+    A word is converted to the script most of its letters are in, and only when every
+    letter of the other script has a look-alike; ties go to the script of the text.
+    """
+    if text.isascii() or _CYR_RUN.search(text) is None:
+        return text
+    lat_runs = _LAT_RUN.findall(text)
+    if not lat_runs:
+        return text
+    cyr_runs = _CYR_RUN.findall(text)
+    text_cyr = sum(map(len, cyr_runs)) >= sum(map(len, lat_runs))
+    # walk the runs of the rarer script and look at their neighbours
+    rare = _LAT_RUN if len(lat_runs) <= len(cyr_runs) else _CYR_RUN
+    out: list[str] = []
+    pos = 0
+    n = len(text)
+    for m in rare.finditer(text):
+        start, end = m.start(), m.end()
+        if start < pos:
+            continue
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < n else " "
+        if not (before.isalpha() or after.isalpha()):
+            continue
+        while start > pos and text[start - 1].isalpha():
+            start -= 1
+        while end < n and text[end].isalpha():
+            end += 1
+        word = text[start:end]
+        fixed = _fix_word(word, text_cyr)
+        if fixed != word:
+            out.append(text[pos:start])
+            out.append(fixed)
+            pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- drop caps
+
+# one-letter words that may legitimately start a sentence (bg, ru, uk, sr, mk, en, ...)
+_ONE_LETTER_WORDS = frozenset("АВИКОСУЯЙЗІЇЄЈAIO")
+_DROP_CAP = re.compile(
+    r"^([\"„“«(]?)([A-Z\u0400-\u042f])[ \u00a0]+"
+    r"([a-z\u0430-\u045f][a-z\u0430-\u045f]+)",
+    re.MULTILINE,
+)
+
+
+def _join_cap(m: re.Match[str]) -> str:
+    quote, cap, rest = m.group(1), m.group(2), m.group(3)
+    if cap in _ONE_LETTER_WORDS:
+        return m.group(0)
+    rest_cyr = _is_cyr(rest[0])
+    if rest_cyr and not _is_cyr(cap):
+        if cap not in _LAT_CONFUSABLE:
+            return m.group(0)
+        cap = cap.translate(_LAT_TO_CYR)
+        if cap in _ONE_LETTER_WORDS:
+            return m.group(0)
+    elif not rest_cyr and _is_cyr(cap):
+        return m.group(0)
+    return quote + cap + rest
+
+
+def join_drop_cap(text: str) -> str:
+    """Join a drop cap that was split from its word at the start of a paragraph.
+
+    "Р уските" -> "Руските"; one-letter words ("И двете", "В началото", "A car") are
+    left alone.  A Latin capital look-alike before a Cyrillic word becomes Cyrillic.
+    Every line of a multi-line text is a paragraph.
+    """
+    return _DROP_CAP.sub(_join_cap, text)
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def repair(text: str) -> str:
+    """Run every repair on one block of text and return clean, single-line text."""
+    if not text:
+        return ""
+    return _repair(text, collapse_whitespace)
+
+
+def repair_lines(text: str) -> str:
+    """Repair a whole multi-line text at once, keeping one block per line.
+
+    Same steps as :func:`repair`, but newlines survive (each line is stripped and its
+    inner whitespace collapsed), so a document is repaired in a few C-level passes.
+    """
+    if not text:
+        return ""
+    return _repair(text, collapse_line_whitespace)
+
+
+def _repair(text: str, collapse: Callable[[str], str]) -> str:
+    text = fix_mojibake(text)
+    text = unescape_entities(text)
+    text = strip_leaked_tags(text)
+    text = remove_invisible(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = collapse(text)
+    text = fix_homoglyphs(text)
+    return join_drop_cap(text)

@@ -1,0 +1,75 @@
+"""Date parsing: absolute, numeric, ISO, relative to the fetch time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from vestnik.extract._dates import find_date, is_date_line, is_update_line, parse_iso
+
+SOFIA = ZoneInfo("Europe/Sofia")
+NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)  # 11:30 in Sofia
+
+
+def _value(text: str) -> datetime | date | None:
+    found = find_date(text, NOW)
+    return found[0] if found else None
+
+
+def test_day_month_name_year_gives_a_plain_date() -> None:
+    value = _value("3 Март, 2024")
+    assert type(value) is date and value == date(2024, 3, 3)
+
+
+def test_numeric_date_with_time_gives_sofia_datetime() -> None:
+    assert _value("03.03.2024 18:05") == datetime(2024, 3, 3, 18, 5, tzinfo=SOFIA)
+
+
+def test_numeric_date_without_time_gives_a_plain_date() -> None:
+    assert _value("Публикувано: 21.11.2023 г.") == date(2023, 11, 21)
+
+
+def test_english_and_russian_month_names_are_understood() -> None:
+    assert _value("November 21, 2023") == date(2023, 11, 21)
+    assert _value("21 ноября 2023 года") == date(2023, 11, 21)
+    assert _value("Jan 5, 2024 at 3:05 pm") == datetime(2024, 1, 5, 15, 5, tzinfo=SOFIA)
+
+
+def test_abbreviated_month_names_are_understood() -> None:
+    assert _value("8 дек 2025 г., 10:12") == datetime(2025, 12, 8, 10, 12, tzinfo=SOFIA)
+
+
+def test_iso_datetime_keeps_its_offset() -> None:
+    value = parse_iso("2024-03-03T18:05:00+02:00")
+    assert value == datetime(2024, 3, 3, 18, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_iso("2024-03-03T16:05:00Z") == datetime(2024, 3, 3, 16, 5, tzinfo=UTC)
+    assert parse_iso("2024-03-03") == date(2024, 3, 3)
+
+
+def test_relative_hours_are_resolved_against_fetch_time() -> None:
+    assert _value("Преди 2 часа") == datetime(2025, 3, 10, 9, 30, tzinfo=SOFIA)
+    assert _value("3 hours ago") == datetime(2025, 3, 10, 8, 30, tzinfo=SOFIA)
+
+
+def test_yesterday_is_the_day_before_fetch_in_sofia() -> None:
+    assert _value("вчера") == date(2025, 3, 9)
+    assert _value("Вчера, 14:35") == datetime(2025, 3, 9, 14, 35, tzinfo=SOFIA)
+
+
+def test_relative_date_needs_a_fetch_time() -> None:
+    assert find_date("Преди 2 часа", None) is None
+
+
+def test_impossible_dates_are_ignored() -> None:
+    assert _value("31.02.2024") is None
+
+
+def test_date_line_is_mostly_a_date() -> None:
+    assert is_date_line("Обновена: 10:12, 8 дек 2025", NOW)
+    assert is_date_line("България Преди 2 минути", NOW)
+    assert not is_date_line("На 3 март 2024 г. парламентът прие бюджета за годината", NOW)
+
+
+def test_update_lines_are_told_apart() -> None:
+    assert is_update_line("Обновена: 08.12.2025")
+    assert not is_update_line("Публикувана: 08.12.2025")

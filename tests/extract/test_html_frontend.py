@@ -1,0 +1,164 @@
+"""The HTML front end on small made-up pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from vestnik.extract import Extracted, Page, Rejected, extract
+
+NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+
+P1 = (
+    "Общинският съвет във Варна прие бюджета за следващата година след дълго заседание, "
+    "което продължи до късно вечерта."
+)
+P2 = (
+    "Според кмета най-много средства ще бъдат насочени към ремонта на училищата и детските "
+    "градини в крайните квартали на града."
+)
+P3 = (
+    "Опозицията настоя за повече пари за градския транспорт, но предложението й не събра "
+    "нужното мнозинство в залата."
+)
+NAV = "".join(f"<li><a href='/c/{i}'>Рубрика {i}</a></li>" for i in range(12))
+RELATED = "".join(
+    f"<li><a href='/n/{i}'>Друга новина номер {i} от днешния ден в страната</a></li>"
+    for i in range(8)
+)
+
+
+def _page(body: str, head: str = "") -> Page:
+    html = f"<!doctype html><html lang='bg'><head>{head}</head><body>{body}</body></html>"
+    return Page("https://news.example.bg/a/1", NOW, "text/html", html)
+
+
+def _article(body: str, head: str = "") -> Extracted:
+    result = extract(_page(body, head))
+    assert isinstance(result, Extracted), result
+    return result
+
+
+def _typical(extra_article: str = "", extra_page: str = "") -> str:
+    return (
+        f"<header><nav><ul>{NAV}</ul></nav></header>"
+        "<main><article><h1>Варна прие бюджета си</h1>"
+        f"<div class='article-body'><p>{P1}</p><p>{P2}</p>{extra_article}<p>{P3}</p></div>"
+        "</article>"
+        f"<aside class='sidebar'><h3>Най-четени</h3><ul>{RELATED}</ul></aside></main>"
+        f"{extra_page}<footer><p>Всички права запазени. Условия за ползване.</p></footer>"
+    )
+
+
+def test_article_paragraphs_are_the_body_and_chrome_is_dropped() -> None:
+    result = _article(_typical())
+    assert result.title == "Варна прие бюджета си"
+    assert result.body_paragraphs == (P1, P2, P3)
+    assert result.language == "bg"
+
+
+def test_comment_section_and_share_box_are_dropped() -> None:
+    comments = (
+        "<div class='comments'><h3>Коментари (2)</h3>"
+        "<div class='comment'><p>Много добре казано, браво на общинарите този път.</p></div>"
+        "<div class='comment'><p>Пак ще крадат, нищо ново под слънцето, повярвайте ми.</p></div>"
+        "</div>"
+    )
+    share = "<div class='share-buttons'><a href='#'>Facebook</a> <a href='#'>Twitter</a></div>"
+    result = _article(_typical(extra_article=share, extra_page=comments))
+    assert result.body_paragraphs == (P1, P2, P3)
+    assert result.comment_count == 2
+
+
+def test_hidden_elements_and_scripts_are_not_text() -> None:
+    hidden = "<div style='display:none'><p>Скрит текст, който не се вижда на страницата.</p></div>"
+    script = "<script>var x = 'Скриптов текст, който не е част от статията.';</script>"
+    result = _article(_typical(extra_article=hidden + script))
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_figure_caption_is_a_caption_not_body() -> None:
+    caption = "<figcaption>Сесията на съвета, снимка: БТА</figcaption>"
+    figure = f"<figure><img src='a.jpg'>{caption}</figure>"
+    result = _article(_typical(extra_article=figure))
+    assert result.captions == ("Сесията на съвета, снимка: БТА",)
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_json_ld_gives_date_authors_and_comment_count() -> None:
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Варна прие бюджета си",
+        "datePublished": "2025-03-07T14:35:00+02:00",
+        "author": [{"@type": "Person", "name": "Мария Петрова"}],
+        "commentCount": 4,
+    }
+    head = f"<script type='application/ld+json'>{json.dumps(ld, ensure_ascii=False)}</script>"
+    result = _article(_typical(), head)
+    assert result.published_at == datetime(2025, 3, 7, 14, 35, tzinfo=timezone(timedelta(hours=2)))
+    assert result.authors == ("Мария Петрова",)
+    assert result.comment_count == 4
+
+
+def test_meta_tags_are_the_fallback_for_date_and_author() -> None:
+    head = (
+        "<meta property='article:published_time' content='2025-03-07'>"
+        "<meta name='author' content='Иван Иванов'>"
+    )
+    result = _article(_typical(), head)
+    assert result.published_at == date(2025, 3, 7)
+    assert result.authors == ("Иван Иванов",)
+
+
+def test_title_prefers_the_h1_matching_og_title() -> None:
+    head = (
+        "<meta property='og:title' content='Варна прие бюджета си'>"
+        "<title>Варна прие бюджета си | Вестник</title>"
+    )
+    body = "<div class='logo'><h1>Вестник</h1></div>" + _typical()
+    assert _article(body, head).title == "Варна прие бюджета си"
+
+
+def test_json_ld_article_body_is_used_when_the_page_shows_little() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Варна", "articleBody": f"{P1}\n{P2}\n{P3}"}
+    head = f"<script type='application/ld+json'>{json.dumps(ld, ensure_ascii=False)}</script>"
+    body = "<main><h1>Варна прие бюджета си</h1><div id='app'>Зарежда се...</div></main>"
+    assert _article(body, head).body_paragraphs == (P1, P2, P3)
+
+
+def test_text_split_by_br_becomes_paragraphs() -> None:
+    body = f"<h1>Варна прие бюджета си</h1><div class='text'>{P1}<br><br>{P2}<br>{P3}</div>"
+    assert _article(body).body_paragraphs == (P1, P2, P3)
+
+
+def test_page_of_links_is_rejected_as_listing() -> None:
+    teasers = "".join(
+        f"<div class='teaser'><h2><a href='/n/{i}'>Заглавие на новина номер {i} от деня</a></h2>"
+        f"<p>Кратко резюме на новината.</p></div>"
+        for i in range(20)
+    )
+    result = extract(_page(f"<nav><ul>{NAV}</ul></nav><main>{teasers}</main>"))
+    assert isinstance(result, Rejected) and result.reason == "listing"
+
+
+def test_page_without_body_text_is_rejected() -> None:
+    result = extract(_page("<div><img src='x.png'></div>"))
+    assert isinstance(result, Rejected) and result.reason == "empty"
+
+
+def test_deeply_nested_page_does_not_fail() -> None:
+    body = "<div>" * 5000 + f"<p>{P1}</p><p>{P2}</p>" + "</div>" * 5000
+    result = extract(_page(body))
+    assert isinstance(result, Extracted | Rejected)
+
+
+def test_paragraph_with_lead_class_is_the_lead() -> None:
+    lead = "Най-много пари отиват за училищата и детските градини."
+    body = (
+        f"<article><h1>Варна прие бюджета си</h1><p class='article-lead'>{lead}</p>"
+        f"<div class='article-body'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div></article>"
+    )
+    result = _article(body)
+    assert result.lead == lead
+    assert result.body_paragraphs == (P1, P2, P3)

@@ -1,0 +1,153 @@
+"""The plain-text front end on small made-up page dumps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from vestnik.extract import Extracted, Page, Rejected, extract
+from vestnik.extract._text import split_blocks
+
+NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+
+P1 = (
+    "Общинският съвет във Варна прие бюджета за следващата година след дълго заседание, "
+    "което продължи до късно вечерта."
+)
+P2 = (
+    "Според кмета най-много средства ще бъдат насочени към ремонта на училищата и детските "
+    "градини в крайните квартали на града."
+)
+P3 = (
+    "Опозицията настоя за повече пари за градския транспорт, но предложението й не събра "
+    "нужното мнозинство в залата."
+)
+
+
+def _page(text: str) -> Page:
+    return Page("https://news.example.bg/a/1", NOW, "text/plain", text)
+
+
+def _article(text: str) -> Extracted:
+    result = extract(_page(text))
+    assert isinstance(result, Extracted), result
+    return result
+
+
+def _listing(n: int) -> str:
+    items = []
+    for i in range(n):
+        head = f"Новина номер {i} за събитията в страната"
+        items += [head, head, f"България Преди {i + 1} часа", f"Кратко резюме на новина {i}"]
+    return "\n\n".join(items)
+
+
+def test_body_is_the_prose_run_and_title_is_above_it() -> None:
+    text = f"Начало\nНовини\nСпорт\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n"
+    result = _article(text)
+    assert result.title == "Варна прие бюджета си"
+    assert result.body_paragraphs == (P1, P2, P3)
+    assert result.language == "bg"
+
+
+def test_lead_sits_between_title_and_body() -> None:
+    lead = "Най-много пари отиват за училищата"
+    result = _article(f"Варна прие бюджета си\n\n{lead}\n\n{P1}\n\n{P2}\n\n{P3}")
+    assert result.title == "Варна прие бюджета си"
+    assert result.lead == lead
+    assert lead not in result.body_paragraphs
+
+
+def test_repeated_title_is_not_taken_for_a_lead() -> None:
+    title = "Варна прие бюджета си"
+    result = _article(f"{title}\n\n{title}\n\n{P1}\n\n{P2}")
+    assert result.title == title
+    assert result.lead is None
+
+
+def test_latest_news_list_after_the_article_is_dropped() -> None:
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nПоследни\n\n{_listing(6)}"
+    result = _article(text)
+    assert result.body_paragraphs == (P1, P2)
+    assert result.published_at is None  # "Преди N часа" of the list is not the article's
+
+
+def test_widgets_share_and_follow_us_are_dropped() -> None:
+    text = (
+        f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nСподели:\n\n"
+        "Не пропускайте най-важното - последвайте ни във Facebook\n\n"
+        "Коментари (12)\n\nЗапомни ме\nЗабравена парола\n"
+        "Полето Потребителско име не трябва да е празно.\n"
+    )
+    result = _article(text)
+    assert result.body_paragraphs == (P1, P2)
+    assert result.comment_count == 12
+
+
+def test_date_source_and_caption_in_the_header_are_read() -> None:
+    text = (
+        "Варна прие бюджета си\n07.03.2025 14:35\nИзточник: БТА\n\n"
+        "Сградата на общината, снимка: архив\n\n"
+        f"{P1}\n\n{P2}\n"
+    )
+    result = _article(text)
+    assert result.published_at == datetime(2025, 3, 7, 14, 35, tzinfo=ZoneInfo("Europe/Sofia"))
+    assert result.source_agency == "БТА"
+    assert result.captions == ("Сградата на общината, снимка: архив",)
+
+
+def test_day_only_date_is_a_plain_date() -> None:
+    result = _article(f"5 Март, 2025\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}")
+    assert result.published_at == date(2025, 3, 5)
+
+
+def test_trailing_agency_is_stripped_from_the_last_paragraph() -> None:
+    result = _article(f"Варна прие бюджета си\n\n{P1}\n\n{P2} /БГНЕС")
+    assert result.body_paragraphs[-1] == P2
+    assert result.source_agency == "БГНЕС"
+
+
+def test_source_line_wins_over_trailing_and_quoted_credits() -> None:
+    p1 = P1[:-1] + ", предаде Ройтерс."
+    result = _article(f"Варна прие бюджета си\nИзточник: Фокус\n\n{p1}\n\n{P2} /БТА")
+    assert result.source_agency == "Фокус"
+    assert result.body_paragraphs[-1] == P2
+
+
+def test_leaked_markup_and_drop_caps_are_repaired_in_body() -> None:
+    p0 = "Решението беше взето с мнозинство от 31 гласа, съобщиха от пресцентъра на общината."
+    text = f"Варна прие бюджета си\n\n<p>Р {p0[1:]}&nbsp;</p>\n\n{P1}\n\nC{P2[1:]}"  # Latin C
+    result = _article(text)
+    assert result.body_paragraphs[0] == p0
+    assert result.body_paragraphs[2] == P2
+
+
+def test_lines_wrapped_mid_sentence_are_joined() -> None:
+    assert split_blocks("Първият ред на дълъг абзац, който продължава\nи на следващия ред.") == [
+        "Първият ред на дълъг абзац, който продължава и на следващия ред."
+    ]
+    assert split_blocks("Кирилица:\nФонетична") == ["Кирилица:", "Фонетична"]
+
+
+def test_empty_page_is_rejected() -> None:
+    result = extract(_page(" \n\n \u00a0 "))
+    assert isinstance(result, Rejected) and result.reason == "empty"
+
+
+def test_section_front_is_rejected_as_listing() -> None:
+    result = extract(_page("Новини\n\n" + _listing(8)))
+    assert isinstance(result, Rejected) and result.reason == "listing"
+
+
+def test_login_wall_is_rejected() -> None:
+    text = (
+        "Варна прие бюджета си\n\nОбщинският съвет прие бюджета след дълго заседание.\n\n"
+        "Този материал е достъпен само за абонати. Влезте, за да продължите да четете.\n"
+    )
+    result = extract(_page(text))
+    assert isinstance(result, Rejected) and result.reason == "login_wall"
+
+
+def test_too_short_page_is_rejected() -> None:
+    result = extract(_page("Варна прие бюджета си\n\nБюджетът е приет."))
+    assert isinstance(result, Rejected) and result.reason == "too_short"

@@ -1,0 +1,34 @@
+"""The real indexing worker with index writes that fail: used by the fault scenarios.
+
+FAULT_RATE: the share of batch writes that fail; FAULT_ALWAYS_FAIL_URL: an article whose
+write always fails (it must end as a dead letter after the delivery limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import Sequence
+
+from vestnik.contracts import Article
+from vestnik.indexer import store
+from vestnik.indexer.app import create_app
+
+RATE = float(os.environ.get("FAULT_RATE", "0"))
+ALWAYS = os.environ.get("FAULT_ALWAYS_FAIL_URL")
+_upsert = store.SqliteIndex.upsert_many
+
+
+def flaky_upsert(self: store.SqliteIndex, articles: Sequence[Article]) -> store.UpsertReport:
+    if ALWAYS and any(a.url == ALWAYS for a in articles):
+        raise RuntimeError("injected: this article never indexes")
+    if random.random() < RATE:
+        raise RuntimeError("injected: index write failed")
+    return _upsert(self, articles)
+
+
+store.SqliteIndex.upsert_many = flaky_upsert  # type: ignore[method-assign]
+
+if __name__ == "__main__":
+    asyncio.run(create_app().run())

@@ -1,0 +1,529 @@
+"""The SQLite search index: idempotent upserts, copies, Bulgarian-aware search, sharing."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import random
+import sqlite3
+import threading
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vestnik.contracts import Article
+from vestnik.indexer.store import (
+    CANDIDATES_SQL,
+    HIGHLIGHT,
+    Hit,
+    SqliteIndex,
+    UpsertReport,
+    open_index,
+)
+
+KARABAKH = (
+    "Руските мироопазващи сили започнаха да се изтеглят от Нагорни Карабах, след като "
+    "Азербайджан си върна спорната територия от арменските сепаратисти миналата година, "
+    "съобщи Кремъл. Тази седмица азербайджанските държавни медии съобщиха, че руските "
+    "войски са започнали да напускат позициите, заемани в рамките на постигнатото с "
+    "посредничеството на Москва прекратяване на огъня през 2020 г. между Баку и Ереван."
+)
+PARLIAMENT = (
+    "Народното събрание прие на първо четене промените в Закона за движението по "
+    "пътищата, които предвиждат по-високи глоби за шофиране след употреба на алкохол. "
+    "Депутатите от мнозинството настояха текстовете да влязат в сила от началото на "
+    "следващата година, а опозицията поиска повече време за обсъждане с експертите."
+)
+WEATHER = (
+    "Утре ще бъде предимно слънчево, следобед над планините ще се развива купеста и "
+    "купесто-дъждовна облачност и на отделни места ще превали краткотраен дъжд. "
+    "Максималните температури ще бъдат между 24 и 29 градуса, в София около 25."
+)
+
+
+def make_article(
+    article_id: str,
+    title: str = "Новини от деня",
+    body: str = PARLIAMENT,
+    *,
+    lead: str | None = None,
+    published_at: datetime | date | None = None,
+    content_hash: str | None = None,
+    **extra: Any,
+) -> Article:
+    paragraphs = [p for p in body.split("\n\n") if p]
+    return Article(
+        article_id=article_id,
+        url=f"https://news.example.bg/{article_id}",
+        site="news.example.bg",
+        title=title,
+        lead=lead,
+        body_paragraphs=paragraphs,
+        body_text="\n\n".join(paragraphs),
+        published_at=published_at,
+        word_count=len(body.split()),
+        content_hash=content_hash or hashlib.sha256(f"{title}\n{body}".encode()).hexdigest(),
+        provenance={"event_id": f"ev-{article_id}", "fetched_at": "2025-12-07T10:00:00Z",
+                    "cleaner_version": "test"},
+        **extra,
+    )
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Any:
+    idx = SqliteIndex(str(tmp_path / "index.sqlite3"))
+    yield idx
+    idx.close()
+
+
+def _ids(hits: list[Hit]) -> list[str]:
+    return [hit.article_id for hit in hits]
+
+
+# --- idempotent upserts ------------------------------------------------------------------
+
+
+def test_same_article_twice_leaves_one_row(index: SqliteIndex) -> None:
+    article = make_article("a1")
+    assert index.upsert_many([article]) == UpsertReport(1, 0, 0, 0)
+    assert index.upsert_many([article]) == UpsertReport(0, 0, 1, 0)
+    assert index.count() == 1
+    assert _ids(index.search("събрание")) == ["a1"]
+
+
+def test_rescraped_article_with_new_content_updates_its_row(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("a1", "Времето", WEATHER)])
+    report = index.upsert_many([make_article("a1", "Карабах", KARABAKH)])
+    assert report == UpsertReport(0, 1, 0, 0)
+    assert index.count() == 1
+    assert index.search("слънчево") == []
+    assert _ids(index.search("Карабах")) == ["a1"]
+    stored = index.get("a1")
+    assert stored is not None and stored.title == "Карабах"
+
+
+def test_same_id_twice_in_one_batch_keeps_the_last(index: SqliteIndex) -> None:
+    first, last = make_article("a1", "Първо", WEATHER), make_article("a1", "Последно", KARABAKH)
+    assert index.upsert_many([first, last]) == UpsertReport(1, 0, 0, 0)
+    stored = index.get("a1")
+    assert stored == last
+    assert index.search("слънчево") == []
+
+
+def test_batch_reports_inserted_updated_and_unchanged_per_distinct_id(
+    index: SqliteIndex,
+) -> None:
+    index.upsert_many([make_article("same", body=PARLIAMENT), make_article("new", body=WEATHER)])
+    batch = [
+        make_article("same", body=PARLIAMENT),  # unchanged
+        make_article("new", body=KARABAKH),  # updated...
+        make_article("new", body=KARABAKH),  # ...once, though it comes twice
+        make_article("fresh", "Времето", WEATHER),  # inserted
+    ]
+    assert index.upsert_many(batch) == UpsertReport(1, 1, 1, 0)
+    assert index.count() == 3
+
+
+def test_empty_batch_writes_nothing(index: SqliteIndex) -> None:
+    assert index.upsert_many([]) == UpsertReport(0, 0, 0, 0)
+    assert index.count() == 0
+
+
+def test_failed_batch_leaves_no_row_of_it(index: SqliteIndex,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = SqliteIndex._canonical_for
+
+    def fail_second(self: SqliteIndex, row: Any) -> str | None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("disk on fire")
+        return real(self, row)
+
+    monkeypatch.setattr(SqliteIndex, "_canonical_for", fail_second)
+    with pytest.raises(RuntimeError):
+        index.upsert_many([make_article("a1", body=WEATHER), make_article("a2", body=KARABAKH)])
+    assert index.count() == 0
+    assert index.search("слънчево") == []
+
+
+@pytest.mark.parametrize("published_at", [
+    None,
+    date(2025, 12, 7),
+    datetime(2025, 12, 7, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+])
+def test_get_returns_an_equal_article(index: SqliteIndex, published_at: datetime | date | None,
+                                      ) -> None:
+    article = make_article(
+        "a1", "Карабах", KARABAKH, lead="Кремъл потвърди.", published_at=published_at,
+        source_agency="БГНЕС", authors=["Иван Петров"], captions=["Снимка: БГНЕС"],
+        comment_count=57, language="bg",
+    )
+    index.upsert_many([article])
+    assert index.get("a1") == article
+
+
+def test_get_unknown_id_returns_none(index: SqliteIndex) -> None:
+    assert index.get("nope") is None
+
+
+def test_ids_are_listed_in_indexing_order(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("b", body=WEATHER), make_article("a", body=KARABAKH)])
+    index.upsert_many([make_article("c", body=PARLIAMENT), make_article("b", "Ново", WEATHER)])
+    assert index.ids() == ["b", "a", "c"]
+
+
+def test_reopened_file_keeps_its_articles(tmp_path: Path) -> None:
+    path = str(tmp_path / "index.sqlite3")
+    with SqliteIndex(path) as first:
+        first.upsert_many([make_article("a1", body=KARABAKH)])
+    with SqliteIndex(path) as second:
+        assert second.ids() == ["a1"]
+        assert _ids(second.search("Карабах")) == ["a1"]
+
+
+def test_index_can_be_used_from_another_thread(index: SqliteIndex) -> None:
+    reports: list[UpsertReport] = []
+    worker = threading.Thread(target=lambda: reports.append(
+        index.upsert_many([make_article("a1", body=KARABAKH)])))
+    worker.start()
+    worker.join()
+    assert reports == [UpsertReport(1, 0, 0, 0)]
+    assert index.count() == 1
+
+
+def test_file_is_in_wal_mode(index: SqliteIndex, tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / "index.sqlite3")
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+
+
+def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    SqliteIndex(str(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        SqliteIndex(str(path))
+
+
+# --- duplicates and syndicated copies ------------------------------------------------------
+
+
+def test_syndicated_copy_is_marked_duplicate_of_first(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("bta", "Русия се изтегля от Карабах", KARABAKH)])
+    # Another title, the agency credited, an inflection and case changed.
+    copy_body = KARABAKH.replace("Баку и Ереван.", "Баку и Ереван. (БТА)").replace(
+        "руските войски", "Руски войски")
+    copy = make_article("other-site", "Руските сили напускат Нагорни Карабах", copy_body)
+    assert index.upsert_many([copy]).duplicates == 1
+
+    assert _ids(index.search("Карабах")) == ["bta"]
+    hits = {h.article_id: h for h in index.search("Карабах", include_duplicates=True)}
+    assert hits.keys() == {"bta", "other-site"}
+    assert hits["other-site"].duplicate_of == "bta"
+    assert hits["bta"].duplicate_of is None
+
+
+def test_copy_in_the_same_batch_is_marked_duplicate_of_the_earlier(index: SqliteIndex) -> None:
+    report = index.upsert_many([
+        make_article("first", "Едно заглавие", KARABAKH),
+        make_article("second", "Друго заглавие", KARABAKH.upper()),
+    ])
+    assert report == UpsertReport(2, 0, 0, 1)
+    hits = index.search("Карабах", include_duplicates=True)
+    assert {h.article_id: h.duplicate_of for h in hits} == {"first": None, "second": "first"}
+
+
+def test_same_content_hash_is_a_duplicate_even_when_too_short_to_fingerprint(
+    index: SqliteIndex,
+) -> None:
+    short = "Видео от Карабах."
+    index.upsert_many([make_article("a", "Видео", short, content_hash="h1")])
+    assert index.upsert_many([make_article("b", "Видео", short, content_hash="h1")]).duplicates == 1
+    assert _ids(index.search("видео")) == ["a"]
+
+
+def test_short_articles_with_different_content_are_not_duplicates(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("a", "Видео", "Видео от Карабах."),
+                       make_article("b", "Видео", "Видео от Карабах.", content_hash="other")])
+    assert sorted(_ids(index.search("видео"))) == ["a", "b"]
+
+
+def test_unrelated_articles_are_not_duplicates(index: SqliteIndex) -> None:
+    report = index.upsert_many([make_article("a", body=KARABAKH),
+                                make_article("b", body=PARLIAMENT),
+                                make_article("c", body=WEATHER)])
+    assert report.duplicates == 0
+    assert len(index.search("на")) == 3
+
+
+def test_copy_matching_several_articles_points_at_the_earliest_indexed(
+    index: SqliteIndex,
+) -> None:
+    index.upsert_many([make_article("first", "А", KARABAKH, content_hash="h-first")])
+    index.upsert_many([make_article("second", "Б", WEATHER, content_hash="h-second")])
+    # Near "first" by its text, equal to "second" by its content hash.
+    index.upsert_many([make_article("third", "В", KARABAKH, content_hash="h-second")])
+    hits = index.search("на", include_duplicates=True)
+    assert {h.article_id: h.duplicate_of for h in hits} == {
+        "first": None, "second": None, "third": "first",
+    }
+
+
+def test_copy_of_a_copy_points_at_the_canonical(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("canon", "А", KARABAKH)])
+    index.upsert_many([make_article("copy1", "Б", KARABAKH)])
+    index.upsert_many([make_article("copy2", "В", KARABAKH)])
+    hits = index.search("Карабах", include_duplicates=True)
+    assert {h.article_id: h.duplicate_of for h in hits} == {
+        "canon": None, "copy1": "canon", "copy2": "canon",
+    }
+
+
+def test_rescraped_copy_with_new_content_is_no_longer_a_duplicate(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("canon", "А", KARABAKH), make_article("copy", "Б", KARABAKH)])
+    assert index.upsert_many([make_article("copy", "Б", WEATHER)]) == UpsertReport(0, 1, 0, 0)
+    assert _ids(index.search("слънчево")) == ["copy"]
+
+
+def test_copies_stay_hidden_when_their_canonical_is_edited(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("canon", "А", KARABAKH), make_article("copy", "Б", KARABAKH)])
+    edited = KARABAKH.replace("Тази седмица", "В понеделник") + " Кремъл не коментира."
+    assert index.upsert_many([make_article("canon", "А", edited)]) == UpsertReport(0, 1, 0, 0)
+    assert _ids(index.search("Карабах")) == ["canon"]
+
+
+def test_copies_follow_their_canonical_when_it_becomes_a_copy(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("a", "А", WEATHER), make_article("a-copy", "Б", WEATHER)])
+    index.upsert_many([make_article("x", "В", KARABAKH)])
+    index.upsert_many([make_article("a", "А", KARABAKH)])  # re-scraped: now x's story
+    hits = index.search("на", include_duplicates=True)
+    assert {h.article_id: h.duplicate_of for h in hits} == {
+        "a": "x", "a-copy": "x", "x": None,
+    }
+
+
+def test_duplicate_lookup_uses_band_indexes_not_a_scan(index: SqliteIndex,
+                                                        tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "index.sqlite3")
+    try:
+        params = {"content_hash": "h", "article_id": "a",
+                  "band0": 1, "band1": 2, "band2": 3, "band3": 4}
+        plan = " | ".join(row[3] for row in conn.execute(
+            f"EXPLAIN QUERY PLAN {CANDIDATES_SQL}", params))
+    finally:
+        conn.close()
+    assert "SCAN articles" not in plan
+    for band in range(4):
+        assert f"articles_band{band} (band{band}=?)" in plan
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def news(index: SqliteIndex) -> SqliteIndex:
+    index.upsert_many([
+        make_article("karabakh", "Русия се изтегля от Нагорни Карабах", KARABAKH),
+        make_article("parliament", "Парламентът гласува по-високи глоби", PARLIAMENT),
+        make_article("weather", "Слънчево и топло", WEATHER),
+        make_article("troops", "Руски войски на учение",
+                     "Руски войски провеждат учение край границата с Финландия, съобщиха "
+                     "от министерството на отбраната в Москва в четвъртък сутринта."),
+    ])
+    return index
+
+
+def test_proper_noun_finds_article(news: SqliteIndex) -> None:
+    assert _ids(news.search("Карабах")) == ["karabakh"]
+
+
+def test_inflected_bulgarian_form_finds_article(news: SqliteIndex) -> None:
+    # "руските войски" (definite) finds "руски войски" (indefinite) and the reverse.
+    assert sorted(_ids(news.search("руските войски"))) == ["karabakh", "troops"]
+    assert sorted(_ids(news.search("руски войски"))) == ["karabakh", "troops"]
+    assert _ids(news.search("глобите")) == ["parliament"]
+
+
+def test_search_is_case_insensitive(news: SqliteIndex) -> None:
+    assert _ids(news.search("КАРАБАХ")) == _ids(news.search("карабах")) == ["karabakh"]
+
+
+def test_every_query_word_must_match(news: SqliteIndex) -> None:
+    assert _ids(news.search("руски Финландия")) == ["troops"]
+    assert news.search("Карабах Финландия") == []
+
+
+def test_quoted_phrase_matches_the_words_as_written(news: SqliteIndex) -> None:
+    assert _ids(news.search('"руските войски"')) == ["karabakh"]
+    assert _ids(news.search('"руски войски"')) == ["troops"]
+    assert news.search('"войски руски"') == []
+
+
+def test_phrase_and_words_combine(news: SqliteIndex) -> None:
+    assert _ids(news.search('"руски войски" учение')) == ["troops"]
+    assert news.search('"руски войски" Карабах') == []
+
+
+def test_title_match_ranks_above_repeated_body_matches(index: SqliteIndex) -> None:
+    body = KARABAKH + " Карабах остава в центъра на вниманието. Карабах е спорна територия."
+    index.upsert_many([
+        make_article("in-body", "Новини от Кавказ", body),
+        make_article("in-title", "Карабах: какво следва", PARLIAMENT),
+        make_article("other", "Времето", WEATHER),
+        make_article("other2", "Парламентът", PARLIAMENT + " Гласуването продължава."),
+        make_article("other3", "Времето утре", WEATHER + " Облачно."),
+    ])
+    hits = index.search("Карабах")
+    assert _ids(hits) == ["in-title", "in-body"]
+    assert hits[0].score > hits[1].score > 0
+
+
+def test_snippet_highlights_the_inflected_form_in_the_text(news: SqliteIndex) -> None:
+    [hit] = news.search("Финландия войските")
+    open_, close = HIGHLIGHT
+    assert f"{open_}Финландия{close}" in hit.snippet
+    assert f"{open_}войски{close}" in hit.snippet
+
+
+def test_snippet_highlights_a_stemmed_match(news: SqliteIndex) -> None:
+    [hit] = news.search("Азербайджан изтегля")
+    assert f"{HIGHLIGHT[0]}изтеглят{HIGHLIGHT[1]}" in hit.snippet
+
+
+def test_snippet_highlights_a_form_whose_stem_is_rewritten(index: SqliteIndex) -> None:
+    index.upsert_many([make_article(
+        "owners", "Имоти",
+        "Собствениците на имоти в центъра на града ще плащат по-висок данък, реши "
+        "общинският съвет след дълго обсъждане в сряда вечерта.")])
+    [hit] = index.search("собственик")  # собственици -> собственик (-ци -> -к)
+    assert f"{HIGHLIGHT[0]}Собствениците{HIGHLIGHT[1]}" in hit.snippet
+
+
+def test_title_only_match_still_gets_a_snippet(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("a1", "Карабах", PARLIAMENT)])
+    [hit] = index.search("Карабах")
+    assert hit.snippet.startswith("Народното събрание")
+    assert HIGHLIGHT[0] not in hit.snippet
+
+
+def test_hit_carries_the_article_fields(index: SqliteIndex) -> None:
+    when = datetime(2025, 12, 7, 9, 30, tzinfo=UTC)
+    index.upsert_many([make_article("a1", "Карабах", KARABAKH, published_at=when)])
+    [hit] = index.search("карабах")
+    assert (hit.article_id, hit.url, hit.site, hit.title) == (
+        "a1", "https://news.example.bg/a1", "news.example.bg", "Карабах")
+    assert hit.published_at == "2025-12-07T09:30:00Z"
+    assert hit.duplicate_of is None
+
+
+def test_latin_words_are_searchable(index: SqliteIndex) -> None:
+    index.upsert_many([make_article("a1", "Среща на NATO", KARABAKH)])
+    assert _ids(index.search("nato")) == ["a1"]
+
+
+def test_limit_caps_the_hits(news: SqliteIndex) -> None:
+    assert len(news.search("на", limit=2)) == 2
+    assert news.search("на", limit=0) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", '""', "!!!", "---"])
+def test_query_without_words_finds_nothing(news: SqliteIndex, query: str) -> None:
+    assert news.search(query) == []
+
+
+@pytest.mark.parametrize("query", [
+    'Карабах"', '"Карабах', 'AND', 'OR NOT', 'Карабах AND', 'NEAR(руски войски, 2)',
+    'карабах*', '*', '^карабах', 'title:карабах', '{title}: x', '(карабах', 'карабах)',
+    '"a""b"', "'", '-карабах', '+', 'карабах - баку', "\x00", '"""', 'a:b:c',
+])
+def test_query_with_fts_syntax_characters_does_not_raise(news: SqliteIndex, query: str) -> None:
+    assert isinstance(news.search(query), list)
+
+
+def test_operators_in_a_query_are_words_not_syntax(news: SqliteIndex) -> None:
+    assert _ids(news.search("Карабах*")) == ["karabakh"]
+    assert _ids(news.search("(Карабах)")) == ["karabakh"]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from('абвкар"*:(){}^-+ ANDORNEAR\'.,ё\u0301'), max_size=40))
+def test_no_query_raises(news: SqliteIndex, query: str) -> None:
+    assert isinstance(news.search(query), list)
+
+
+# --- opening by URL ------------------------------------------------------------------------
+
+
+def test_open_index_accepts_relative_absolute_and_memory_urls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_index("sqlite:///relative.db") as rel:
+        rel.upsert_many([make_article("a1")])
+    assert (tmp_path / "relative.db").exists()
+    with open_index(f"sqlite:///{tmp_path}/relative.db") as absolute:
+        assert absolute.ids() == ["a1"]
+    with open_index("sqlite:///:memory:") as memory:
+        assert memory.count() == 0
+        assert memory.upsert_many([make_article("a1")]).inserted == 1
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://vestnik:s3cret@db/vestnik", "redis://localhost", "sqlite://relative.db",
+    "sqlite:///", "index.db",
+])
+def test_open_index_rejects_other_urls_without_echoing_them(url: str) -> None:
+    with pytest.raises(ValueError, match="sqlite:///") as error:
+        open_index(url)
+    assert "s3cret" not in str(error.value)
+
+
+def test_unopenable_path_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "index.db"
+    with pytest.raises(sqlite3.OperationalError, match="no-such-dir"):
+        open_index(f"sqlite:///{missing}")
+
+
+# --- several processes on one file ---------------------------------------------------------
+
+
+def _numbered(n: int) -> Article:
+    words = KARABAKH.split() + PARLIAMENT.split() + WEATHER.split()
+    body = " ".join(random.Random(n).choices(words, k=60))
+    return make_article(f"n{n}", f"Статия {n}", body)
+
+
+def upsert_in_batches(path: str, numbers: list[int], batch_size: int) -> tuple[int, int, int]:
+    """Run in a child process: upsert ``numbers`` batch by batch; sum the reports."""
+    totals = [0, 0, 0]
+    with SqliteIndex(path) as index:
+        for start in range(0, len(numbers), batch_size):
+            batch = [_numbered(n) for n in numbers[start : start + batch_size]]
+            report = index.upsert_many(batch)
+            totals = [totals[0] + report.inserted, totals[1] + report.updated,
+                      totals[2] + report.unchanged]
+    return totals[0], totals[1], totals[2]
+
+
+def test_two_processes_upserting_overlap_leave_distinct_rows(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.sqlite3")  # created by the racing children themselves
+    ascending, descending = list(range(0, 600)), list(range(899, 299, -1))
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap(upsert_in_batches, [(path, ascending, 20),
+                                                   (path, descending, 20)])
+    with SqliteIndex(path) as index:
+        assert index.count() == 900
+        assert sorted(index.ids()) == sorted(f"n{n}" for n in range(900))
+        assert len(index.search("Карабах", limit=1000, include_duplicates=True)) > 0
+    inserted, updated, unchanged = (sum(column) for column in zip(*results, strict=True))
+    assert (inserted, updated, unchanged) == (900, 0, 300)  # each id inserted exactly once
