@@ -74,7 +74,8 @@ def main() -> None:
             redis_url=env["VESTNIK_REDIS_URL"], events_stream=env["VESTNIK_EVENTS_STREAM"],
             articles_stream=env["VESTNIK_ARTICLES_STREAM"],
             rejected_stream=env["VESTNIK_REJECTED_STREAM"],
-            dead_letter_prefix=env["VESTNIK_DEAD_LETTER_PREFIX"], index_url=env["VESTNIK_INDEX_URL"],
+            dead_letter_prefix=env["VESTNIK_DEAD_LETTER_PREFIX"],
+            index_url=env["VESTNIK_INDEX_URL"],
         )
         vestnik = [sys.executable, "-m", "vestnik.cli"]
         workers = [subprocess.Popen([*vestnik, stage], env=env) for stage in ("cleaner", "indexer")]

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from vestnik.cleaner.pipeline import clean_event

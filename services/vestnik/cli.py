@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import orjson
 
-from vestnik.contracts import Article
+from vestnik.contracts import Article, ContentType
 from vestnik.files import event_fields, page_files
 from vestnik.settings import Settings
 
@@ -69,7 +69,8 @@ def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
     files = list(page_files(paths))
     with click.progressbar(length=len(files) * repeat, label="publishing",
                            file=sys.stderr) as bar:
-        count = asyncio.run(publish_files(settings, files, url=url, content_type=content_type,
+        ctype = cast(ContentType | None, content_type)
+        count = asyncio.run(publish_files(settings, files, url=url, content_type=ctype,
                                           repeat=repeat, progress=bar.update))
     click.echo(f"published {count} events to {settings.events_stream}", err=True)
 
@@ -108,7 +109,7 @@ def search(query: str, as_json: bool, limit: int, duplicates: bool) -> None:
         if as_json:
             click.echo(_dump({f: getattr(hit, f) for f in hit.__dataclass_fields__}))
         else:
-            click.echo(f"{hit.score:8.3f}  {hit.published_at or '-':<25}  {hit.title}\n"
+            click.echo(f"{hit.score:9.3g}  {hit.published_at or '-':<25}  {hit.title}\n"
                        f"          {hit.url}\n          {hit.snippet}")
     if not as_json:
         click.echo(f"{len(hits)} hit(s) for {query!r}", err=True)

@@ -147,6 +147,14 @@ class Article(_Model):
     content_hash: str = Field(..., description="sha256 of title and body text, hex.")
     provenance: Provenance
 
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _day_stays_a_day(cls, value: object) -> object:
+        """``"2025-12-07"`` is a day, not midnight: keep it a ``date``."""
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+        return value
+
 
 class Rejection(_Model):
     """A page that was read fine but is not an article (section front, login wall...)."""

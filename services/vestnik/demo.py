@@ -34,26 +34,25 @@ def default_seeds() -> Path:
 async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60.0) -> float:
     """Start both workers, publish ``files``, wait until both groups are drained."""
     apps = [cleaner_app(settings), indexer_app(settings)]
-    for app in apps:
-        await app.start()
-    started = time.perf_counter()
-    try:
-        await publish_files(settings, files)
-        client: Redis = Redis.from_url(settings.resolved_redis_url)
-        async with client:
+    client: Redis = Redis.from_url(settings.resolved_redis_url)
+    async with client:
+        for app in apps:
+            await app.start()
+        started = time.perf_counter()
+        try:
+            await publish_files(settings, files)
             deadline = time.monotonic() + timeout_s
             while not drained(await pipeline_status(client, settings)):
                 if time.monotonic() > deadline:
                     raise TimeoutError("the pipeline did not drain in time")
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
-            for name in (settings.events_stream, settings.articles_stream,
-                         settings.rejected_stream, settings.dead_letter_stream("cleaner"),
-                         settings.dead_letter_stream("indexer")):
-                await client.delete(name)
-    finally:
-        for app in reversed(apps):
-            await app.stop()
+        finally:
+            for app in reversed(apps):
+                await app.stop()
+        await client.delete(settings.events_stream, settings.articles_stream,
+                            settings.rejected_stream, settings.dead_letter_stream("cleaner"),
+                            settings.dead_letter_stream("indexer"))
     return elapsed
 
 
@@ -89,7 +88,7 @@ def run_demo(seeds: Path | None, query: str) -> int:
             hits = index.search(query, limit=10)
             click.echo(f"\nsearch {query!r}: {len(hits)} hit(s)")
             for hit in hits:
-                click.echo(f"  {hit.score:7.3f}  {hit.title}\n           {hit.snippet}")
+                click.echo(f"  {hit.score:9.3g}  {hit.title}\n           {hit.snippet}")
         finally:
             index.close()
     return 0

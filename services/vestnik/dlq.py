@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
 from vestnik.contracts import DeadLetter
 from vestnik.wire import WireError, decode_model, original_fields
 
+Row = tuple[str, dict[bytes, bytes]]
+
+
+async def _xrange(redis: Redis, stream: str, **kw: Any) -> list[Row]:
+    rows = cast(list[tuple[bytes, dict[bytes, bytes]]], await redis.xrange(stream, **kw))
+    return [(entry_id.decode(), fields) for entry_id, fields in rows]
+
 
 async def list_letters(redis: Redis, stream: str, *, count: int = 100,
                        start: str = "-") -> list[tuple[str, DeadLetter | WireError]]:
     out: list[tuple[str, DeadLetter | WireError]] = []
-    for raw_id, fields in await redis.xrange(stream, min=start, count=count):
+    for letter_id, fields in await _xrange(redis, stream, min=start, count=count):
         try:
-            out.append((raw_id.decode(), decode_model(fields, DeadLetter)))
+            out.append((letter_id, decode_model(fields, DeadLetter)))
         except WireError as exc:
-            out.append((raw_id.decode(), exc))
+            out.append((letter_id, exc))
     return out
 
 
 async def show_letter(redis: Redis, stream: str, letter_id: str) -> DeadLetter | None:
-    rows = await redis.xrange(stream, min=letter_id, max=letter_id, count=1)
+    rows = await _xrange(redis, stream, min=letter_id, max=letter_id, count=1)
     return decode_model(rows[0][1], DeadLetter) if rows else None
 
 
@@ -31,16 +39,16 @@ async def replay(redis: Redis, stream: str, letter_ids: Sequence[str] | None = N
     letter, both in one transaction per letter. All letters when ``letter_ids`` is None.
     Returns the new entry ids."""
     if letter_ids is None:
-        rows = await redis.xrange(stream)
+        rows = await _xrange(redis, stream)
     else:
         rows = []
         for letter_id in letter_ids:
-            rows += await redis.xrange(stream, min=letter_id, max=letter_id, count=1)
+            rows += await _xrange(redis, stream, min=letter_id, max=letter_id, count=1)
     new_ids: list[str] = []
     for raw_id, fields in rows:
         letter = decode_model(fields, DeadLetter)
         if letter.truncated_fields:
-            raise ValueError(f"dead letter {raw_id.decode()} was cut to the size limit "
+            raise ValueError(f"dead letter {raw_id} was cut to the size limit "
                              f"({', '.join(letter.truncated_fields)}): it cannot be replayed")
         async with redis.pipeline(transaction=True) as pipe:
             pipe.xadd(letter.source_stream, original_fields(letter))  # type: ignore[arg-type]

@@ -37,6 +37,10 @@ def configure_logging(settings: Settings) -> None:
     )
     # FastStream and redis-py log through the standard library: same destination and level.
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s", force=True)
+    # FastStream's access logger narrates its task supervisor at INFO; vestnik writes its
+    # own line per message, so only FastStream's warnings and errors are kept.
+    for name in ("faststream", "vestnik.faststream"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def get_logger(**context: Any) -> Any:

@@ -13,11 +13,15 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from vestnik.contracts import Stage as StageName
+
 Entry = tuple[str, Mapping[bytes, bytes]]  # (stream entry id, fields)
 
 
 class Stage(Protocol):
-    name: str
+    @property
+    def name(self) -> StageName: ...
+
     stream: str
     group: str
     dead_letter_stream: str

@@ -66,7 +66,7 @@ async def commit_batch(
     """
     async with redis.pipeline(transaction=True) as pipe:
         for w in writes:
-            pipe.xadd(w.stream, dict(w.fields))
+            pipe.xadd(w.stream, dict(w.fields))  # type: ignore[arg-type]
         if entry_ids:
             pipe.xack(ack_stream, group, *entry_ids)
         await pipe.execute()

@@ -155,7 +155,7 @@ class Upkeep:
         last = await redis.hget(last_error_key(st), entry_id)
         reason = f"failed {count - 1} deliveries" + (f"; last error: {_text(last)}" if last else "")
         letter = dead_letter(
-            stage=st.name,  # type: ignore[arg-type]
+            stage=st.name,
             error=WireError("max_deliveries", reason), source_stream=st.stream,
             entry_id=entry_id, fields=fields, delivery_count=count - 1,
             max_field_bytes=self.settings.dead_letter_max_field_bytes,

@@ -39,6 +39,7 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
         graceful_timeout=settings.graceful_timeout_s,
         # FastStream's own per-message lines go to DEBUG: vestnik logs one line per message.
         log_level=logging.DEBUG,
+        logger=logging.getLogger("vestnik.faststream"),
     )
     broker.include_router(router)
     app = FastStream(broker, logger=None)

@@ -3,6 +3,7 @@ fault scenario: published, indexed, rejected, dead-lettered, lost, duplicated.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -146,11 +147,8 @@ class Cluster:
     def groups(self) -> list[dict[str, object]]:
         out = []
         for stream in (self.settings.events_stream, self.settings.articles_stream):
-            try:
-                out += [{"stream": stream, **{k: v for k, v in g.items()}}
-                        for g in self.client.xinfo_groups(stream)]
-            except redis.ResponseError:
-                pass
+            with contextlib.suppress(redis.ResponseError):
+                out += [{"stream": stream, **dict(g)} for g in self.client.xinfo_groups(stream)]
         return out
 
     def _drained(self) -> bool:

@@ -99,10 +99,10 @@ def test_failing_index_writes_end_indexed_and_an_always_failing_one_dead_lettere
 ) -> None:
     always = event_url(c.run, 7)
     c.start("cleaner", "cleaner")
-    c.start("indexer", "faulty-indexer", FAULT_RATE="0.2", FAULT_ALWAYS_FAIL_URL=always,
-            VESTNIK_MAX_DELIVERIES="3")
+    c.start("indexer", "faulty-indexer", FAULT_RATE="0.1", FAULT_ALWAYS_FAIL_URL=always,
+            VESTNIK_MAX_DELIVERIES="6")  # a 10% fault hits 6 times in a row ~1e-6
     c.publish_slowly(1500, chunk=150, pause_s=0.1)
-    report = _settle(c, "5 index writes fail 20% + one always")
+    report = _settle(c, "5 index writes fail 10% + one always")
     assert report.indexed == 1499 and report.dead_lettered == 1
     (letter,) = [orjson.loads(f[b"__data__"]) for _, f in
                  c.client.xrange(c.settings.dead_letter_stream("indexer"))]

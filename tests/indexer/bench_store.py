@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import random
 import tempfile
 import time
@@ -36,12 +37,12 @@ class Generator:
     def __init__(self, seed: int, copy_every: int = 20) -> None:
         self.rng = random.Random(seed)
         self.stems = vocabulary(self.rng, 20_000)
-        self.weights = [1 / (rank + 1) for rank in range(len(self.stems))]
+        self.cum_weights = list(itertools.accumulate(1 / (r + 1) for r in range(len(self.stems))))
         self.copy_every = copy_every
         self.bodies: list[str] = []
 
     def words(self, count: int) -> list[str]:
-        stems = self.rng.choices(self.stems, weights=self.weights, k=count)
+        stems = self.rng.choices(self.stems, cum_weights=self.cum_weights, k=count)
         return [stem + self.rng.choice(ENDINGS) for stem in stems]
 
     def sentence(self, count: int) -> str:

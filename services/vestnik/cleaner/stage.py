@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -18,7 +18,7 @@ from vestnik.wire import WireError, dead_letter, decode_event, encode_model
 
 
 class CleanerStage:
-    name = "cleaner"
+    name: Literal["cleaner"] = "cleaner"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import anyio
 from redis.asyncio import Redis
@@ -25,7 +26,7 @@ def _decode(fields: Mapping[bytes, bytes]) -> Article | WireError:
 
 
 class IndexerStage:
-    name = "indexer"
+    name: Literal["indexer"] = "indexer"
 
     def __init__(self, settings: Settings, index: SqliteIndex) -> None:
         self.settings = settings

@@ -1,0 +1,53 @@
+"""The console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from vestnik.contracts import Article
+
+from .conftest import ROOT, SEEDS
+
+VESTNIK = [sys.executable, "-m", "vestnik.cli"]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*VESTNIK, *args], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env=env or dict(os.environ), check=False)
+
+
+def test_clean_prints_one_json_line_per_page_in_input_order_with_its_path() -> None:
+    files = sorted(SEEDS.glob("*.txt"))
+    done = _run("clean", str(files[1]), str(files[0]))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [str(files[1]), str(files[0])]
+    for line, path in zip(lines, [files[1], files[0]], strict=True):
+        expected = json.loads(path.with_suffix("").with_suffix(".expected.json").read_text())
+        assert line["article"]["title"] == expected["title"]
+
+
+def test_clean_of_a_folder_takes_its_pages_sorted_and_names_rejections() -> None:
+    done = _run("clean", str(SEEDS))
+    assert done.returncode == 0, done.stderr
+    paths = [json.loads(line)["path"] for line in done.stdout.splitlines()]
+    assert paths == [str(p) for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def test_demo_with_no_redis_configured_indexes_the_seeds_and_finds_karabakh() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")}
+    done = _run("demo", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "indexed 2 article(s)" in done.stdout
+    for path in SEEDS.glob("*.expected.json"):
+        assert json.loads(path.read_text())["title"] in done.stdout
+    assert "search 'Карабах': 2 hit(s)" in done.stdout
+
+
+def test_a_day_only_publication_date_stays_a_day_through_json() -> None:
+    done = _run("clean", str(SEEDS / "003_95b17be52b6e4541.txt"))
+    article = Article.model_validate(json.loads(done.stdout)["article"])
+    assert article.model_dump(mode="json")["published_at"] == "2025-12-07"
