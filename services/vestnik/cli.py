@@ -126,6 +126,26 @@ def demo(seeds: Path | None, query: str) -> None:
     sys.exit(run_demo(seeds, query))
 
 
+@main.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--per-page", is_flag=True, help="Also one JSON line per page.")
+def eval_(folder: Path, per_page: bool) -> None:
+    """Score extraction on a folder of pages with gold (NAME.html|txt + NAME.gold.json)."""
+    from vestnik.evaluation import evaluate, summary
+
+    results = evaluate(folder)
+    if not results:
+        raise click.ClickException(f"no page with a gold file in {folder}")
+    if per_page:
+        for r in results:
+            click.echo(_dump({"page": r.name, "front_end": r.front_end, "body_f1": r.body.f1,
+                              "precision": r.body.precision, "recall": r.body.recall,
+                              "title_ok": r.title_ok, "date_ok": r.date_ok,
+                              "rejected": r.rejected}))
+    for line in summary(results):
+        click.echo(line)
+
+
 @main.command()
 def status() -> None:
     """Per stream and group: length, pending, lag, consumers and dead letters."""
