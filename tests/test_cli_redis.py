@@ -1,0 +1,114 @@
+"""The console script's Redis commands, against the real Redis and real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+
+import orjson
+from redis.asyncio import Redis
+
+from vestnik.settings import Settings
+from vestnik.wire import WireError, dead_letter, encode_model
+
+from .conftest import REDIS_URL, ROOT, SEEDS
+from .workers import running_workers, wait_drained
+
+VESTNIK = [sys.executable, "-m", "vestnik.cli"]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")}
+    for name in ("redis_url", "events_stream", "articles_stream", "rejected_stream",
+                 "dead_letter_prefix", "cleaner_group", "indexer_group", "index_url"):
+        env[f"VESTNIK_{name.upper()}"] = str(getattr(settings, name))
+    return env | {"VESTNIK_POLL_MS": "100", "VESTNIK_LOG_FORMAT": "json"}
+
+
+async def _vestnik(settings: Settings, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *VESTNIK, *args, cwd=ROOT, env=_env(settings),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_publish_then_search_finds_the_seed_articles(
+    redis: Redis, settings: Settings
+) -> None:
+    code, _, err = await _vestnik(settings, "publish", str(SEEDS), "--repeat", "3")
+    assert code == 0, err
+    assert f"published 6 events to {settings.events_stream}" in err
+    assert await redis.xlen(settings.events_stream) == 6
+    async with running_workers(settings):
+        await wait_drained(redis, settings)
+    code, out, err = await _vestnik(settings, "search", "Карабах", "--json", "--duplicates")
+    assert code == 0, err
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert len(hits) == 6 and all("Карабах" in h["snippet"] for h in hits)
+    code, out, _ = await _vestnik(settings, "search", "Карабах", "--json")
+    assert 1 <= len(out.splitlines()) < 6  # syndicated copies hidden by default
+
+
+async def test_status_shows_length_pending_lag_consumers_and_dead_letters(
+    redis: Redis, settings: Settings
+) -> None:
+    for i in range(3):
+        await redis.xadd(settings.events_stream, {"__data__": b"{broken " + bytes([48 + i])})
+    async with running_workers(settings):
+        await wait_drained(redis, settings)
+        code, out, err = await _vestnik(settings, "status")
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines()
+               if line.startswith(settings.events_stream))
+    assert row[1] == settings.cleaner_group
+    assert row[2] in ("0", "3")  # length: trimmed or not yet
+    assert row[3:] == ["0", "0", "1", "3"]  # pending, lag, consumers, dead letters
+
+
+async def test_dlq_list_show_and_replay_from_the_command_line(
+    redis: Redis, settings: Settings
+) -> None:
+    dlq = settings.dead_letter_stream("cleaner")
+    letter = dead_letter(stage="cleaner", error=WireError("schema", "url: missing"),
+                         source_stream=settings.events_stream, entry_id="1-0",
+                         fields={b"__data__": b'{"body": "x"}'})
+    letter_id = (await redis.xadd(dlq, encode_model(letter))).decode()  # type: ignore[arg-type]
+    code, out, _ = await _vestnik(settings, "dlq", "list")
+    assert code == 0 and letter_id in out and "url: missing" in out
+    code, out, _ = await _vestnik(settings, "dlq", "show", letter_id)
+    assert json.loads(out)["error_type"] == "schema"
+    code, out, _ = await _vestnik(settings, "dlq", "replay", letter_id)
+    assert code == 0 and "replayed 1" in out
+    (_, fields), = await redis.xrange(settings.events_stream)
+    assert fields == {b"__data__": b'{"body": "x"}'} and await redis.xlen(dlq) == 0
+
+
+async def test_cleaner_runs_under_faststream_run_and_logs_one_canonical_line_per_message(
+    redis: Redis, settings: Settings
+) -> None:
+    faststream = os.path.join(os.path.dirname(sys.executable), "faststream")
+    proc = await asyncio.create_subprocess_exec(
+        faststream, "run", "--factory", "vestnik.cleaner.app:create_app", cwd=ROOT,
+        env=_env(settings), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    event = {"url": "https://a.bg/fs", "fetched_at": "2025-12-07T10:00:00Z",
+             "content_type": "text/plain",
+             "body": (SEEDS / "003_95b17be52b6e4541.txt").read_text()}
+    await redis.xadd(settings.events_stream, {"__data__": orjson.dumps(event)})
+    for _ in range(200):
+        if await redis.xlen(settings.articles_stream):
+            break
+        await asyncio.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert await redis.xlen(settings.articles_stream) == 1
+    lines = [json.loads(line) for line in (out + err).decode().splitlines()
+             if line.startswith("{") and '"message"' in line]
+    (line,) = [x for x in lines if x.get("event") == "message"]
+    assert {"event_id", "entry_id", "stage", "outcome", "duration_ms"} <= set(line)
+    assert line["stage"] == "cleaner" and line["outcome"] == "article"
+    assert REDIS_URL  # the workers above used the test Redis
