@@ -7,16 +7,54 @@ from collections.abc import Sequence
 from typing import Any
 
 from faststream import FastStream
-from faststream.redis import RedisBroker, RedisRouter
-from pydantic import BaseModel
+from faststream.middlewares import AckPolicy
+from faststream.redis import RedisBroker, RedisRouter, StreamSub
+from faststream.redis.annotations import Redis as RedisDep
+from faststream.redis.annotations import RedisBatchStreamMessage
+from pydantic import BaseModel, SkipValidation
 from redis.asyncio import Redis
 
 from vestnik import __version__
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Stage
-from vestnik.streams import ensure_group
-from vestnik.upkeep import Upkeep
+from vestnik.streams import batch_entries, ensure_group, parse_raw_batch
+from vestnik.upkeep import Upkeep, handle_or_remember
+
+
+async def _raw_entries(msg: Any) -> Any:
+    return msg.raw_message["data"]
+
+
+def subscribe(
+    router: RedisRouter, settings: Settings, stage: Stage, payload: type[BaseModel],
+    description: str,
+) -> None:
+    """Feed ``stage`` from its stream's consumer group, in batches.
+
+    Entries reach the stage undecoded (the parser and decoder leave them as they are) so
+    each bad one is dead-lettered alone, and acknowledgement is manual: the stage acks
+    inside the transaction that publishes its outputs. ``payload`` only documents the
+    message in the AsyncAPI document.
+    """
+
+    async def handle_batch(
+        entries: Any, message: RedisBatchStreamMessage, redis: RedisDep
+    ) -> None:
+        await handle_or_remember(redis, stage, batch_entries(message))
+
+    handle_batch.__annotations__["entries"] = SkipValidation[list[payload]]  # type: ignore[valid-type]
+    handle_batch.__name__ = f"{stage.name}_batch"
+    router.subscriber(
+        stream=StreamSub(stage.stream, group=stage.group, consumer=settings.consumer_name,
+                         batch=True, max_records=settings.batch_size,
+                         polling_interval=settings.poll_ms),
+        parser=parse_raw_batch,
+        decoder=_raw_entries,
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{stage.stream}:consume",
+        description=description,
+    )(handle_batch)
 
 
 def describe_outputs(

@@ -4,22 +4,14 @@ Run it with ``vestnik cleaner`` or ``faststream run --factory vestnik.cleaner.ap
 The work is done by ``CleanerStage``; this module only wires it to the broker.
 """
 
-
-from typing import Any
-
 from faststream import FastStream
-from faststream.middlewares import AckPolicy
-from faststream.redis import RedisRouter, StreamSub
-from faststream.redis.annotations import Redis, RedisBatchStreamMessage
-from pydantic import SkipValidation
+from faststream.redis import RedisRouter
 
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
 from vestnik.logs import configure_logging
 from vestnik.settings import Settings
-from vestnik.streams import batch_entries, parse_raw_batch
-from vestnik.upkeep import handle_or_remember
-from vestnik.worker import build_app, describe_outputs
+from vestnik.worker import build_app, describe_outputs, subscribe
 
 
 def create_router(settings: Settings, stage: CleanerStage | None = None) -> RedisRouter:
@@ -31,29 +23,10 @@ def create_router(settings: Settings, stage: CleanerStage | None = None) -> Redi
         (settings.rejected_stream, Rejection, "Pages that are not articles, with the reason."),
         (stage.dead_letter_stream, DeadLetter, "Scrape events that could not be processed."),
     ])
-
-    async def raw(msg: Any) -> Any:
-        return msg.raw_message["data"]
-
-    @router.subscriber(
-        stream=StreamSub(settings.events_stream, group=settings.cleaner_group,
-                         consumer=settings.consumer_name, batch=True,
-                         max_records=settings.batch_size, polling_interval=settings.poll_ms),
-        parser=parse_raw_batch,
-        decoder=raw,
-        ack_policy=AckPolicy.MANUAL,
-        title=f"{settings.events_stream}:consume",
-        description="Scrape events from any producer (FastStream, __data__ JSON or plain "
-                    "fields). Entries are decoded one by one by the stage, so each bad one "
-                    "is dead-lettered alone.",
-    )
-    async def clean_scrape_events(
-        events: SkipValidation[list[ScrapeEvent]],  # the payload, as documented
-        message: RedisBatchStreamMessage,
-        redis: Redis,
-    ) -> None:
-        await handle_or_remember(redis, stage, batch_entries(message))
-
+    subscribe(router, settings, stage, ScrapeEvent,
+              "Scrape events from any producer (FastStream, __data__ JSON or plain fields). "
+              "Entries are decoded one by one by the stage, so each bad one is "
+              "dead-lettered alone.")
     return router
 
 
