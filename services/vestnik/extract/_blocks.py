@@ -14,14 +14,27 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
+from functools import lru_cache
+from itertools import accumulate
 
 from vestnik.extract._agency import find_source_line
-from vestnik.extract._dates import is_date_line
+from vestnik.extract._dates import is_date_line, may_hold_date
 
 __all__ = [
+    "AUTHOR",
+    "BOILER",
+    "CAPTION",
+    "COUNT",
+    "DATE",
+    "HEADING",
+    "PROSE",
+    "SECTION",
+    "SHORT",
+    "SOURCE",
     "Block",
     "Draft",
     "Kind",
+    "alternation",
     "best_run",
     "classify",
     "classify_coarse",
@@ -49,10 +62,24 @@ class Kind(IntEnum):  # an IntEnum: hashing is int hashing (Enum's is Python cod
     COUNT = 10  # "Коментари 57"
 
 
+# the kinds as module constants: looking up an attribute of an Enum class costs
+# about ten times more than a global, and the hot loops test kinds of every block
+PROSE = Kind.PROSE
+HEADING = Kind.HEADING
+SHORT = Kind.SHORT
+BOILER = Kind.BOILER
+SECTION = Kind.SECTION
+DATE = Kind.DATE
+SOURCE = Kind.SOURCE
+AUTHOR = Kind.AUTHOR
+CAPTION = Kind.CAPTION
+COUNT = Kind.COUNT
+
+
 @dataclass(slots=True)
 class Block:
     text: str
-    kind: Kind = Kind.PROSE
+    kind: Kind = PROSE
     dup: bool = False
     score: float = 0.0
     # HTML front end hints
@@ -61,47 +88,66 @@ class Block:
     hint: float = 0.0  # class/id hint: >0 content-like, <0 boilerplate-like
     refined: bool = False  # fully classified (see refine())
     path: tuple[int, ...] = ()  # HTML: ids of the enclosing block elements, outermost first
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»’)\]]*$|[\"“”»]$")
 _STARTS_UPPER = re.compile(r"^[\W\d]*[A-ZА-ЯЁЇІЄЃЌЅЈЉЊЋЂЏÀ-ÖØ-Þ]")
 
+
+def alternation(alternatives: tuple[str, ...], guard: str = "", suffix: str = "") -> str:
+    """A regex for "any of ``alternatives``" that the regex engine can search fast.
+
+    Every alternative starts with a literal character; they are grouped by it, so the
+    pattern starts with a set of literals and the engine skips every position that holds
+    none of them (a pattern that starts with a group or an assertion is tried in full at
+    every position).  ``guard`` (a lookbehind) is checked right after the first
+    character, ``suffix`` after each alternative.
+    """
+    groups: dict[str, list[str]] = {}
+    for alt in alternatives:
+        first, rest = alt[0], alt[1:]
+        if not (first.isalnum() or first in "©(") or rest[:1] in ("?", "*", "+", "{"):
+            raise ValueError(f"needs a literal first character: {alt!r}")
+        groups.setdefault(re.escape(first), []).append(rest)
+    return "|".join(f"{c}{guard}(?:{'|'.join(rests)}){suffix}" for c, rests in groups.items())
+
+
 # phrases that practically never occur in news prose: matched in blocks up to 200 chars
-_BOILER_PHRASE = re.compile(
-    r"(?:^|\W)(?:"
-    r"последвайте ни|следвайте ни|последвай ни|абонирайте се|абонирай се|follow us|"
-    r"подпишитесь на|подписывайтесь|subscribe to (?:our|the)|sign up for|our newsletter|"
-    r"присъединете се към|join us on|folgen sie uns|suivez-nous|síguenos|"
-    r"запомни ме|забравена парола|забравихте паролата|потребителско име|"
-    r"логнете се|влезте в профила|регистрирайте се|create an account|remember me|"
-    r"forgot (?:your )?password|забыли пароль|маркирани с \*|required fields?|"
-    r"задължително поле|са задължителни|"
-    r"privacy policy|политика за поверителност|"
-    r"всички права запазени|all rights reserved|все права защищены|"
-    r"общите условия|общи условия|условия за ползване|terms of (?:use|service)|"
-    r"позволени символа|напиши(?:те)? коментар|добави коментар|leave a (?:comment|reply)|"
-    r"post a comment|оставить комментарий|коментирайте|"
-    r"прочетете (?:още|също)|вижте (?:още|също)|още по темата|read more|read also|"
-    r"see also|читайте (?:также|еще|ещё|тоже)|continue reading|"
-    r"google news|google новини|"
-    r"enable javascript|javascript (?:is )?(?:disabled|required)|javascript aktivieren|"
-    r"aktivieren sie javascript|включете javascript|включите javascript|"
-    r"min(?:ute)?s? read|minuten lesezeit|lesezeit|affiliate[- ]links?|"
-    r"(?:earn|receive) (?:a )?(?:small )?(?:commission|compensation)|"
-    r"beitrag teilen|artikel teilen|nichts mehr verpassen|newsletter|"
+_BOILER_PHRASES = (
+    "последвайте ни", "следвайте ни", "последвай ни", "абонирайте се", "абонирай се",
+    "follow us", "подпишитесь на", "подписывайтесь", "subscribe to (?:our|the)",
+    "sign up for", "our newsletter", "присъединете се към", "join us on", "folgen sie uns",
+    "suivez-nous", "síguenos", "запомни ме", "забравена парола", "забравихте паролата",
+    "потребителско име", "логнете се", "влезте в профила", "регистрирайте се",
+    "create an account", "remember me", "forgot (?:your )?password", "забыли пароль",
+    r"маркирани с \*", "required fields?", "задължително поле", "са задължителни",
+    "privacy policy", "политика за поверителност",
+    "всички права запазени", "all rights reserved", "все права защищены",
+    "общите условия", "общи условия", "условия за ползване", "terms of (?:use|service)",
+    "позволени символа", "напиши(?:те)? коментар", "добави коментар",
+    "leave a (?:comment|reply)", "post a comment", "оставить комментарий", "коментирайте",
+    "прочетете (?:още|също)", "вижте (?:още|също)", "още по темата", "read more", "read also",
+    "see also", "читайте (?:также|еще|ещё|тоже)", "continue reading",
+    "google news", "google новини",
+    "enable javascript", "javascript (?:is )?(?:disabled|required)", "javascript aktivieren",
+    "aktivieren sie javascript", "включете javascript", "включите javascript",
+    "min(?:ute)?s? read", "minuten lesezeit", "lesezeit", "affiliate[- ]links?",
+    "earn (?:a )?(?:small )?(?:commission|compensation)",
+    "receive (?:a )?(?:small )?(?:commission|compensation)",
+    "beitrag teilen", "artikel teilen", "nichts mehr verpassen", "newsletter",
     # comment forms, post footers, author boxes, calls to action (common CMS phrases)
-    r"notify me|write a comment|no comments|keine kommentare|bookmark the permalink|"
-    r"this entry was posted|der beitrag wurde am|dieser eintrag wurde|about the author|"
-    r"über den autor|об авторе|за автора|"
-    r"get (?:regular|the latest) (?:updates|news)|subscribe now|download (?:the|our) \w+ app|"
-    r"if you enjoyed|support our work|unterstütze|unterstützen sie uns|"
-    r"we want to hear|submit a letter|fan-?shop|"
-    r"klicken sie auf den|um den inhalt von|inhalt laden|"
-    r"последвайте ни|харесайте ни|абонирайте се за"
-    r")(?:$|\W)",
+    "notify me", "write a comment", "no comments", "keine kommentare",
+    "bookmark the permalink", "this entry was posted", "der beitrag wurde am",
+    "dieser eintrag wurde", "about the author", "über den autor", "об авторе", "за автора",
+    "get (?:regular|the latest) (?:updates|news)", "subscribe now",
+    r"download (?:the|our) \w+ app", "if you enjoyed", "support our work", "unterstütze",
+    "unterstützen sie uns", "we want to hear", "submit a letter", "fan-?shop",
+    "klicken sie auf den", "um den inhalt von", "inhalt laden",
+    "харесайте ни", "абонирайте се за",
 )
+# searched in " " + text: a leading non-word character is a cheap first test
+_BOILER_PHRASE = re.compile(r"\W(?:" + alternation(_BOILER_PHRASES) + r")(?:$|\W)")
 # cookie banners are long: matched in blocks up to 600 chars
 _COOKIE = re.compile(
     r"(?:използва|използваме|употребява) (?:\w+ )?бисквитки|политика за бисквитки|"
@@ -112,17 +158,19 @@ _COOKIE = re.compile(
 )
 _COOKIE_MAX_CHARS = 600
 # words that are boilerplate when they make up (most of) a short block
-_BOILER_WORD = re.compile(
-    r"(?:^|\W)(?:"
-    r"сподели(?:те)?|share(?: this| on)?|поделиться|поділитися|podijeli|partager|teilen|"
-    r"compartir|condividi|tweet|pin it|print|принтирай|разпечатай|e-?mail|имейл|"
-    r"subscribe|абонамент|newsletter|бюлетин|log ?in|log ?out|sign ?in|sign ?up|register|"
-    r"вход|изход|регистрация|войти|пароль|парола|password|"
-    r"бисквитки|cookies?|куки|datenschutz|impressum|copyright|©|"
-    r"кирилица|фонетична|реклама|advertisement|sponsored|спонсорирано|"
-    r"отговори|reply|харесай|like|обратно|back to top|към началото|нагоре"
-    r")(?:$|\W)",
+_BOILER_WORDS = (
+    "сподели(?:те)?", "share(?: this| on)?", "поделиться", "поділитися", "podijeli",
+    "partager", "teilen", "compartir", "condividi", "tweet", "pin it", "print", "принтирай",
+    "разпечатай", "e-?mail", "имейл", "subscribe", "абонамент", "newsletter", "бюлетин",
+    "log ?in", "log ?out", "sign ?in", "sign ?up", "register",
+    "вход", "изход", "регистрация", "войти", "пароль", "парола", "password",
+    "бисквитки", "cookies?", "куки", "datenschutz", "impressum", "copyright", "©",
+    "кирилица", "фонетична", "реклама", "advertisement", "sponsored", "спонсорирано",
+    "отговори", "reply", "харесай", "like", "обратно", "back to top", "към началото",
+    "нагоре",
 )
+_BOILER_WORD = re.compile(r"\W(?:" + alternation(_BOILER_WORDS) + r")(?:$|\W)")  # in " " + text
+
 _BOILER_MAX_CHARS = 200
 _BOILER_WORD_MAX_CHARS = 40
 
@@ -158,26 +206,51 @@ _COUNT = re.compile(
     r"коментар[іяів]*|kommentare?|commentaires?|comentarios?|commenti)$",
 )
 
-_LOGIN_WALL = re.compile(
-    r"за да (?:прочетете|четете|видите|продължите)|само за (?:абонати|регистрирани)|"
-    r"достъпн\w* (?:само )?(?:за|на) абонати|влезте,? за да|абонирайте се,? за да|"
-    r"to (?:continue|keep) reading|(?:log|sign) in to (?:read|continue|view)|"
-    r"subscribe (?:now )?to (?:read|continue|unlock)|(?:available|only) (?:only )?(?:to|for) "
-    r"(?:subscribers|members)|subscriber[- ]only|premium (?:content|article)|"
-    r"войдите,? чтобы|доступно только (?:для )?подписчик|"
-    r"jetzt (?:abonnieren|weiterlesen)|réservé aux abonnés",
+_LOGIN_WALL_PHRASES = (
+    "за да (?:прочетете|четете|видите|продължите)", "само за (?:абонати|регистрирани)",
+    r"достъпн\w* (?:само )?(?:за|на) абонати", "влезте,? за да", "абонирайте се,? за да",
+    "to (?:continue|keep) reading", "log in to (?:read|continue|view)",
+    "sign in to (?:read|continue|view)", "subscribe (?:now )?to (?:read|continue|unlock)",
+    "available (?:only )?(?:to|for) (?:subscribers|members)",
+    "only (?:only )?(?:to|for) (?:subscribers|members)", "subscriber[- ]only",
+    "premium (?:content|article)", "войдите,? чтобы", "доступно только (?:для )?подписчик",
+    "jetzt (?:abonnieren|weiterlesen)", "réservé aux abonnés",
 )
+_LOGIN_WALL = re.compile(alternation(_LOGIN_WALL_PHRASES))
+# every phrase above holds one of these: substring tests are cheaper than the regex
+_LOGIN_WALL_WORDS = (
+    "за да", "само за", "абонати", "reading", "in to", "subscri", "members", "premium",
+    "войдите", "подписчик", "jetzt", "réservé",
+)
+
+
+def _login_wall(low: str) -> bool:
+    for word in _LOGIN_WALL_WORDS:
+        if word in low:
+            return _LOGIN_WALL.search(low) is not None
+    return False
 
 
 _CAPTION = re.compile(
-    r"(?:^|[\s,;(|/–—-])(?:снимк[аи]|фото(?:графия|графии)?|photo(?:graph|s)?|foto(?:s|grafie)?|"
-    r"image|picture|credit|кадър|видео|източник на снимката|bild|фотограф)\s*:"
-    r"|©|\(c\) |^vergrößern |^photograph by |^photo by |^фото: |^снимка: ",
+    alternation(
+        (
+            "снимк[аи]", "фото(?:графия|графии)?", "photo(?:graph|s)?", "foto(?:s|grafie)?",
+            "image", "picture", "credit", "кадър", "видео", "източник на снимката", "bild",
+            "фотограф",
+        ),
+        r"(?<![^\s,;(|/–—-].)",  # at the start or after a space or a separator
+        r"\s*:",
+    )
+    + r"|©|\(c\) "
 )
+_CAPTION_START = ("vergrößern ", "photograph by ", "photo by ", "фото: ", "снимка: ")
 _CAPTION_TAIL = re.compile(
-    r"(?:^|[\s(])(?:снимк[аи]|photo|фото|foto|credit|image)(?:\s*:|\s+by\b|\s*/)"
-    r"\s*[\w .,&'/-]{0,40}\)?$"
-    r"|\((?:снимк[аи]|photo|фото|foto)\s+[^()]{1,40}\)$"
+    alternation(
+        ("снимк[аи]", "photo", "фото", "foto", "credit", "image"),
+        r"(?<![^\s(].)",  # at the start or after a space or "("
+        r"(?:\s*:|\s+by\b|\s*/)\s*[\w .,&'/-]{0,40}\)?$",
+    )
+    + r"|\((?:снимк[аи]|photo|фото|foto)\s+[^()]{1,40}\)$"
 )
 _CAPTION_MAX_CHARS = 300
 
@@ -221,7 +294,11 @@ def _maybe_caption(low: str) -> bool:
         and not low.startswith(("vergrößern", "photo"))
     ):
         return False
-    return _CAPTION.search(low) is not None or _CAPTION_TAIL.search(low) is not None
+    return (
+        low.startswith(_CAPTION_START)
+        or _CAPTION.search(low) is not None
+        or _CAPTION_TAIL.search(low) is not None
+    )
 
 
 def find_authors(text: str) -> tuple[str, ...]:
@@ -243,50 +320,78 @@ _CREDIT_TAIL = re.compile(r"[.!?…\"“”»)]\s*/\s*[A-ZА-Я][\w .-]{0,20}/?$
 
 
 def _plain(text: str) -> Kind:
-    """The kind of a block that matched no special pattern: by length and punctuation."""
+    """The kind of a (repaired) block that matched no special pattern: by length and
+    punctuation."""
     n_chars = len(text)
-    words = len(text.split())
+    # len(text.split()) without the list: a repaired block is stripped and its words
+    # are separated by one space or a lone no-break space
+    words = text.count(" ") + 1
+    if words >= 25 and words * 12 >= n_chars:
+        return PROSE  # the usual paragraph: no-break spaces would change nothing
+    if not text.isascii():
+        words += text.count("\u00a0") + text.count("\u202f")
     if words * 12 < n_chars and max(text) >= "\u3000":  # CJK has no spaces: count chars
         words = n_chars // 3
     if words <= 2 or (text[0] in _NUMBER_START and _ONLY_NUMBER.match(text)):
-        return Kind.SHORT
+        return SHORT
     if words >= 25:
-        return Kind.PROSE
+        return PROSE
     last = text[-1]
     ends = last in _SENTENCE_CHARS or last in _QUOTES_END
     if not ends and last in _CLOSERS and n_chars > 1:
         ends = text[-2] in _SENTENCE_CHARS
     if not ends and (last == "/" or last.isupper()):
         ends = _CREDIT_TAIL.search(text) is not None  # "... армия. /БГНЕС"
-    return Kind.PROSE if words >= 5 and ends else Kind.HEADING
+    return PROSE if words >= 5 and ends else HEADING
+
+
+_SHORT_MAX_CHARS = 80  # the longest block that may be a date, source, author, section
 
 
 def _special(text: str, now: datetime | None) -> Kind | None:
     n_chars = len(text)
     if n_chars > _COOKIE_MAX_CHARS:
         return None
+    if n_chars > _SHORT_MAX_CHARS:
+        return _boiler_or_caption(text.lower(), n_chars)
+    before_date, maybe_date, after_date = _short_special(text)
+    if before_date is not None:
+        return before_date
+    if maybe_date and is_date_line(text, now):
+        return DATE
+    return after_date
+
+
+@lru_cache(maxsize=32768)  # menus, labels and footers repeat from page to page
+def _short_special(text: str) -> tuple[Kind | None, bool, Kind | None]:
+    """What :func:`_special` finds in a short block without knowing the time: the kind
+    found by the tests before the date test, whether the text may hold a date at all,
+    and the kind found by the tests after it."""
     low = text.lower()
-    if n_chars <= 80:
-        if n_chars <= 40 and _COUNT.match(low):
-            return Kind.COUNT
-        if find_source_line(text) is not None:
-            return Kind.SOURCE
-        if _SECTION.match(low):
-            return Kind.SECTION
-        if is_date_line(text, now):
-            return Kind.DATE
-        if find_authors(text):
-            return Kind.AUTHOR
-    if n_chars <= 400 and _LOGIN_WALL.search(low):
-        return Kind.BOILER
+    if len(text) <= 40 and _COUNT.match(low):
+        return COUNT, False, None
+    if find_source_line(text) is not None:
+        return SOURCE, False, None
+    if _SECTION.match(low):
+        return SECTION, False, None
+    after = AUTHOR if find_authors(text) else _boiler_or_caption(low, len(text))
+    return None, may_hold_date(text), after
+
+
+def _boiler_or_caption(low: str, n_chars: int) -> Kind | None:
+    """BOILER or CAPTION from the lowercased text of a block (of ``n_chars`` chars)."""
+    if n_chars <= 400 and _login_wall(low):
+        return BOILER
     if ("cookie" in low or "бисквит" in low) and _COOKIE.search(low):
-        return Kind.BOILER
-    if n_chars <= _BOILER_MAX_CHARS and _BOILER_PHRASE.search(low):
-        return Kind.BOILER
-    if n_chars <= _BOILER_WORD_MAX_CHARS and _BOILER_WORD.search(low):
-        return Kind.BOILER
+        return BOILER
+    if n_chars <= _BOILER_MAX_CHARS:
+        spaced = " " + low
+        if _BOILER_PHRASE.search(spaced) or (
+            n_chars <= _BOILER_WORD_MAX_CHARS and _BOILER_WORD.search(spaced)
+        ):
+            return BOILER
     if n_chars <= _CAPTION_MAX_CHARS and _maybe_caption(low):
-        return Kind.CAPTION
+        return CAPTION
     return None
 
 
@@ -295,8 +400,10 @@ def classify(text: str, now: datetime | None) -> Kind:
     return _special(text, now) or _plain(text)
 
 
+# every line of a document starts after a "\n" (one is prepended): the leading literal
+# lets the regex engine jump from line start to line start instead of trying every char
 _SECTION_OR_COUNT = re.compile(
-    _SECTION.pattern.replace(r"\W*$", r"[^\w\n]*$") + "|" + _COUNT.pattern,
+    "\n(?:" + _SECTION.pattern.replace(r"\W*$", r"[^\w\n]*$") + "|" + _COUNT.pattern + ")",
     re.MULTILINE,
 )
 
@@ -308,19 +415,19 @@ def classify_coarse(texts: list[str]) -> list[Kind]:
     multi-line pass); the other special kinds are left to :func:`refine`, which is run
     only where it matters (around the body candidate).
     """
-    kinds = [_plain(t) for t in texts]
-    joined = "\n".join(texts)
+    kinds = list(map(_plain, texts))
+    joined = "\n" + "\n".join(texts)
     low = joined.lower()
     if len(low) != len(joined):  # a few characters change length when lowercased
         return [classify_section(t) or k for t, k in zip(texts, kinds, strict=True)]
-    starts: list[int] = []
-    pos = 0
-    for t in texts:
-        starts.append(pos)
-        pos += len(t) + 1
-    for m in _SECTION_OR_COUNT.finditer(low):
-        i = bisect_right(starts, m.start()) - 1
-        kinds[i] = Kind.COUNT if comment_count(texts[i]) is not None else Kind.SECTION
+    found = [m.start() for m in _SECTION_OR_COUNT.finditer(low)]
+    if not found:
+        return kinds
+    # where each line's "\n" is: after the previous line and its own "\n"
+    starts = list(accumulate([len(t) + 1 for t in texts[:-1]], initial=0))
+    for at in found:
+        i = bisect_right(starts, at) - 1
+        kinds[i] = COUNT if comment_count(texts[i]) is not None else SECTION
     return kinds
 
 
@@ -328,8 +435,8 @@ def classify_section(text: str) -> Kind | None:
     if len(text) > 80:
         return None
     if comment_count(text) is not None:
-        return Kind.COUNT
-    return Kind.SECTION if _SECTION.match(text.lower()) else None
+        return COUNT
+    return SECTION if _SECTION.match(text.lower()) else None
 
 
 def refine(blocks: list[Block], lo: int, hi: int, now: datetime | None) -> list[int]:
@@ -355,23 +462,22 @@ def is_headline_like(text: str) -> bool:
 
 
 def mark_duplicates(blocks: list[Block], window: int = 3) -> None:
-    """Flag blocks repeated (or contained) in a near neighbour: listing teasers."""
-    idx = [
-        i
+    """Flag blocks repeated (or contained) in a near neighbour: listing teasers.
+
+    Headline-like and short prose blocks of 12+ chars are compared with those at most
+    ``window`` blocks further down.
+    """
+    cands = [
+        (i, b.text)
         for i, b in enumerate(blocks)
-        if b.kind is Kind.HEADING or (b.kind is Kind.PROSE and len(b.text) <= 300)
+        if (b.kind is HEADING or (b.kind is PROSE and len(b.text) <= 300))
+        and len(b.text) >= 12
     ]
-    for k, i in enumerate(idx):
-        a = blocks[i].text
-        if len(a) < 12:
-            continue
-        for j in idx[k + 1 : k + 1 + window]:
+    for k, (i, a) in enumerate(cands):
+        for j, b in cands[k + 1 : k + 1 + window]:
             if j - i > window:
                 break
-            b = blocks[j].text
-            if len(b) < 12:
-                continue
-            if a == b or (len(a) < len(b) and a in b) or (len(b) < len(a) and b in a):
+            if a in b if len(a) <= len(b) else b in a:
                 blocks[i].dup = True
                 blocks[j].dup = True
 
@@ -392,7 +498,7 @@ def best_run(scores: list[float]) -> tuple[int, int, float]:
 
 def is_login_wall(text: str) -> bool:
     """A "log in / subscribe to read the rest" message."""
-    return len(text) <= 400 and _LOGIN_WALL.search(text.lower()) is not None
+    return len(text) <= 400 and _login_wall(text.lower())
 
 
 @dataclass(slots=True)

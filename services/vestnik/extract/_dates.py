@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_TZ",
     "find_date",
     "is_date_line",
+    "may_hold_date",
     "parse_iso",
 ]
 
@@ -100,6 +101,12 @@ _YESTERDAY = re.compile(r"\b(?:вчера|yesterday|учора)\b")
 _TODAY = re.compile(r"\b(?:днес|сегодня|сьогодні|today)\b")
 # a date needs a digit or a relative day word: a cheap gate before the big patterns
 _GATE = re.compile(r"\d|вчера|днес|yesterday|today|сегодня|учора|сьогодні")
+# necessary conditions, cheap to search for: every absolute date has a 19xx/20xx year,
+# every relative one one of these words
+_YEAR = re.compile(r"[12][09]\d\d")
+_RELATIVE_WORD = re.compile(
+    "преди|before|ago|назад|тому|вчера|yesterday|учора|днес|сегодня|сьогодні|today"
+)
 _TIME_ONLY = re.compile(r"(?<![\d.:])" + _TIME + r"(?![\d:])")
 
 # a "date line": little else than a date, possibly with a label
@@ -211,12 +218,20 @@ def find_date(
 ) -> tuple[datetime | date, int, int] | None:
     """Find the first date in ``text``; returns (value, start, end) or None."""
     text = text.lower()
-    if _GATE.search(text) is None:
+    if _YEAR.search(text) is not None:
+        found = _absolute(text, tz)
+        if found is not None:
+            return found
+    elif _GATE.search(text) is None:
         return None
-    found = _absolute(text, tz)
-    if found is not None or now is None:
-        return found
+    if now is None or _RELATIVE_WORD.search(text) is None:
+        return None
     return _relative(text, now, tz)
+
+
+def may_hold_date(text: str) -> bool:
+    """False when :func:`find_date` finds nothing in ``text`` whatever the time."""
+    return _GATE.search(text.lower()) is not None
 
 
 def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bool:

@@ -23,7 +23,17 @@ from typing import Any
 import orjson
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from vestnik.extract._blocks import Block, Draft, Kind, classify_coarse
+from vestnik.extract._blocks import (
+    CAPTION,
+    COUNT,
+    HEADING,
+    PROSE,
+    SECTION,
+    Block,
+    Draft,
+    alternation,
+    classify_coarse,
+)
 from vestnik.extract._dates import parse_iso
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair, repair_lines
@@ -68,26 +78,40 @@ _ACTIONS["form"] = _NEG_BLOCK  # forms (login, comment, search): see NEGATIVE_PA
 _ACTIONS["-comment"] = _SKIP
 _ACTIONS["-doctype"] = _SKIP
 _NEG_ROLES = _words("navigation complementary contentinfo banner search menu dialog")
-# class/id words of boilerplate containers; "strong" ones win over positive words
-_NEGATIVE_STRONG = re.compile(
-    r"comment|disqus|related|recommend|similar|more-stor|read-?more|footer|"
-    r"(?:^|[\s_-])nav|menu|breadcrumb|share|sharing|social|promo|advert|"
-    r"(?:^|[\s_-])ads?(?:$|[\s_-])|cookie|consent|gdpr|newsletter|subscri|signup|"
-    r"login|popup|modal|sponsor|outbrain|taboola|paywall|sr-only|visually-hidden"
+# class/id words of boilerplate containers; "strong" ones win over positive words.
+# "nav", "ad(s)" and "tag(s)" count only at the start of a name part (after a space, "_"
+# or "-"): those are searched in " " + name, the leading separator a cheap first test
+_STRONG_WORDS = (
+    "comment", "disqus", "related", "recommend", "similar", "more-stor", "read-?more",
+    "footer", "menu", "breadcrumb", "share", "sharing", "social", "promo", "advert",
+    "cookie", "consent", "gdpr", "newsletter", "subscri", "signup", "login", "popup",
+    "modal", "sponsor", "outbrain", "taboola", "paywall", "sr-only", "visually-hidden",
 )
-_NEGATIVE_WEAK = re.compile(
-    r"sidebar|side-bar|widget|banner|teaser|(?:^|[\s_-])tags?(?:$|[\s_-])|tag-?list|"
-    r"author-?(?:bio|box)|pagination|pager|masthead|site-header|topbar|top-bar|toolbar|"
-    r"rating|poll|trending|popular|most-read|mostread|latest|skip|hidden|print-only|"
-    r"meta-?bar|post-?meta|entry-?meta|lightbox|gallery-nav|carousel|slider|ticker|overlay"
+_NEGATIVE_STRONG = re.compile(alternation(_STRONG_WORDS))
+_NEGATIVE_STRONG_PART = re.compile(r"[\s_-](?:nav|ads?(?:$|[\s_-]))")
+_WEAK_WORDS = (
+    "sidebar", "side-bar", "widget", "banner", "teaser", "tag-?list",
+    "author-?(?:bio|box)", "pagination", "pager", "masthead", "site-header", "topbar",
+    "top-bar", "toolbar", "rating", "poll", "trending", "popular", "most-read",
+    "mostread", "latest", "skip", "hidden", "print-only", "meta-?bar", "post-?meta",
+    "entry-?meta", "lightbox", "gallery-nav", "carousel", "slider", "ticker", "overlay",
 )
-_POSITIVE = re.compile(
-    r"article|content|entry|post|story|body|text|main|blog|news|detail|single|prose|"
-    r"rich-?text|markdown|page"
+_NEGATIVE_WEAK = re.compile(alternation(_WEAK_WORDS))
+_NEGATIVE_WEAK_PART = re.compile(r"[\s_-]tags?(?:$|[\s_-])")
+_POSITIVE_WORDS = (
+    "article", "content", "entry", "post", "story", "body", "text", "main", "blog",
+    "news", "detail", "single", "prose", "rich-?text", "markdown", "page",
 )
-_LEAD_HINT = re.compile(
-    r"lead|standfirst|subtitle|sub-title|subheadline|sub-headline|summary|excerpt|intro|"
-    r"deck|perex|sapo|chapeau|abstract|description|teaser-text|article-head"
+_POSITIVE = re.compile(alternation(_POSITIVE_WORDS))
+_LEAD_WORDS = (
+    "lead", "standfirst", "subtitle", "sub-title", "subheadline", "sub-headline",
+    "summary", "excerpt", "intro", "deck", "perex", "sapo", "chapeau", "abstract",
+    "description", "teaser-text", "article-head",
+)
+_LEAD_HINT = re.compile(alternation(_LEAD_WORDS))
+# a name with none of these holds no hint word at all
+_ANY_NAME_WORD = re.compile(
+    alternation((*_STRONG_WORDS, *_WEAK_WORDS, *_POSITIVE_WORDS, *_LEAD_WORDS, "nav", "ad", "tag"))
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _MAX_DEPTH = 400
@@ -410,13 +434,36 @@ def _attr_hint(
         return -1.0
     if itemprop == "articleBody":
         return 2.0
-    names = f"{cls or ''} {ident or ''}".lower()
-    if len(names) <= 1:
-        return 0.0
-    positive = _POSITIVE.search(names) is not None
-    if _NEGATIVE_STRONG.search(names) or (not positive and _NEGATIVE_WEAK.search(names)):
+    # the class and the id are judged apart: no pattern spans the space between them
+    flags = _name_flags(cls) | _name_flags(ident)
+    positive = flags & _POSITIVE_NAME
+    if flags & _STRONG_NAME or (not positive and flags & _WEAK_NAME):
         return -1.0
-    return (1.0 if positive else 0.0) + (LEAD_HINT if _LEAD_HINT.search(names) else 0.0)
+    return (1.0 if positive else 0.0) + (LEAD_HINT if flags & _LEAD_NAME else 0.0)
+
+
+_POSITIVE_NAME, _STRONG_NAME, _WEAK_NAME, _LEAD_NAME = 1, 2, 4, 8
+
+
+@lru_cache(maxsize=65536)
+def _name_flags(name: str | None) -> int:
+    """Which kinds of class/id words ``name`` holds (the ``_*_NAME`` bits)."""
+    if not name:
+        return 0
+    low = name.lower()
+    if _ANY_NAME_WORD.search(low) is None:  # most ids and classes: one search
+        return 0
+    spaced = " " + low
+    flags = 0
+    if _POSITIVE.search(low):
+        flags |= _POSITIVE_NAME
+    if _NEGATIVE_STRONG.search(low) or _NEGATIVE_STRONG_PART.search(spaced):
+        flags |= _STRONG_NAME
+    if _NEGATIVE_WEAK.search(low) or _NEGATIVE_WEAK_PART.search(spaced):
+        flags |= _WEAK_NAME
+    if _LEAD_HINT.search(low):
+        flags |= _LEAD_NAME
+    return flags
 
 
 def _blocks(walker: _Walker) -> list[Block]:
@@ -439,11 +486,11 @@ def _blocks(walker: _Walker) -> list[Block]:
         _, tag, density, hint, path = raw[i]
         text = lines[i]
         b = Block(text, kind, tag=tag, link_density=density, hint=hint, path=path)
-        if tag in _HEADINGS and len(text) <= 300 and kind not in (Kind.SECTION, Kind.COUNT):
-            b.kind = Kind.HEADING
+        if tag in _HEADINGS and len(text) <= 300 and kind not in (SECTION, COUNT):
+            b.kind = HEADING
             b.refined = True
         elif tag == "figcaption" and len(text) <= 500:
-            b.kind = Kind.CAPTION
+            b.kind = CAPTION
             b.refined = True
         out.append(b)
     return out
@@ -483,7 +530,7 @@ def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
     """A paragraph marked as lead/standfirst/summary by its class, at the body's top."""
     for b in blocks[max(0, start - 3) : start + 2]:
         if (
-            b.kind in (Kind.PROSE, Kind.HEADING)
+            b.kind in (PROSE, HEADING)
             and b.hint % 1.0 == LEAD_HINT  # inside an element with a lead-like class
             and 20 <= len(b.text) <= 600
             and b.text != draft.title

@@ -133,11 +133,13 @@ _LATIN_INDEX = _index(_LATIN_STOPWORDS)
 
 
 def _stopword_scores(words: list[str], index: dict[str, tuple[str, ...]]) -> Counter[str]:
-    scores: Counter[str] = Counter()
-    for w, n in Counter(words).items():
-        for lang in index.get(w, ()):
-            scores[lang] += n
-    return scores
+    scores: dict[str, int] = {}
+    # in the order of first occurrence: most_common() breaks ties by it
+    hits = [(w, n) for w, n in Counter(words).items() if w in index]
+    for w, n in hits:
+        for lang in index[w]:
+            scores[lang] = scores.get(lang, 0) + n
+    return Counter(scores)
 
 
 def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
@@ -176,7 +178,7 @@ def detect_language(text: str) -> str | None:
         if name not in ("cyr", "lat") and letters * 2 > len(sample):
             break  # mostly Cyrillic/Latin: no need to look for other scripts
         if rx.search(sample) is not None:
-            counts[name] = sum(map(len, rx.findall(sample)))
+            counts[name] = len(sample) - len(rx.sub("", sample))  # letters in runs
             letters += counts[name]
     if not counts:
         return None

@@ -11,6 +11,16 @@ from datetime import datetime
 
 from vestnik.extract._agency import find_source_line
 from vestnik.extract._blocks import (
+    AUTHOR,
+    BOILER,
+    CAPTION,
+    COUNT,
+    DATE,
+    HEADING,
+    PROSE,
+    SECTION,
+    SHORT,
+    SOURCE,
     Block,
     Draft,
     Kind,
@@ -31,16 +41,16 @@ AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 
 _SCORES: dict[Kind, float] = {
-    Kind.PROSE: 0.0,  # scored by length
-    Kind.HEADING: -20.0,
-    Kind.SHORT: -10.0,
-    Kind.BOILER: -60.0,
-    Kind.SECTION: -1e9,  # a section header ends the article: the run never crosses it
-    Kind.COUNT: -1e9,
-    Kind.DATE: 0.0,
-    Kind.SOURCE: 0.0,
-    Kind.AUTHOR: 0.0,
-    Kind.CAPTION: 0.0,
+    PROSE: 0.0,  # scored by length
+    HEADING: -20.0,
+    SHORT: -10.0,
+    BOILER: -60.0,
+    SECTION: -1e9,  # a section header ends the article: the run never crosses it
+    COUNT: -1e9,
+    DATE: 0.0,
+    SOURCE: 0.0,
+    AUTHOR: 0.0,
+    CAPTION: 0.0,
 }
 _DUP_SCORE = -60.0
 _MAX_REFINE_ROUNDS = 4
@@ -50,7 +60,7 @@ EXPAND = True
 TEASER_MIN_CHARS = 30
 TEASER_MAX_CHARS = 300
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
-_META_KINDS = frozenset({Kind.DATE, Kind.SOURCE, Kind.AUTHOR, Kind.CAPTION, Kind.COUNT})
+_META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
 
 def block_score(b: Block, factor: float = 1.0) -> float:
@@ -61,7 +71,7 @@ def block_score(b: Block, factor: float = 1.0) -> float:
     """
     if b.dup:
         return _DUP_SCORE
-    if b.kind is Kind.PROSE:
+    if b.kind is PROSE:
         s = float(len(b.text)) * factor
         if b.link_density > 0.0:
             s = -30.0 if b.link_density > 0.5 else s * (1.0 - b.link_density) ** 2
@@ -70,7 +80,7 @@ def block_score(b: Block, factor: float = 1.0) -> float:
         elif b.hint > 0.0:
             s *= 1.5
         return s
-    if b.hint > 0.0 and b.link_density < 0.2 and b.kind in (Kind.HEADING, Kind.SHORT):
+    if b.hint > 0.0 and b.link_density < 0.2 and b.kind in (HEADING, SHORT):
         # HTML: a short unlinked line inside a content container (list item, subheading)
         return 0.3 * len(b.text) * factor
     s = _SCORES[b.kind]
@@ -79,14 +89,18 @@ def block_score(b: Block, factor: float = 1.0) -> float:
 
 def score_blocks(blocks: list[Block]) -> tuple[list[float], list[float]]:
     """Scores of all blocks, and the damping factor each one was scored with."""
-    scores: list[float] = []
-    factors: list[float] = []
-    factor = 1.0
-    for b in blocks:
-        if b.kind is Kind.SECTION or b.kind is Kind.COUNT:
-            factor = DAMPING
-        factors.append(factor)
-        scores.append(block_score(b, factor))
+    # from the first section header or comment counter on, every block is damped
+    first = next(
+        (i for i, b in enumerate(blocks) if b.kind is SECTION or b.kind is COUNT),
+        len(blocks),
+    )
+    factors = [1.0] * first + [DAMPING] * (len(blocks) - first)
+    scores = [
+        len(b.text) * f  # block_score() of plain prose, inlined
+        if b.kind is PROSE and not b.dup and not b.link_density and not b.hint
+        else block_score(b, f)
+        for b, f in zip(blocks, factors, strict=True)
+    ]
     return scores, factors
 
 
@@ -94,7 +108,7 @@ def _header_zone(blocks: list[Block], start: int) -> list[Block]:
     lo = max(0, start - HEADER_WINDOW)
     zone = blocks[lo:start]
     for i in range(len(zone) - 1, -1, -1):
-        if zone[i].kind is Kind.SECTION:
+        if zone[i].kind is SECTION:
             return zone[i + 1 :]
     return zone
 
@@ -104,13 +118,13 @@ def title_and_lead(zone: list[Block]) -> tuple[str, str | None]:
     cands: list[Block] = []
     seen: set[str] = set()
     for b in reversed(zone):
-        if b.kind in _META_KINDS or b.kind is Kind.BOILER:
+        if b.kind in _META_KINDS or b.kind is BOILER:
             continue
-        if b.kind is Kind.SHORT or b.kind is Kind.SECTION:
+        if b.kind is SHORT or b.kind is SECTION:
             if cands:
                 break
             continue
-        if len(b.text) > 400 or (not is_headline_like(b.text) and b.kind is not Kind.PROSE):
+        if len(b.text) > 400 or (not is_headline_like(b.text) and b.kind is not PROSE):
             if cands:
                 break
             continue
@@ -136,7 +150,7 @@ def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
     d = Draft()
     updated = None
     for b in blocks:
-        if b.kind is not Kind.DATE:
+        if b.kind is not DATE:
             continue
         found = find_date(b.text, now)
         if found is None:
@@ -151,11 +165,11 @@ def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
 
 
 def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
-    if b.kind not in (Kind.PROSE, Kind.HEADING) or b.dup:
+    if b.kind not in (PROSE, HEADING) or b.dup:
         return False
     if b.link_density > 0.5 or b.text == title or b.text == lead:
         return False
-    return b.hint >= 0.0 or b.kind is Kind.PROSE
+    return b.hint >= 0.0 or b.kind is PROSE
 
 
 def _main_container(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
@@ -163,7 +177,7 @@ def _main_container(blocks: list[Block], start: int, end: int) -> tuple[int, int
     weights: dict[tuple[int, int], int] = {}
     total = 0
     for b in blocks[start:end]:
-        if b.kind is not Kind.PROSE or b.dup or b.link_density >= 0.5 or not b.path:
+        if b.kind is not PROSE or b.dup or b.link_density >= 0.5 or not b.path:
             continue
         n = len(b.text)
         total += n
@@ -210,7 +224,7 @@ def _container_blocks(
             and b.hint >= 0.0
             and b.link_density < 0.5
             and not b.dup
-            and b.kind in (Kind.PROSE, Kind.HEADING, Kind.CAPTION)
+            and b.kind in (PROSE, HEADING, CAPTION)
         ):
             out.append(i)
     return out
@@ -222,15 +236,13 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
     With link information (HTML) only linked or repeated ones count, so that menus of
     short items and a short article's own subheadings do not.
     """
-    n = 0
-    for i, b in enumerate(blocks):
-        if start <= i < end or b.kind not in (Kind.HEADING, Kind.PROSE):
-            continue
-        if TEASER_MIN_CHARS <= len(b.text) <= TEASER_MAX_CHARS and (
-            not links or b.dup or b.link_density >= 0.5
-        ):
-            n += 1
-    return n
+    return sum(
+        1
+        for b in (*blocks[:start], *blocks[end:])
+        if (b.kind is HEADING or b.kind is PROSE)
+        and TEASER_MIN_CHARS <= len(b.text) <= TEASER_MAX_CHARS
+        and (not links or b.dup or b.link_density >= 0.5)
+    )
 
 
 def assemble(
@@ -245,7 +257,7 @@ def assemble(
         return draft, 0, 0
     mark_duplicates(blocks)
     for b in blocks:
-        if b.kind is Kind.COUNT:
+        if b.kind is COUNT:
             draft.comment_count = comment_count(b.text)
             break
     # classify in full only around the current best run; repeat while that changes it
@@ -262,7 +274,7 @@ def assemble(
     else:
         start, end, _score = best_run(scores)
     draft.n_headlines = _count_teasers(blocks, start, end, links)
-    body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is Kind.PROSE)
+    body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is PROSE)
     if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
         near = blocks[max(0, start - 3) : end + AFTER_WINDOW + 3]
         draft.login_wall = any(is_login_wall(b.text) for b in near)
@@ -274,24 +286,24 @@ def assemble(
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:
-        if b.kind in (Kind.SECTION, Kind.COUNT):
+        if b.kind in (SECTION, COUNT):
             break
         after.append(b)
 
-    draft.captions = [b.text for b in zone if b.kind is Kind.CAPTION]
+    draft.captions = [b.text for b in zone if b.kind is CAPTION]
     picked = _container_blocks(blocks, start, end, now) if links else None
     if picked is None:
         picked = list(range(start, end))
     body: list[Block] = []
     for i in picked:
         b = blocks[i]
-        if b.kind is Kind.CAPTION:
+        if b.kind is CAPTION:
             if b.text not in draft.captions:
                 draft.captions.append(b.text)
         elif _keep_in_body(b, draft.title, draft.lead):
             body.append(b)
     # subheadings belong between paragraphs, not after the text
-    while body and body[-1].kind is Kind.HEADING and body[-1].tag in _HEADING_TAGS:
+    while body and body[-1].kind is HEADING and body[-1].tag in _HEADING_TAGS:
         body.pop()
     draft.body = [b.text for b in body]
 
@@ -299,8 +311,8 @@ def assemble(
         _first_date(zone, now).published or _first_date([*run, *after], now).published
     )
     for b in (*zone, *run, *after):
-        if b.kind is Kind.SOURCE and draft.source is None:
+        if b.kind is SOURCE and draft.source is None:
             draft.source = find_source_line(b.text)
-        elif b.kind is Kind.AUTHOR and not draft.authors:
+        elif b.kind is AUTHOR and not draft.authors:
             draft.authors = find_authors(b.text)
     return draft, start, end

@@ -161,8 +161,12 @@ _INVISIBLE = re.compile(
 _ODD_SPACES = tuple(
     ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in " \n\u00a0\u202f"
 )
-_SPACE_RUN = re.compile("  +")
-_NBSP_RUN = re.compile("[ \u00a0\u202f]{2,}")
+_SPACE_RUN = re.compile("  +")  # a literal prefix: searched fast
+# runs of spaces with a no-break one, in patterns that start with a literal (the regex
+# engine searches for it fast): from each kind of no-break space on, and the one before
+_NBSP_RUN = re.compile("\u00a0[ \u00a0\u202f]+")
+_NNBSP_RUN = re.compile("\u202f[ \u00a0\u202f]+")
+_SPACE_NBSP = re.compile(" [\u00a0\u202f]")
 
 
 def remove_invisible(text: str) -> str:
@@ -182,16 +186,22 @@ def collapse_whitespace(text: str) -> str:
 def collapse_line_whitespace(text: str) -> str:
     """Like :func:`collapse_whitespace` for each line; line breaks are kept."""
     text = _collapse_runs(text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    return "\n".join(map(str.strip, text.split("\n")))
 
 
 def _collapse_runs(text: str) -> str:
     for ch in _ODD_SPACES:
         if ch in text:
             text = text.replace(ch, " ")
-    if "\u00a0" in text or "\u202f" in text:
-        return _NBSP_RUN.sub(" ", text)
-    return _SPACE_RUN.sub(" ", text)
+    text = _SPACE_RUN.sub(" ", text)
+    nbsp, nnbsp = "\u00a0" in text, "\u202f" in text
+    if nbsp or nnbsp:
+        if nbsp:
+            text = _NBSP_RUN.sub(" ", text)
+        if nnbsp:
+            text = _NNBSP_RUN.sub(" ", text)
+        text = _SPACE_RUN.sub(" ", _SPACE_NBSP.sub(" ", text))
+    return text
 
 
 # --------------------------------------------------------------------------- look-alikes
@@ -210,6 +220,20 @@ _LAT_RUN = re.compile(r"[A-Za-z]+")
 _CYR_RUN = re.compile(r"[\u0400-\u04ff]+")
 _CYR_LETTER = re.compile(r"[\u0400-\u04ff]")
 _LAT_LETTER = re.compile(r"[A-Za-z]")
+
+
+# UTF-8 lead bytes of U+0400..U+04FF, and of nothing else
+_CYR_LEAD_BYTES = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
+
+
+def _has_cyrillic(text: str) -> bool:
+    """Whether ``text`` holds a Cyrillic letter (U+0400..U+04FF).
+
+    Encoding and looking for four bytes is C-level memchr work, several times faster
+    than a character-class regex over a long text without any.
+    """
+    raw = text.encode("utf-8", "surrogatepass")
+    return any(lead in raw for lead in _CYR_LEAD_BYTES)
 
 
 def _is_cyr(ch: str) -> bool:
@@ -234,7 +258,7 @@ def fix_homoglyphs(text: str) -> str:
     A word is converted to the script most of its letters are in, and only when every
     letter of the other script has a look-alike; ties go to the script of the text.
     """
-    if text.isascii() or _CYR_RUN.search(text) is None:
+    if text.isascii() or not _has_cyrillic(text):
         return text
     lat_runs = _LAT_RUN.findall(text)
     if not lat_runs:
@@ -274,10 +298,11 @@ def fix_homoglyphs(text: str) -> str:
 
 # one-letter words that may legitimately start a sentence (bg, ru, uk, sr, mk, en, ...)
 _ONE_LETTER_WORDS = frozenset("АВИКОСУЯЙЗІЇЄЈAIO")
+# searched in "\n" + text: the literal "\n" first lets the regex engine jump from line
+# start to line start (a "^" with re.MULTILINE is tried at every character)
 _DROP_CAP = re.compile(
-    r"^([\"„“«(]?)([A-Z\u0400-\u042f])[ \u00a0]+"
+    r"\n([\"„“«(]?)([A-Z\u0400-\u042f])[ \u00a0]+"
     r"([a-z\u0430-\u045f][a-z\u0430-\u045f]+)",
-    re.MULTILINE,
 )
 
 
@@ -294,7 +319,7 @@ def _join_cap(m: re.Match[str]) -> str:
             return m.group(0)
     elif not rest_cyr and _is_cyr(cap):
         return m.group(0)
-    return quote + cap + rest
+    return "\n" + quote + cap + rest
 
 
 def join_drop_cap(text: str) -> str:
@@ -304,7 +329,7 @@ def join_drop_cap(text: str) -> str:
     left alone.  A Latin capital look-alike before a Cyrillic word becomes Cyrillic.
     Every line of a multi-line text is a paragraph.
     """
-    return _DROP_CAP.sub(_join_cap, text)
+    return _DROP_CAP.sub(_join_cap, "\n" + text)[1:]
 
 
 # --------------------------------------------------------------------------- pipeline

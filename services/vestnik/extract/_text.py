@@ -19,9 +19,10 @@ __all__ = ["parse_text", "split_blocks"]
 
 _MAX_BLOCKS = 5000
 _MAX_BLOCK_CHARS = 20000
-_PARAGRAPHS = re.compile(r"\n[ \t\u00a0]*\n")
-_WRAP_END = re.compile(r"[.!?:;\"“”»)\]]\s*$")
-_STARTS_LOWER = re.compile(r"^[a-zа-яёїієґ]")
+_BLANK = " \t\u00a0"  # a line of only these ends a paragraph
+# a line ending in one of these is not wrapped; one starting with these continues one
+_WRAP_END = frozenset(".!?:;\"“”»)]")
+_LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяёїієґ")
 _NEWLINES = re.compile(r"\r\n?")
 
 
@@ -34,32 +35,33 @@ def split_blocks(text: str) -> list[str]:
     """
     text = _NEWLINES.sub("\n", text)
     out: list[str] = []
-    for para in _PARAGRAPHS.split(text):
-        prev: str | None = None
-        for line in para.split("\n"):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            if (
-                prev is not None
-                and len(prev) >= 30
-                and not _WRAP_END.search(prev)
-                and _STARTS_LOWER.match(stripped)
-            ):
-                prev = prev + " " + stripped
-                out[-1] = prev
-                continue
-            out.append(stripped)
-            prev = stripped
-        if len(out) >= _MAX_BLOCKS:
-            break
+    prev: str | None = None  # the last block of the current paragraph
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            if not line.strip(_BLANK):  # a blank line ends the paragraph
+                if len(out) >= _MAX_BLOCKS:
+                    break
+                prev = None
+            continue
+        if (
+            prev is not None
+            and len(prev) >= 30
+            and prev[-1] not in _WRAP_END  # prev is stripped: its last char is not a space
+            and stripped[0] in _LOWER_START
+        ):
+            prev = prev + " " + stripped
+            out[-1] = prev
+            continue
+        out.append(stripped)
+        prev = stripped
     return out[:_MAX_BLOCKS]
 
 
 def parse_text(text: str, now: datetime | None) -> Draft:
     """Run the text front end over a whole dump."""
-    raw = "\n".join(b[:_MAX_BLOCK_CHARS] for b in split_blocks(text))
-    texts = [t for t in repair_lines(raw).split("\n") if t]
+    raw = "\n".join([b[:_MAX_BLOCK_CHARS] for b in split_blocks(text)])
+    texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]
     draft, _, _ = assemble(blocks, now)
