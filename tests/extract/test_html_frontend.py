@@ -162,3 +162,52 @@ def test_paragraph_with_lead_class_is_the_lead() -> None:
     result = _article(body)
     assert result.lead == lead
     assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_lead_inside_nested_lead_like_elements_is_kept() -> None:
+    lead = "Най-много пари отиват за училищата и детските градини в крайните квартали."
+    body = (
+        "<article><div class='article-header'><h1>Варна прие бюджета си</h1>"
+        f"<div class='intro'><p class='lead'>{lead}</p></div></div>"
+        f"<div class='article-body'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div></article>"
+    )
+    result = _article(body)
+    assert result.lead == lead
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_author_tooltip_in_the_byline_is_not_the_lead() -> None:
+    bio = (
+        "Иван Петров пише за местната власт и бюджетите на общините от повече от десет "
+        "години и е автор на две книги."
+    )
+    body = (
+        "<article><div class='article-header'><h1>Варна прие бюджета си</h1>"
+        f"<div class='byline'><div class='author-tooltip'><p>{bio}</p></div></div></div>"
+        f"<div class='article-body'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div></article>"
+    )
+    result = _article(body)
+    assert result.lead != bio
+
+
+def test_long_comment_thread_after_the_counter_does_not_win_over_the_article() -> None:
+    paragraphs = [f"{p} Точка {i}." for i, p in enumerate([P1, P2, P3] * 3)]
+    article = "".join(f"<p>{p}</p>" for p in paragraphs)
+    comment = (
+        "Напълно съм съгласен с написаното, но бих добавил, че общината отдавна трябваше "
+        "да помисли и за пътищата в селата около града, които са в ужасно състояние."
+    )
+    comments = "".join(f"<div class='c'><p>{comment} Поздрави {i}.</p></div>" for i in range(40))
+    body = (
+        f"<main><h1>Варна прие бюджета си</h1><div class='text'>{article}</div>"
+        f"<h2>Коментари (40)</h2><div>{comments}</div></main>"
+    )
+    result = _article(body)
+    assert result.body_paragraphs == tuple(paragraphs)
+
+
+def test_short_list_items_of_the_article_are_kept() -> None:
+    items = ("Брашно", "Две яйца", "Мляко")
+    listing = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    result = _article(_typical(extra_article=listing))
+    assert result.body_paragraphs == (P1, P2, *items, P3)

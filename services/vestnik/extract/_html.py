@@ -95,6 +95,7 @@ _WEAK_WORDS = (
     "top-bar", "toolbar", "rating", "poll", "trending", "popular", "most-read",
     "mostread", "latest", "skip", "hidden", "print-only", "meta-?bar", "post-?meta",
     "entry-?meta", "lightbox", "gallery-nav", "carousel", "slider", "ticker", "overlay",
+    "tooltip",
 )
 _NEGATIVE_WEAK = re.compile(alternation(_WEAK_WORDS))
 _NEGATIVE_WEAK_PART = re.compile(r"[\s_-]tags?(?:$|[\s_-])")
@@ -531,7 +532,8 @@ def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
     for b in blocks[max(0, start - 3) : start + 2]:
         if (
             b.kind in (PROSE, HEADING)
-            and b.hint % 1.0 == LEAD_HINT  # inside an element with a lead-like class
+            # inside an element with a lead-like class (nested ones add up: 1.5, 1.75)
+            and b.hint % 1.0 > 0.0
             and 20 <= len(b.text) <= 600
             and b.text != draft.title
         ):

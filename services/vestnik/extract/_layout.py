@@ -54,11 +54,14 @@ _SCORES: dict[Kind, float] = {
 }
 _DUP_SCORE = -60.0
 _MAX_REFINE_ROUNDS = 4
+EARLY_RUN_MIN_SCORE = 1000.0  # see _pick_run
+EARLY_RUN_SHARE = 0.4
 LOGIN_WALL_MAX_BODY_CHARS = 600  # a login-wall message only matters on a short page
 CONTAINER_SHARE = 0.9
 EXPAND = True
 TEASER_MIN_CHARS = 30
 TEASER_MAX_CHARS = 300
+_ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
@@ -102,6 +105,19 @@ def score_blocks(blocks: list[Block]) -> tuple[list[float], list[float]]:
         for b, f in zip(blocks, factors, strict=True)
     ]
     return scores, factors
+
+
+def _pick_run(scores: list[float], first: int) -> tuple[int, int, float]:
+    """The best run; but when it lies after the first section header or comment
+    counter (``first``) and a substantial run comes before it (long, and not much
+    shorter than the damped later one), that earlier run: the text after such a header
+    is comments or teasers, however long they are."""
+    found = best_run(scores)
+    if found[0] >= first > 0:
+        early = best_run(scores[:first])
+        if early[2] >= max(EARLY_RUN_MIN_SCORE, EARLY_RUN_SHARE * found[2]):
+            return early
+    return found
 
 
 def _header_zone(blocks: list[Block], start: int) -> list[Block]:
@@ -165,6 +181,9 @@ def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
 
 
 def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
+    if b.kind is SHORT and b.hint > 0.0 and b.tag in _ITEM_TAGS and not b.dup:
+        # HTML: a short list item or table cell of the article (ingredients, figures)
+        return b.link_density < 0.5
     if b.kind not in (PROSE, HEADING) or b.dup:
         return False
     if b.link_density > 0.5 or b.text == title or b.text == lead:
@@ -262,9 +281,10 @@ def assemble(
             break
     # classify in full only around the current best run; repeat while that changes it
     scores, factors = score_blocks(blocks)
+    first = next((i for i, f in enumerate(factors) if f != 1.0), len(factors))
     start = end = 0
     for _ in range(_MAX_REFINE_ROUNDS):
-        start, end, _score = best_run(scores)
+        start, end, _score = _pick_run(scores, first)
         lo, hi = max(0, start - HEADER_WINDOW), min(len(blocks), end + AFTER_WINDOW)
         changed = refine(blocks, lo, hi, now)
         if not changed:
@@ -272,7 +292,7 @@ def assemble(
         for i in changed:
             scores[i] = block_score(blocks[i], factors[i])
     else:
-        start, end, _score = best_run(scores)
+        start, end, _score = _pick_run(scores, first)
     draft.n_headlines = _count_teasers(blocks, start, end, links)
     body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is PROSE)
     if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
