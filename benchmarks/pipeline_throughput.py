@@ -26,7 +26,7 @@ from vestnik.files import page_files
 from vestnik.indexer.store import open_index
 from vestnik.publishing import publish_files
 from vestnik.settings import Settings
-from vestnik.status import drained, pipeline_status
+from vestnik.status import wait_drained
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,11 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 async def _drain(settings: Settings, timeout_s: float) -> None:
     client: Redis = Redis.from_url(settings.resolved_redis_url)
     async with client:
-        deadline = time.monotonic() + timeout_s
-        while not drained(await pipeline_status(client, settings)):
-            if time.monotonic() > deadline:
-                raise TimeoutError(await pipeline_status(client, settings))
-            await asyncio.sleep(0.02)
+        await wait_drained(client, settings, timeout_s)
 
 
 async def _cleanup(settings: Settings) -> None:

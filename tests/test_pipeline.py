@@ -140,7 +140,6 @@ async def test_article_entry_that_is_not_an_article_is_dead_lettered_by_the_inde
 ) -> None:
     await redis.xadd(settings.articles_stream, {"__data__": b'{"title": "no id"}'})
     async with running_workers(settings):
-        await asyncio.sleep(0)  # groups exist once started
         await wait_drained(redis, settings)
     letters = [decode_model(f, DeadLetter)
                for f in await _entries(redis, settings.dead_letter_stream("indexer"))]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -12,7 +10,7 @@ from redis.asyncio import Redis
 from vestnik.cleaner.app import create_app as cleaner_app
 from vestnik.indexer.app import create_app as indexer_app
 from vestnik.settings import Settings
-from vestnik.status import drained, pipeline_status
+from vestnik.status import wait_drained as _wait_drained
 
 
 @contextlib.asynccontextmanager
@@ -28,8 +26,4 @@ async def running_workers(settings: Settings) -> AsyncIterator[None]:
 
 
 async def wait_drained(redis: Redis, settings: Settings, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not drained(await pipeline_status(redis, settings)):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not drained: {await pipeline_status(redis, settings)}")
-        await asyncio.sleep(0.05)
+    await _wait_drained(redis, settings, timeout_s)

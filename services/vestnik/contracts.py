@@ -29,15 +29,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=False)
 
 
+def _contract(title: str, slug: str) -> ConfigDict:
+    """A message contract's own config (merged with ``_Model``'s): its title and ``$id``."""
+    return ConfigDict(
+        title=title, json_schema_extra={"$id": f"https://vestnik.dev/schemas/{slug}.json"}
+    )
+
+
 class ScrapeEvent(_Model):
     """One scraped page, as a scraper publishes it on the events stream."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="ignore",
-        title="ScrapeEvent",
-        json_schema_extra={"$id": "https://vestnik.dev/schemas/scrape-event.v1.json"},
-    )
+    model_config = _contract("ScrapeEvent", "scrape-event.v1")
 
     version: Literal[1] = Field(1, description="Contract version.")
     event_id: str = Field(
@@ -119,12 +121,7 @@ class Provenance(_Model):
 class Article(_Model):
     """One normalised news article, published by the cleaner on the articles stream."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="ignore",
-        title="Article",
-        json_schema_extra={"$id": "https://vestnik.dev/schemas/article.v1.json"},
-    )
+    model_config = _contract("Article", "article.v1")
 
     version: Literal[1] = 1
     article_id: str = Field(..., description="Stable per canonical URL.")
@@ -159,7 +156,7 @@ class Article(_Model):
 class Rejection(_Model):
     """A page that was read fine but is not an article (section front, login wall...)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", title="Rejection")
+    model_config = _contract("Rejection", "rejection.v1")
 
     version: Literal[1] = 1
     event_id: str
@@ -173,12 +170,7 @@ class Rejection(_Model):
 class DeadLetter(_Model):
     """Input a stage could not process, kept with the reason so it can be fixed and replayed."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="ignore",
-        title="DeadLetter",
-        json_schema_extra={"$id": "https://vestnik.dev/schemas/dead-letter.v1.json"},
-    )
+    model_config = _contract("DeadLetter", "dead-letter.v1")
 
     version: Literal[1] = 1
     stage: Stage

@@ -23,7 +23,7 @@ from vestnik.indexer.app import create_app as indexer_app
 from vestnik.indexer.store import open_index
 from vestnik.publishing import publish_files
 from vestnik.settings import Settings
-from vestnik.status import drained, pipeline_status
+from vestnik.status import wait_drained
 
 
 def default_seeds() -> Path:
@@ -41,11 +41,7 @@ async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60
         started = time.perf_counter()
         try:
             await publish_files(settings, files)
-            deadline = time.monotonic() + timeout_s
-            while not drained(await pipeline_status(client, settings)):
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the pipeline did not drain in time")
-                await asyncio.sleep(0.05)
+            await wait_drained(client, settings, timeout_s)
             elapsed = time.perf_counter() - started
         finally:
             for app in reversed(apps):

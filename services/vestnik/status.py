@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -44,6 +46,15 @@ async def pipeline_status(redis: Redis, settings: Settings) -> list[GroupStatus]
         await group_status(redis, settings.articles_stream, settings.indexer_group,
                            settings.dead_letter_stream("indexer")),
     ]
+
+
+async def wait_drained(redis: Redis, settings: Settings, timeout_s: float = 60.0) -> None:
+    """Wait until both stages' groups have read and acknowledged everything."""
+    deadline = time.monotonic() + timeout_s
+    while not drained(statuses := await pipeline_status(redis, settings)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the pipeline did not drain in {timeout_s}s: {statuses}")
+        await asyncio.sleep(0.05)
 
 
 def drained(statuses: list[GroupStatus]) -> bool:

@@ -50,11 +50,9 @@ def _unwrap_faststream(raw: bytes) -> bytes:
     """The JSON payload inside FastStream's binary envelope (shape 1), else ``raw``."""
     if not raw.startswith(_FASTSTREAM_MAGIC):
         return raw
-    try:
-        data_start = int.from_bytes(raw[14:18], "big")
-    except (IndexError, ValueError) as exc:  # pragma: no cover - slicing never raises
-        raise WireError("invalid_envelope", "truncated FastStream envelope") from exc
-    if data_start > len(raw):
+    # magic (8 bytes), version (2), headers offset (4), data offset (4)
+    data_start = int.from_bytes(raw[14:18], "big")
+    if len(raw) < 18 or data_start > len(raw):
         raise WireError("invalid_envelope", "truncated FastStream envelope")
     return raw[data_start:]
 

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from vestnik.extract import Extracted, Page, Rejected, extract
 
-NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+from .samples import NOW, P1, P2, P3
 
-P1 = (
-    "Общинският съвет във Варна прие бюджета за следващата година след дълго заседание, "
-    "което продължи до късно вечерта."
-)
-P2 = (
-    "Според кмета най-много средства ще бъдат насочени към ремонта на училищата и детските "
-    "градини в крайните квартали на града."
-)
-P3 = (
-    "Опозицията настоя за повече пари за градския транспорт, но предложението й не събра "
-    "нужното мнозинство в залата."
-)
 NAV = "".join(f"<li><a href='/c/{i}'>Рубрика {i}</a></li>" for i in range(12))
 RELATED = "".join(
     f"<li><a href='/n/{i}'>Друга новина номер {i} от днешния ден в страната</a></li>"

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from vestnik.extract import Extracted, Page, Rejected, extract
 from vestnik.extract._text import split_blocks
 
-NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
-
-P1 = (
-    "Общинският съвет във Варна прие бюджета за следващата година след дълго заседание, "
-    "което продължи до късно вечерта."
-)
-P2 = (
-    "Според кмета най-много средства ще бъдат насочени към ремонта на училищата и детските "
-    "градини в крайните квартали на града."
-)
-P3 = (
-    "Опозицията настоя за повече пари за градския транспорт, но предложението й не събра "
-    "нужното мнозинство в залата."
-)
+from .samples import NOW, P1, P2, P3
 
 
 def _page(text: str) -> Page:

@@ -14,7 +14,7 @@ from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
-from vestnik.wire import WireError, dead_letter, decode_event, encode_model
+from vestnik.wire import dead_letter, decode_event, encode_model
 
 
 class CleanerStage:
@@ -52,9 +52,7 @@ class CleanerStage:
             event = decode_event(fields, max_body_bytes=s.max_body_bytes)
             line["event_id"] = event.event_id
             result = clean_event(event, entry_id=entry_id)
-        except WireError as exc:
-            error = exc
-        except Exception as exc:  # a bug in extraction must not stop the worker
+        except Exception as exc:  # bad input (WireError) or a bug in extraction: never stops
             error = exc
         else:
             if isinstance(result, Article):
