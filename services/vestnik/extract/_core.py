@@ -36,7 +36,7 @@ def _parse(page: Page, text: str) -> Draft:
         from vestnik.extract._html import parse_html
 
         return parse_html(text, page.fetched_at, page.url)
-    return parse_text(text, page.fetched_at)
+    return parse_text(text, page.fetched_at, page.url)
 
 
 def _credit(draft: Draft) -> str | None:

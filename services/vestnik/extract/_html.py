@@ -37,6 +37,7 @@ from vestnik.extract._blocks import (
 from vestnik.extract._dates import parse_iso
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair, repair_lines
+from vestnik.extract._title import slug_keys
 
 __all__ = ["parse_html"]
 
@@ -570,7 +571,7 @@ def parse_html(html: str, now: datetime | None, url: str) -> Draft:
     walker = _Walker()
     walker.walk(body)
     blocks = _blocks(walker)
-    draft, start, _end = assemble(blocks, now, links=True)
+    draft, start, _end = assemble(blocks, now, links=True, slug=slug_keys(url))
     draft.title = repair(_pick_title(meta, blocks, start, draft.title))
     if draft.lead is not None and _norm(draft.lead) == _norm(draft.title):
         draft.lead = None

@@ -33,10 +33,14 @@ from vestnik.extract._blocks import (
     refine,
 )
 from vestnik.extract._dates import find_date, is_update_line
+from vestnik.extract._title import headline_score, shape_penalty
 
 __all__ = ["assemble", "block_score", "score_blocks", "title_and_lead"]
 
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
+MAX_TITLE_CANDIDATES = 5
+SHORT_GAP_PENALTY = 0.3
+LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 
@@ -129,37 +133,65 @@ def _header_zone(blocks: list[Block], start: int) -> list[Block]:
     return zone
 
 
-def title_and_lead(zone: list[Block]) -> tuple[str, str | None]:
-    """Pick the title and lead from the blocks above the body (nearest first)."""
+def title_and_lead(
+    zone: list[Block], slug: frozenset[str] = frozenset()
+) -> tuple[str, str | None]:
+    """Pick the title and lead from the blocks above the body.
+
+    Candidates are the headline-like blocks of the zone (nearest first, up to a section
+    header); the best :func:`headline_score` is the title. A prose block between it and
+    the body is the lead.
+    """
     cands: list[Block] = []
+    gaps: list[int] = []  # short blocks (menu items, labels) between a candidate and the body
     seen: set[str] = set()
+    shorts = 0
     for b in reversed(zone):
-        if b.kind in _META_KINDS or b.kind is BOILER:
+        if b.kind is SHORT or b.kind is BOILER:
+            shorts += 1
             continue
-        if b.kind is SHORT or b.kind is SECTION:
-            if cands:
-                break
+        if b.kind in _META_KINDS:
             continue
+        if b.kind is SECTION:
+            break
         if len(b.text) > 400 or (not is_headline_like(b.text) and b.kind is not PROSE):
-            if cands:
-                break
             continue
         if b.text in seen:
             continue
         seen.add(b.text)
         cands.append(b)
-        if len(cands) == 2:
+        gaps.append(shorts)
+        if len(cands) == MAX_TITLE_CANDIDATES:
             break
     if not cands:
         return "", None
-    if len(cands) == 1:
-        return cands[0].text, None
-    near, far = cands
-    if near.dup and not far.dup:
-        return near.text, None
-    if len(far.text) > 250 or not is_headline_like(far.text):
-        return near.text, None
-    return far.text, near.text
+    scores = [
+        headline_score(b.text, i, slug) - SHORT_GAP_PENALTY * gap
+        for i, (b, gap) in enumerate(zip(cands, gaps, strict=True))
+    ]
+    if len(cands) >= 2:
+        near, far = cands[0], cands[1]
+        if (
+            (near.dup and not far.dup)
+            or len(far.text) > 250
+            or not is_headline_like(far.text)
+            or near.text in far.text  # a breadcrumb ending in the title
+        ):
+            scores[1] -= 1.0  # the nearer block is the title
+        elif gaps[1] == gaps[0] and len(near.text) > len(far.text):
+            scores[0] -= 0.5  # "title, lead, body" is the usual order
+    best = max(range(len(cands)), key=lambda i: (scores[i], -i))
+    title = cands[best]
+    if best >= 1:  # the block right above the body, when it reads like a standfirst
+        near = cands[0]
+        if (
+            gaps[best] == gaps[0]
+            and not near.dup
+            and shape_penalty(near.text) == 0.0
+            and (len(near.text) >= LEAD_MIN_CHARS or near.text[-1] in ".!?…")
+        ):
+            return title.text, near.text
+    return title.text, None
 
 
 def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
@@ -265,7 +297,8 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
 
 
 def assemble(
-    blocks: list[Block], now: datetime | None, links: bool = False
+    blocks: list[Block], now: datetime | None, links: bool = False,
+    slug: frozenset[str] = frozenset(),
 ) -> tuple[Draft, int, int]:
     """Body, header and metadata from classified blocks; also returns the run bounds.
 
@@ -302,7 +335,7 @@ def assemble(
         return draft, start, end
 
     zone = _header_zone(blocks, start)
-    draft.title, draft.lead = title_and_lead(zone)
+    draft.title, draft.lead = title_and_lead(zone, slug)
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from vestnik.extract._blocks import Block, Draft, classify_coarse
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair_lines
+from vestnik.extract._title import slug_keys
 
 __all__ = ["parse_text", "split_blocks"]
 
@@ -58,11 +59,11 @@ def split_blocks(text: str) -> list[str]:
     return out[:_MAX_BLOCKS]
 
 
-def parse_text(text: str, now: datetime | None) -> Draft:
+def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
     """Run the text front end over a whole dump."""
     raw = "\n".join([b[:_MAX_BLOCK_CHARS] for b in split_blocks(text)])
     texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]
-    draft, _, _ = assemble(blocks, now)
+    draft, _, _ = assemble(blocks, now, slug=slug_keys(url))
     return draft

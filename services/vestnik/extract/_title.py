@@ -1,0 +1,91 @@
+"""Choosing the headline among the blocks above the body.
+
+The nearest headline-like block is usually the title, but a page's header zone also
+holds date lines, bylines, share labels, captions and teasers. Each candidate gets a
+score: closeness to the body, shape (a headline has a few words and no sentence
+period), and agreement with the URL's slug, which most news sites derive from the
+headline ("/rusiya-se-izteglya-ot-nagorni-karabah-12345").
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["headline_score", "shape_penalty", "slug_keys", "slug_overlap"]
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+        "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+        "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch",
+        "ш": "sh", "щ": "sht", "ъ": "a", "ь": "y", "ю": "yu", "я": "ya", "ы": "y", "э": "e",
+        "ё": "e", "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ђ": "dj", "ј": "j", "љ": "lj",
+        "њ": "nj", "ћ": "c", "џ": "dz", "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
+    }
+)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_SLUG_SPLIT = re.compile(r"[-_+.,/ ]+")
+_KEY = 4  # words are compared by their first letters: slugs cut and inflect words
+_STOP = frozenset(
+    {"html", "htm", "php", "aspx", "news", "article", "articles", "story", "stories",
+     "index", "amp", "www", "com"}
+)
+_TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d\d\b|\d{1,2}[./]\d{1,2}[./]\d{2}")
+_META_SEPARATORS = re.compile(r" [·•|] ")
+_NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
+
+
+def _keys(text: str) -> set[str]:
+    return {w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))}
+
+
+def slug_keys(url: str) -> frozenset[str]:
+    """Word keys of the URL path's longest wordy segment (the slug), transliterated."""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return frozenset()
+    best: set[str] = set()
+    for segment in path.split("/"):
+        words = {w for w in _SLUG_SPLIT.split(segment.lower()) if w not in _STOP}
+        keys = _keys(" ".join(words))
+        if len(keys) >= len(best):  # the last of equals: the slug ends the path
+            best = keys
+    return frozenset(best) if len(best) >= 2 else frozenset()
+
+
+def slug_overlap(text: str, slug: frozenset[str]) -> float:
+    """Share of the slug's words found in ``text`` (0 when the URL has no slug)."""
+    if not slug:
+        return 0.0
+    return len(slug & _keys(text)) / len(slug)
+
+
+def shape_penalty(text: str) -> float:
+    """How much ``text`` looks like something else than a headline or lead: a date or
+    time, a meta line ("Author · date · 3 comments"), a byline's name, a sentence."""
+    penalty = 0.0
+    words = text.count(" ") + 1
+    if _TIME_OR_DATE.search(text) is not None:
+        penalty += 1.5
+    if _META_SEPARATORS.search(text) is not None:
+        penalty += 1.0
+    if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None:
+        penalty += 0.8
+    parts = text.split(", ")
+    if len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts):
+        penalty += 1.0  # a list of tags or sections
+    return penalty
+
+
+def headline_score(text: str, rank: int, slug: frozenset[str]) -> float:
+    """How much ``text`` looks like the page's headline; ``rank`` counts candidates
+    between it and the body."""
+    score = 2.0 * slug_overlap(text, slug) - 0.25 * rank - shape_penalty(text)
+    words = text.count(" ") + 1
+    if 4 <= words <= 20:
+        score += 0.3
+    if text[-1] == "." and not text.endswith("..") and words > 12:
+        score -= 0.7  # a sentence: lead or caption
+    return score

@@ -1,0 +1,60 @@
+"""Choosing the headline among the header zone's blocks (``_title`` and the text front end)."""
+
+from __future__ import annotations
+
+from vestnik.extract import Extracted, Page, extract
+from vestnik.extract._title import headline_score, shape_penalty, slug_keys, slug_overlap
+
+from .samples import NOW, P1, P2, P3
+
+
+def _title(text: str, url: str = "https://news.example.bg/a/1") -> Extracted:
+    result = extract(Page(url, NOW, "text/plain", text))
+    assert isinstance(result, Extracted), result
+    return result
+
+
+def test_slug_is_the_wordiest_path_segment_transliterated() -> None:
+    keys = slug_keys("https://www.example.bg/news/world/rusiya-se-izteglya-ot-karabah-123.html")
+    assert slug_overlap("Русия се изтегля от Нагорни Карабах", keys) == 1.0
+    assert slug_overlap("Времето днес", keys) == 0.0
+
+
+def test_a_url_without_words_has_no_slug() -> None:
+    assert slug_keys("https://winfuture.de/news,139377.html") == frozenset()
+    assert slug_keys("https://example.bg/?id=1234") == frozenset()
+
+
+def test_dates_bylines_and_tag_lists_are_not_headlines() -> None:
+    assert shape_penalty("19.10.19, 12:00 Uhr") > 0
+    assert shape_penalty("Paddy · April 19, 2019 · Mac · 7 comments") > 0
+    assert shape_penalty("Boris T. Kaiser") > 0
+    assert shape_penalty("Corona & die Folgen, Debatte, Deutschland, Politik") > 0
+    assert shape_penalty("Варна прие бюджета си за следващата година") == 0
+
+
+def test_slug_agreement_outweighs_nearness() -> None:
+    slug = slug_keys("https://example.bg/varna-prie-byudzheta")
+    assert headline_score("Варна прие бюджета", 2, slug) > headline_score(
+        "Още новини от региона", 0, slug
+    )
+
+
+def test_title_is_the_headline_not_the_date_line_above_the_body() -> None:
+    text = f"Новини\n\nВарна прие бюджета си\n\n19.10.2025, 12:00\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == "Варна прие бюджета си"
+
+
+def test_title_matching_the_slug_wins_over_a_nearer_teaser() -> None:
+    text = (
+        f"Варна прие бюджета си\n\nАвтор Иван\n\nМ\nН\nО\n\nЧетете още за общината и кмета\n\n"
+        f"{P1}\n\n{P2}\n\n{P3}"
+    )
+    url = "https://news.example.bg/varna-prie-byudzheta-si-42"
+    assert _title(text, url).title == "Варна прие бюджета си"
+
+
+def test_breadcrumb_that_ends_in_the_title_is_not_the_title() -> None:
+    title = "Варна прие бюджета си"
+    text = f"Начало » Новини » {title}\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == title
