@@ -73,3 +73,9 @@ def test_date_line_is_mostly_a_date() -> None:
 def test_update_lines_are_told_apart() -> None:
     assert is_update_line("Обновена: 08.12.2025")
     assert not is_update_line("Публикувана: 08.12.2025")
+
+
+def test_two_digit_year_counts_only_with_a_time_of_day() -> None:
+    found = find_date("19.10.19, 12:00 Uhr", NOW)
+    assert found is not None and found[0].isoformat()[:16] == "2019-10-19T12:00"
+    assert find_date("Версия 3.10.12", NOW) is None

@@ -60,6 +60,11 @@ _NUMERIC = re.compile(
     r"(?<![\d.])(?P<d>0?[1-9]|[12]\d|3[01])[./](?P<m>0?[1-9]|1[0-2])[./](?P<y>(?:19|20)\d\d)"
     r"(?!\d)(?:" + _SEP + _TIME + r")?",
 )
+# "19.10.19, 12:00": a two-digit year only when a time of day follows
+_NUMERIC_SHORT = re.compile(
+    r"(?<![\d.])(?P<d>0?[1-9]|[12]\d|3[01])\.(?P<m>0?[1-9]|1[0-2])\.(?P<yy>\d\d)(?![\d.])"
+    + _SEP + _TIME,
+)
 _ISO = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])"
     r"(?:[Tt ](?P<h>[01]\d|2[0-3]):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d)(?:\.\d+)?)?"
@@ -104,6 +109,7 @@ _GATE = re.compile(r"\d|вчера|днес|yesterday|today|сегодня|уч�
 # necessary conditions, cheap to search for: every absolute date has a 19xx/20xx year,
 # every relative one one of these words
 _YEAR = re.compile(r"[12][09]\d\d")
+_SHORT_YEAR = re.compile(r"\.\d\d\D+\d\d?[:.]\d\d")
 _RELATIVE_WORD = re.compile(
     "преди|before|ago|назад|тому|вчера|yesterday|учора|днес|сегодня|сьогодні|today"
 )
@@ -162,7 +168,7 @@ def parse_iso(value: str, tz: tzinfo = DEFAULT_TZ) -> datetime | date | None:
 
 def _absolute(text: str, tz: tzinfo) -> tuple[datetime | date, int, int] | None:
     best: tuple[datetime | date, int, int] | None = None
-    for rx in (_ISO, _NUMERIC, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+    for rx in (_ISO, _NUMERIC, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC_SHORT):
         m = rx.search(text)
         if m is None:
             continue
@@ -177,7 +183,8 @@ def _absolute(text: str, tz: tzinfo) -> tuple[datetime | date, int, int] | None:
             if hour is not None and gd.get("ampm"):
                 hh = int(hour) % 12 + (12 if gd["ampm"].lower().startswith("p") else 0)
                 hour = str(hh)
-            value = _mk(int(gd["y"]), month, int(gd["d"]), hour, gd.get("mi"), gd.get("s"), tz)
+            year = int(gd["y"]) if gd.get("y") else 2000 + int(gd["yy"])
+            value = _mk(year, month, int(gd["d"]), hour, gd.get("mi"), gd.get("s"), tz)
         if value is not None and (best is None or m.start() < best[1]):
             best = (value, m.start(), m.end())
     return best
@@ -218,7 +225,7 @@ def find_date(
 ) -> tuple[datetime | date, int, int] | None:
     """Find the first date in ``text``; returns (value, start, end) or None."""
     text = text.lower()
-    if _YEAR.search(text) is not None:
+    if _YEAR.search(text) is not None or _SHORT_YEAR.search(text) is not None:
         found = _absolute(text, tz)
         if found is not None:
             return found
