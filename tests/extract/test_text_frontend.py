@@ -138,3 +138,13 @@ def test_login_wall_is_rejected() -> None:
 def test_too_short_page_is_rejected() -> None:
     result = extract(_page("Варна прие бюджета си\n\nБюджетът е приет."))
     assert isinstance(result, Rejected) and result.reason == "too_short"
+
+
+def test_comment_form_prompt_after_the_body_is_dropped() -> None:
+    text = (
+        f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nОставете коментар\n\n"
+        "Вашият имейл адрес няма да бъде публикуван."
+    )
+    result = _article(text)
+    assert result.body_paragraphs == (P1, P2, P3)
+

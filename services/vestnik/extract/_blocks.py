@@ -145,6 +145,13 @@ _BOILER_PHRASES = (
     "unterstützen sie uns", "we want to hear", "submit a letter", "fan-?shop",
     "klicken sie auf den", "um den inhalt von", "inhalt laden",
     "харесайте ни", "абонирайте се за",
+    # comment forms and "most read" boxes (en, bg, ru, de)
+    "your email address will not be published", "e-mail-adresse wird nicht veröffentlicht",
+    "имейл адрес(?:ът)? (?:ви )?няма да бъде публикуван", "не будет опубликован",
+    "schreibe einen kommentar", "hinterlasse einen kommentar", "оставете коментар",
+    "напишете коментар", "добавить комментарий", "оставьте комментарий",
+    "meistgelesen", "auf einer seite lesen", "zurück zur übersicht",
+    "empfiehl dies", "no responses? so far", "най-четени", "самое читаемое",
 )
 # searched in " " + text: a leading non-word character is a cheap first test
 _BOILER_PHRASE = re.compile(r"\W(?:" + alternation(_BOILER_PHRASES) + r")(?:$|\W)")
