@@ -79,3 +79,75 @@ def test_two_digit_year_counts_only_with_a_time_of_day() -> None:
     found = find_date("19.10.19, 12:00 Uhr", NOW)
     assert found is not None and found[0].isoformat()[:16] == "2019-10-19T12:00"
     assert find_date("Версия 3.10.12", NOW) is None
+
+
+# -- the page's date among many: pick_date and the URL's day --------------------------
+
+from vestnik.extract._blocks import DATE, HEADING, PROSE, SHORT, Block  # noqa: E402
+from vestnik.extract._dates import date_in_url  # noqa: E402
+from vestnik.extract._layout import pick_date  # noqa: E402
+
+TITLE = "Парламентът прие бюджета на второ четене"
+
+
+def test_news_url_path_gives_the_day() -> None:
+    assert date_in_url("https://www.mk.ru/politics/2020/09/23/slug.html") == date(2020, 9, 23)
+    assert date_in_url("https://x.bg/2020-12-03-parlamentat-prie") == date(2020, 12, 3)
+    assert date_in_url("https://x.bg/news/20201203/slug") == date(2020, 12, 3)
+
+
+def test_url_without_a_date_or_with_a_long_id_gives_none() -> None:
+    assert date_in_url("https://tass.ru/moskva/8836033") is None
+    assert date_in_url("https://x.bg/news/120201203999-slug") is None
+    assert date_in_url("https://x.bg/2020/13/45/slug") is None
+
+
+def test_date_right_after_the_title_beats_a_header_counter_with_yesterday() -> None:
+    zone = [
+        Block("Днес 155 Вчера 181", DATE),
+        Block(TITLE, HEADING),
+        Block("15.10.2020 21:55", DATE),
+    ]
+    assert pick_date(zone, TITLE, [], NOW) == datetime(2020, 10, 15, 21, 55, tzinfo=SOFIA)
+
+
+def test_date_nearest_the_title_beats_an_issue_date_further_up() -> None:
+    zone = [
+        Block("№ 42. 14/10/2020", DATE),
+        Block("Свежий номер", SHORT),
+        Block("19.10.2020 09:34", DATE),
+        Block(TITLE, HEADING),
+    ]
+    assert pick_date(zone, TITLE, [], NOW) == datetime(2020, 10, 19, 9, 34, tzinfo=SOFIA)
+
+
+def test_meta_line_with_date_author_and_views_gives_the_date() -> None:
+    zone = [Block(TITLE, HEADING), Block("3 декабря 2020, 18:47 • Алексей Супрун • 3375", HEADING)]
+    assert pick_date(zone, TITLE, [], NOW) == datetime(2020, 12, 3, 18, 47, tzinfo=SOFIA)
+
+
+def test_date_inside_a_headline_is_not_the_page_date() -> None:
+    zone = [Block("Какво се промени след изборите на 3 декември 2020 в страната", HEADING)]
+    assert pick_date(zone, TITLE, [], NOW) is None
+
+
+def test_relative_date_takes_the_url_day_and_keeps_its_time() -> None:
+    zone = [Block(TITLE, HEADING), Block("сегодня в 20:12", DATE)]
+    found = pick_date(zone, TITLE, [], NOW, url_day=date(2020, 9, 23))
+    assert found == datetime(2020, 9, 23, 20, 12, tzinfo=SOFIA)
+
+
+def test_url_day_stands_in_when_the_page_shows_no_date() -> None:
+    assert pick_date([Block(TITLE, HEADING)], TITLE, [], NOW, date(2020, 9, 23)) == date(
+        2020, 9, 23
+    )
+
+
+def test_a_date_the_url_agrees_with_wins_over_a_nearer_one() -> None:
+    zone = [Block("01.05.2021", DATE), Block(TITLE, HEADING), Block("02.05.2021", DATE)]
+    assert pick_date(zone, TITLE, [], NOW, url_day=date(2021, 5, 1)) == date(2021, 5, 1)
+
+
+def test_footer_registration_date_in_prose_after_the_body_is_ignored() -> None:
+    tail = [Block("Свидетельство о регистрации выдано Роскомнадзором 11 июня 2009 года.", PROSE)]
+    assert pick_date([Block(TITLE, HEADING)], TITLE, tail, NOW) is None

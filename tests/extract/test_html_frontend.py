@@ -89,6 +89,20 @@ def test_json_ld_gives_date_authors_and_comment_count() -> None:
     assert result.comment_count == 4
 
 
+def test_json_ld_wrapped_in_cdata_is_read() -> None:
+    ld = {"@type": "Article", "headline": "Варна", "datePublished": "2023-01-24T12:00:03+03:00"}
+    head = f"<script type='application/ld+json'>\n<![CDATA[\n{json.dumps(ld)}\n]]>\n</script>"
+    result = _article(_typical(), head)
+    moscow = timezone(timedelta(hours=3))
+    assert result.published_at == datetime(2023, 1, 24, 12, 0, 3, tzinfo=moscow)
+
+
+def test_microdata_date_on_a_visible_element_is_read() -> None:
+    byline = "<span itemprop='datePublished' content='2023-04-04'>4 април, 09:24</span>"
+    result = _article(_typical().replace("</h1>", f"</h1>{byline}"))
+    assert result.published_at == date(2023, 4, 4)
+
+
 def test_meta_tags_are_the_fallback_for_date_and_author() -> None:
     head = (
         "<meta property='article:published_time' content='2025-03-07'>"

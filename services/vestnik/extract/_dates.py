@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "DEFAULT_TZ",
+    "date_in_url",
+    "find_absolute_date",
     "find_date",
     "is_date_line",
     "may_hold_date",
@@ -112,6 +114,11 @@ _YEAR = re.compile(r"[12][09]\d\d")
 _SHORT_YEAR = re.compile(r"\.\d\d\D+\d\d?[:.]\d\d")
 _RELATIVE_WORD = re.compile(
     "преди|before|ago|назад|тому|вчера|yesterday|учора|днес|сегодня|сьогодні|today"
+)
+# "/2020/09/23/", "/2020-09-23-", "_20200923." in a URL's path
+_URL_DATE = re.compile(
+    r"(?<![\d])(?P<y>(?:19|20)\d\d)(?P<sep>[/_-]?)(?P<m>0[1-9]|1[0-2]|(?<=[/_-])[1-9](?=[/_-]))"
+    r"(?P=sep)(?P<d>0[1-9]|[12]\d|3[01]|(?<=[/_-])[1-9])(?![\d])"
 )
 _TIME_ONLY = re.compile(r"(?<![\d.:])" + _TIME + r"(?![\d:])")
 
@@ -234,6 +241,28 @@ def find_date(
     if now is None or _RELATIVE_WORD.search(text) is None:
         return None
     return _relative(text, now, tz)
+
+
+def find_absolute_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | date | None:
+    """The first date in ``text`` that needs no fetch time ("сегодня" does not count)."""
+    low = text.lower()
+    if _YEAR.search(low) is None and _SHORT_YEAR.search(low) is None:
+        return None
+    found = _absolute(low, tz)
+    return None if found is None else found[0]
+
+
+def date_in_url(url: str) -> date | None:
+    """The day a news URL's path spells ("/2020/09/23/slug", "/2020-09-23-slug")."""
+    path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    for m in _URL_DATE.finditer(path):
+        if not m.group("sep") and (m.start() == 0 or path[m.start() - 1] not in "/_-"):
+            continue  # eight bare digits count only as a path segment of their own
+        try:
+            return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        except ValueError:
+            continue
+    return None
 
 
 def may_hold_date(text: str) -> bool:

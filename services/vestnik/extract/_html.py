@@ -34,7 +34,7 @@ from vestnik.extract._blocks import (
     alternation,
     classify_coarse,
 )
-from vestnik.extract._dates import parse_iso
+from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair, repair_lines
 from vestnik.extract._title import slug_keys
@@ -131,6 +131,7 @@ _ARTICLE_TYPES = _words(
     "reviewnewsarticle backgroundnewsarticle socialmediaposting liveblogposting "
     "scholarlyarticle techarticle report webpage"
 )
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 _META_DATE_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -215,7 +216,7 @@ def _names(value: Any) -> tuple[str, ...]:
 def _read_json_ld(tree: LexborHTMLParser, meta: _Meta) -> None:
     best_rank = 99
     for node in tree.css('script[type="application/ld+json"]'):
-        raw = node.text(deep=True)
+        raw = _CDATA.sub("", node.text(deep=True))
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -270,6 +271,13 @@ def _read_meta(tree: LexborHTMLParser, meta: _Meta) -> None:
                 meta.date = parse_iso(values[key])
                 if meta.date is not None:
                     break
+    if meta.date is None:  # microdata on a visible element: <time itemprop=datePublished ...>
+        for node in tree.css('[itemprop="datePublished"]'):
+            attrs = node.attributes
+            value = attrs.get("content") or attrs.get("datetime")
+            if value and (found := parse_iso(value)) is not None:
+                meta.date = found
+                break
     if not meta.authors:
         for key in ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author"):
             value = values.get(key)
@@ -571,7 +579,9 @@ def parse_html(html: str, now: datetime | None, url: str) -> Draft:
     walker = _Walker()
     walker.walk(body)
     blocks = _blocks(walker)
-    draft, start, _end = assemble(blocks, now, links=True, slug=slug_keys(url))
+    draft, start, _end = assemble(
+        blocks, now, links=True, slug=slug_keys(url), url_day=date_in_url(url)
+    )
     draft.title = repair(_pick_title(meta, blocks, start, draft.title))
     if draft.lead is not None and _norm(draft.lead) == _norm(draft.title):
         draft.lead = None

@@ -7,7 +7,7 @@ blocks below it), and the comment counter from anywhere on the page.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from vestnik.extract._agency import find_source_line
 from vestnik.extract._blocks import (
@@ -32,15 +32,22 @@ from vestnik.extract._blocks import (
     mark_duplicates,
     refine,
 )
-from vestnik.extract._dates import find_date, is_update_line
+from vestnik.extract._dates import (
+    find_absolute_date,
+    find_date,
+    is_update_line,
+    may_hold_date,
+)
 from vestnik.extract._title import headline_score, shape_penalty
 
-__all__ = ["assemble", "block_score", "score_blocks", "title_and_lead"]
+__all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_lead"]
 
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
 MAX_TITLE_CANDIDATES = 5
 SHORT_GAP_PENALTY = 0.3
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
+META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
+META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 
@@ -65,6 +72,7 @@ CONTAINER_SHARE = 0.9
 EXPAND = True
 TEASER_MIN_CHARS = 30
 TEASER_MAX_CHARS = 300
+_META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
@@ -194,22 +202,69 @@ def title_and_lead(
     return title.text, None
 
 
-def _first_date(blocks: list[Block], now: datetime | None) -> Draft:
-    d = Draft()
-    updated = None
-    for b in blocks:
-        if b.kind is not DATE:
+def _date_candidates(
+    blocks: list[Block], now: datetime | None, meta_lines: bool = True
+) -> list[tuple[int, datetime | date, bool, bool]]:
+    """(index, value, absolute, update) of the blocks that state a date: date lines, and
+    short meta lines that carry one ("3 декабря 2020, 18:47 • Алексей Супрун • 3375")."""
+    out = []
+    for i, b in enumerate(blocks):
+        if b.kind is DATE:
+            pass
+        elif (
+            not meta_lines
+            or b.kind is PROSE
+            or len(b.text) > META_DATE_MAX_CHARS
+            or not may_hold_date(b.text)
+        ):
             continue
         found = find_date(b.text, now)
         if found is None:
             continue
-        if is_update_line(b.text):
-            updated = updated or found[0]
-        elif d.published is None:
-            d.published = found[0]
-    if d.published is None:
-        d.published = updated
-    return d
+        value, start, _end = found
+        if (
+            b.kind is not DATE
+            and start > META_DATE_EDGE
+            and b.text[:start].rstrip()[-1:] not in _META_DATE_SEPARATORS
+        ):
+            continue  # a date inside a headline is the headline's topic
+        absolute = find_absolute_date(b.text) is not None
+        out.append((i, value, absolute, is_update_line(b.text)))
+    return out
+
+
+def pick_date(
+    zone: list[Block], title: str, tail: list[Block], now: datetime | None,
+    url_day: date | None = None,
+) -> datetime | date | None:
+    """The publication date: the dated line nearest the title (after it rather than
+    before), absolute dates before relative ones, the header zone before the lines
+    around the body (``tail``); a date the URL's path agrees with wins, and the URL's
+    day stands in for a relative or missing one."""
+    t = next((i for i in range(len(zone) - 1, -1, -1) if zone[i].text == title), len(zone))
+    ranked: list[tuple[tuple[bool, bool, bool, float], datetime | date]] = []
+    for i, value, absolute, update in _date_candidates(zone, now):
+        distance = float(i - t) if i > t else t - i + 0.5
+        ranked.append(((update, False, not absolute, distance), value))
+    for i, value, absolute, update in _date_candidates(tail, now, meta_lines=False):
+        ranked.append(((update, True, not absolute, float(i)), value))
+    ranked.sort(key=lambda r: r[0])
+    if url_day is not None:
+        for key, value in ranked:
+            if not key[2] and _day(value) == url_day:
+                return value
+    best = ranked[0] if ranked else None
+    if best is not None and not best[0][2]:
+        return best[1]
+    if url_day is None:
+        return best[1] if best is not None else None
+    if best is not None and isinstance(best[1], datetime):  # "сегодня в 20:12"
+        return best[1].replace(year=url_day.year, month=url_day.month, day=url_day.day)
+    return url_day
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
@@ -298,7 +353,7 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
 
 def assemble(
     blocks: list[Block], now: datetime | None, links: bool = False,
-    slug: frozenset[str] = frozenset(),
+    slug: frozenset[str] = frozenset(), url_day: date | None = None,
 ) -> tuple[Draft, int, int]:
     """Body, header and metadata from classified blocks; also returns the run bounds.
 
@@ -360,9 +415,7 @@ def assemble(
         body.pop()
     draft.body = [b.text for b in body]
 
-    draft.published = (
-        _first_date(zone, now).published or _first_date([*run, *after], now).published
-    )
+    draft.published = pick_date(zone, draft.title, [*run, *after], now, url_day)
     for b in (*zone, *run, *after):
         if b.kind is SOURCE and draft.source is None:
             draft.source = find_source_line(b.text)

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from vestnik.extract._blocks import Block, Draft, classify_coarse
+from vestnik.extract._dates import date_in_url
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair_lines
 from vestnik.extract._title import slug_keys
@@ -65,5 +66,5 @@ def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
     texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]
-    draft, _, _ = assemble(blocks, now, slug=slug_keys(url))
+    draft, _, _ = assemble(blocks, now, slug=slug_keys(url), url_day=date_in_url(url))
     return draft
