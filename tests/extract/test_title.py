@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from vestnik.extract import Extracted, Page, extract
+from vestnik.extract._blocks import DATE, HEADING, PROSE, Block
+from vestnik.extract._layout import title_and_lead
 from vestnik.extract._title import headline_score, shape_penalty, slug_keys, slug_overlap
 
 from .samples import NOW, P1, P2, P3
@@ -58,3 +60,48 @@ def test_breadcrumb_that_ends_in_the_title_is_not_the_title() -> None:
     title = "Варна прие бюджета си"
     text = f"Начало » Новини » {title}\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
     assert _title(text).title == title
+
+
+def test_breadcrumb_of_sections_loses_to_the_headline_below_it() -> None:
+    assert shape_penalty("Главная / Архив новостей") > 0.0
+    text = f"Главная / Архив новостей\n\nКак утопить бюджетные миллионы?\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == "Как утопить бюджетные миллионы?"
+
+
+def test_headline_opening_with_a_figure_is_a_title() -> None:
+    title = "157 миллиона за бездействие на съда"
+    text = f"Архив\n\n{title}\n\nИван Петров 8 януари, 17:46\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == title
+
+
+def test_truncated_teaser_of_the_title_loses_to_the_full_title() -> None:
+    full = "Община Хасково осигури компютри и таблети на деца в социални общежития"
+    zone = [
+        Block(full[:52] + "...", PROSE),
+        Block(full, HEADING),
+        Block("15.10.2020 21:55", DATE),
+    ]
+    assert title_and_lead(zone)[0] == full
+
+
+def test_icon_font_glyphs_are_not_a_headline() -> None:
+    text = f"Варна прие бюджета си\n\n\ue616 \ue617 \ue618\n\n\ue620 {P1}\n\n{P2}\n\n{P3}"
+    result = _title(text)
+    assert result.title == "Варна прие бюджета си"
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_headline_opening_the_prose_run_is_the_title_not_body() -> None:
+    title = "Зірвана операція НАБУ: як Венедіктова захищала нардепа від „Слуги народу“"
+    text = f"Фінанси\nМен\nДизайн\nНерухомість\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
+    result = _title(text)
+    assert result.title == title
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_section_word_inside_the_top_menu_does_not_mute_the_article() -> None:
+    menu = "\n".join(["Начало", "Политика", "Новини", "Спорт", "Култура"])
+    footer = " ".join(["Използването на материали от сайта е разрешено само с връзка."] * 8)
+    text = f"{menu}\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nПоследни новини\n\n{footer}"
+    result = _title(text)
+    assert result.body_paragraphs == (P1, P2, P3)

@@ -93,6 +93,7 @@ class Block:
 _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»’)\]]*$|[\"“”»]$")
 _STARTS_UPPER = re.compile(r"^[\W\d]*[A-ZА-ЯЁЇІЄЃЌЅЈЉЊЋЂЏÀ-ÖØ-Þ]")
+_STARTS_FIGURE = re.compile(r"^\W?\d[\d\s.,]*%?\s+\w")
 
 
 def alternation(alternatives: tuple[str, ...], guard: str = "", suffix: str = "") -> str:
@@ -464,8 +465,14 @@ def refine(blocks: list[Block], lo: int, hi: int, now: datetime | None) -> list[
 
 
 def is_headline_like(text: str) -> bool:
+    """A capitalised run of 2-40 words, or one opening with a figure and 4+ words
+    ("157 миллиона за бездействие")."""
     words = word_count(text)
-    return 2 <= words <= 40 and len(text) <= 250 and _STARTS_UPPER.match(text) is not None
+    if not 2 <= words <= 40 or len(text) > 250:
+        return False
+    return _STARTS_UPPER.match(text) is not None or (
+        words >= 4 and _STARTS_FIGURE.match(text) is not None
+    )
 
 
 def mark_duplicates(blocks: list[Block], window: int = 3) -> None:

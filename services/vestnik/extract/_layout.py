@@ -48,6 +48,7 @@ SHORT_GAP_PENALTY = 0.3
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
+RUN_TITLE_MAX_CHARS = 160
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 
@@ -75,6 +76,7 @@ TEASER_MAX_CHARS = 300
 _META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_MENU_KINDS = frozenset({SHORT, BOILER})
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
 
@@ -102,11 +104,29 @@ def block_score(b: Block, factor: float = 1.0) -> float:
     return s * 2.0 if b.hint < 0.0 else s
 
 
-def score_blocks(blocks: list[Block]) -> tuple[list[float], list[float]]:
-    """Scores of all blocks, and the damping factor each one was scored with."""
+def _in_menu(blocks: list[Block], i: int) -> bool:
+    """A section word ("Новини", "Архив") between two menu items is a menu item too."""
+    return (
+        0 < i < len(blocks) - 1
+        and blocks[i - 1].kind in _MENU_KINDS
+        and blocks[i + 1].kind in _MENU_KINDS
+    )
+
+
+def score_blocks(
+    blocks: list[Block], menus: bool = False
+) -> tuple[list[float], list[float]]:
+    """Scores of all blocks, and the damping factor each one was scored with.
+
+    ``menus``: a section word amid menu items does not damp what follows (text dumps;
+    HTML's link density already tells menus apart)."""
     # from the first section header or comment counter on, every block is damped
     first = next(
-        (i for i, b in enumerate(blocks) if b.kind is SECTION or b.kind is COUNT),
+        (
+            i
+            for i, b in enumerate(blocks)
+            if (b.kind is SECTION and not (menus and _in_menu(blocks, i))) or b.kind is COUNT
+        ),
         len(blocks),
     )
     factors = [1.0] * first + [DAMPING] * (len(blocks) - first)
@@ -177,6 +197,12 @@ def title_and_lead(
         headline_score(b.text, i, slug) - SHORT_GAP_PENALTY * gap
         for i, (b, gap) in enumerate(zip(cands, gaps, strict=True))
     ]
+    for i, b in enumerate(cands):  # "Община Хасково осигури ..." teases the full title
+        stem = b.text.rstrip(".… ")
+        if len(stem) < len(b.text) and any(
+            c is not b and len(c.text) > len(stem) and c.text.startswith(stem) for c in cands
+        ):
+            scores[i] -= 1.0
     if len(cands) >= 2:
         near, far = cands[0], cands[1]
         if (
@@ -265,6 +291,19 @@ def pick_date(
 
 def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
+    """The run's first block reads like a headline: short, no closing period, and
+    followed by more of the run."""
+    text = blocks[start].text
+    return (
+        end - start >= 3
+        and len(text) <= RUN_TITLE_MAX_CHARS
+        and text[-1] not in ".!?…:;,"
+        and is_headline_like(text)
+        and shape_penalty(text) == 0.0
+    )
 
 
 def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
@@ -368,7 +407,7 @@ def assemble(
             draft.comment_count = comment_count(b.text)
             break
     # classify in full only around the current best run; repeat while that changes it
-    scores, factors = score_blocks(blocks)
+    scores, factors = score_blocks(blocks, menus=not links)
     first = next((i for i, f in enumerate(factors) if f != 1.0), len(factors))
     start = end = 0
     for _ in range(_MAX_REFINE_ROUNDS):
@@ -389,7 +428,12 @@ def assemble(
     if end <= start:
         return draft, start, end
 
+    if not links:  # a text run opens with its first paragraph, not with header lines
+        while end - start > 1 and blocks[start].kind is not PROSE:
+            start += 1
     zone = _header_zone(blocks, start)
+    if not links and _opens_with_headline(blocks, start, end):
+        zone.append(blocks[start])  # the dump's first line of the article: its title
     draft.title, draft.lead = title_and_lead(zone, slug)
     run = blocks[start:end]
     after: list[Block] = []

@@ -152,8 +152,8 @@ def strip_leaked_tags(text: str) -> str:
 
 # --------------------------------------------------------------------------- characters
 
-_INVISIBLE = re.compile(
-    "[\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e\u034f"
+_INVISIBLE = re.compile(  # and the private-use area: icon-font glyphs
+    "[\ue000-\uf8ff\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e\u034f"
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 )
 # whitespace other than " ", NBSP and newline; replaced one by one with str.replace,

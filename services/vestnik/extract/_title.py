@@ -33,6 +33,7 @@ _STOP = frozenset(
 )
 _TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d\d\b|\d{1,2}[./]\d{1,2}[./]\d{2}")
 _META_SEPARATORS = re.compile(r" [·•|] ")
+_BREADCRUMB = re.compile(r"^[^/›»>|]{1,40}(?: [/›»>] [^/›»>|]{1,60}){1,6}$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
@@ -64,13 +65,16 @@ def slug_overlap(text: str, slug: frozenset[str]) -> float:
 
 def shape_penalty(text: str) -> float:
     """How much ``text`` looks like something else than a headline or lead: a date or
-    time, a meta line ("Author · date · 3 comments"), a byline's name, a sentence."""
+    time, a meta line ("Author · date · 3 comments"), a breadcrumb, a byline's name, a
+    list of tags."""
     penalty = 0.0
     words = text.count(" ") + 1
     if _TIME_OR_DATE.search(text) is not None:
         penalty += 1.5
     if _META_SEPARATORS.search(text) is not None:
         penalty += 1.0
+    if _BREADCRUMB.match(text) is not None:
+        penalty += 1.5  # "Главная / Архив новостей"
     if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None:
         penalty += 0.8
     parts = text.split(", ")
