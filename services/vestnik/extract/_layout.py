@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from vestnik.extract import _keep
 from vestnik.extract._agency import find_source_line
 from vestnik.extract._blocks import (
     AUTHOR,
@@ -49,6 +50,7 @@ LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
+KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 
@@ -447,13 +449,19 @@ def assemble(
     if picked is None:
         picked = list(range(start, end))
     body: list[Block] = []
+    junk: list[Block] = []  # text dumps: lines the learned filter drops
     for i in picked:
         b = blocks[i]
         if b.kind is CAPTION:
             if b.text not in draft.captions:
                 draft.captions.append(b.text)
         elif _keep_in_body(b, draft.title, draft.lead):
-            body.append(b)
+            if not links and _keep.is_junk(blocks, i, start, end):
+                junk.append(b)
+            else:
+                body.append(b)
+    if junk and sum(len(b.text) for b in body) < KEEP_FILTER_MIN_CHARS:
+        body = [blocks[i] for i in picked if blocks[i] in body or blocks[i] in junk]
     # subheadings belong between paragraphs, not after the text
     while body and body[-1].kind is HEADING and body[-1].tag in _HEADING_TAGS:
         body.pop()
