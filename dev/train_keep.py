@@ -41,7 +41,7 @@ from vestnik.extract._blocks import Block  # noqa: E402
 from vestnik.extract._layout import KEEP_FILTER_MIN_CHARS  # noqa: E402
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+THRESHOLDS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
 
 @dataclass
@@ -50,7 +50,7 @@ class PageLines:
     gold: Gold
     lead: str | None
     texts: list[str] = field(default_factory=list)
-    x: list[list[float]] = field(default_factory=list)
+    x: list[list[float] | None] = field(default_factory=list)  # None: model not asked
     y: list[int] = field(default_factory=list)  # 1 keep, 0 drop, -1 unknown
 
 
@@ -72,7 +72,8 @@ def collect(folder: Path) -> list[PageLines]:
     def record(blocks: list[Block], i: int, start: int, end: int) -> bool:
         p = current[0]
         p.texts.append(blocks[i].text)
-        p.x.append(_keep.features(blocks, i, start, end))
+        p.x.append(_keep.features(blocks, i, start, end) if _keep.applies(blocks[i].text)
+                   else None)
         return False
 
     original = _keep.is_junk
@@ -131,8 +132,8 @@ def score(pages: list[PageLines], w: np.ndarray | None, threshold: float) -> flo
             continue
         keep = p.texts
         if w is not None and threshold > 0:
-            probs = 1 / (1 + np.exp(-np.asarray(p.x) @ w))
-            kept = [t for t, q in zip(p.texts, probs, strict=True) if q >= threshold]
+            kept = [t for t, x in zip(p.texts, p.x, strict=True)
+                    if x is None or 1 / (1 + np.exp(-np.dot(x, w))) >= threshold]
             if sum(map(len, kept)) >= KEEP_FILTER_MIN_CHARS:  # as _layout.assemble does
                 keep = kept
         out = "\n".join(([p.lead] if p.lead else []) + keep)
@@ -141,8 +142,10 @@ def score(pages: list[PageLines], w: np.ndarray | None, threshold: float) -> flo
 
 
 def labelled(pages: list[PageLines]) -> tuple[np.ndarray, np.ndarray]:
-    xs = [x for p in pages for x, y in zip(p.x, p.y, strict=True) if y >= 0]
-    ys = [y for p in pages for y in p.y if y >= 0]
+    pairs = [(x, y) for p in pages for x, y in zip(p.x, p.y, strict=True)
+             if y >= 0 and x is not None]
+    xs = [x for x, _ in pairs]
+    ys = [y for _, y in pairs]
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
 
 

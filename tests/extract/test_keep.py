@@ -27,18 +27,23 @@ def test_paragraphs_between_paragraphs_are_kept() -> None:
     assert not any(is_junk(blocks, i, 0, 5) for i in range(5))
 
 
-def test_call_to_action_lines_inside_the_run_are_dropped() -> None:
-    text = (
-        f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n"
-        "ХАРЕСА ЛИ ВИ СТАТИЯТА? ПОДКРЕПЕТЕ НИ!\n\n"
-        f"{P1.replace('Варна', 'Бургас')}\n\n"
-        "Абонирайте Се За Нашия Бюлетин Тук\n\n"
-        f"{P2.replace('кмета', 'зам.-кмета')}"
-    )
-    body = _body(text)
-    assert "ХАРЕСА ЛИ ВИ СТАТИЯТА? ПОДКРЕПЕТЕ НИ!" not in body
-    assert "Абонирайте Се За Нашия Бюлетин Тук" not in body
-    assert body[:3] == (P1, P2, P3)
+def test_promo_lines_the_rules_miss_are_dropped_from_the_run() -> None:
+    promos = ("Вижте видеото ТУК", "Всички новини от Варна", "Напишете ни на редакция@новини.бг")
+    for promo in promos:
+        text = (
+            f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n"
+            f"{P1.replace('Варна', 'Бургас')}\n\n{promo}\n\n"
+            f"{P2.replace('кмета', 'зам.-кмета')}"
+        )
+        body = _body(text)
+        assert promo not in body
+        assert body[:3] == (P1, P2, P3)
+
+
+def test_without_the_model_the_rules_keep_those_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_keep, "JUNK_THRESHOLD", 0.0)
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nВижте видеото ТУК\n\n{P3}"
+    assert "Вижте видеото ТУК" in _body(text)
 
 
 def test_filter_never_leaves_a_short_article_without_its_text(

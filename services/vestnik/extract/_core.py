@@ -17,6 +17,7 @@ from vestnik.extract._text import parse_text
 
 __all__ = ["extract_page", "looks_like_html"]
 
+LANGUAGE_SAMPLE_CHARS = 1000
 MIN_BODY_CHARS = 150  # less prose than this is not an article
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
@@ -60,6 +61,18 @@ def _credit(draft: Draft) -> str | None:
     return find_text_credit(draft.body[:3])
 
 
+def _sample(paragraphs: list[str]) -> str:
+    """The first paragraphs, up to what language detection reads."""
+    taken: list[str] = []
+    size = 0
+    for p in paragraphs:
+        taken.append(p)
+        size += len(p) + 1
+        if size >= LANGUAGE_SAMPLE_CHARS:
+            break
+    return " ".join(taken)
+
+
 def extract_page(page: Page) -> Extracted | Rejected:
     text = page.text[:_MAX_INPUT_CHARS] if page.text else ""
     if not _HAS_VISIBLE.search(text):
@@ -81,7 +94,7 @@ def extract_page(page: Page) -> Extracted | Rejected:
         )
     if body_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
         return Rejected("too_short", f"{body_chars} chars of body")
-    language = detect_language(" ".join(draft.body)) or draft.language
+    language = detect_language(_sample(draft.body)) or draft.language
     return Extracted(
         title=draft.title,
         body_paragraphs=tuple(draft.body),

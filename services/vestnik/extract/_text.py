@@ -62,7 +62,10 @@ def split_blocks(text: str) -> list[str]:
 
 def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
     """Run the text front end over a whole dump."""
-    raw = "\n".join([b[:_MAX_BLOCK_CHARS] for b in split_blocks(text)])
+    lines = split_blocks(text)
+    if lines and max(map(len, lines)) > _MAX_BLOCK_CHARS:
+        lines = [b[:_MAX_BLOCK_CHARS] for b in lines]
+    raw = "\n".join(lines)
     texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]
