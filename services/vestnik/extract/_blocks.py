@@ -426,13 +426,15 @@ def classify_coarse(texts: list[str]) -> list[Kind]:
     kinds = list(map(_plain, texts))
     joined = "\n" + "\n".join(texts)
     low = joined.lower()
-    if len(low) != len(joined):  # a few characters change length when lowercased
-        return [classify_section(t) or k for t, k in zip(texts, kinds, strict=True)]
+    lows = texts
+    if len(low) != len(joined):  # a few characters ("İ") change length when lowercased
+        lows = [t.lower() for t in texts]
+        low = "\n" + "\n".join(lows)
     found = [m.start() for m in _SECTION_OR_COUNT.finditer(low)]
     if not found:
         return kinds
     # where each line's "\n" is: after the previous line and its own "\n"
-    starts = list(accumulate([len(t) + 1 for t in texts[:-1]], initial=0))
+    starts = list(accumulate([len(t) + 1 for t in lows[:-1]], initial=0))
     for at in found:
         i = bisect_right(starts, at) - 1
         kinds[i] = COUNT if comment_count(texts[i]) is not None else SECTION

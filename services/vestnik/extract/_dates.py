@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "DEFAULT_TZ",
     "date_in_url",
-    "find_absolute_date",
     "find_date",
+    "find_dated",
     "is_date_line",
     "may_hold_date",
     "parse_iso",
@@ -231,25 +231,25 @@ def find_date(
     text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ
 ) -> tuple[datetime | date, int, int] | None:
     """Find the first date in ``text``; returns (value, start, end) or None."""
+    found = find_dated(text, now, tz)
+    return None if found is None else found[:3]
+
+
+def find_dated(
+    text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ
+) -> tuple[datetime | date, int, int, bool] | None:
+    """Like :func:`find_date`, plus whether the date is absolute (needs no fetch time)."""
     text = text.lower()
     if _YEAR.search(text) is not None or _SHORT_YEAR.search(text) is not None:
         found = _absolute(text, tz)
         if found is not None:
-            return found
+            return (*found, True)
     elif _GATE.search(text) is None:
         return None
     if now is None or _RELATIVE_WORD.search(text) is None:
         return None
-    return _relative(text, now, tz)
-
-
-def find_absolute_date(text: str, tz: tzinfo = DEFAULT_TZ) -> datetime | date | None:
-    """The first date in ``text`` that needs no fetch time ("сегодня" does not count)."""
-    low = text.lower()
-    if _YEAR.search(low) is None and _SHORT_YEAR.search(low) is None:
-        return None
-    found = _absolute(low, tz)
-    return None if found is None else found[0]
+    found = _relative(text, now, tz)
+    return None if found is None else (*found, False)
 
 
 def date_in_url(url: str) -> date | None:

@@ -34,8 +34,7 @@ from vestnik.extract._blocks import (
     refine,
 )
 from vestnik.extract._dates import (
-    find_absolute_date,
-    find_date,
+    find_dated,
     is_update_line,
     may_hold_date,
 )
@@ -246,17 +245,16 @@ def _date_candidates(
             or not may_hold_date(b.text)
         ):
             continue
-        found = find_date(b.text, now)
+        found = find_dated(b.text, now)
         if found is None:
             continue
-        value, start, _end = found
+        value, start, _end, absolute = found
         if (
             b.kind is not DATE
             and start > META_DATE_EDGE
             and b.text[:start].rstrip()[-1:] not in _META_DATE_SEPARATORS
         ):
             continue  # a date inside a headline is the headline's topic
-        absolute = find_absolute_date(b.text) is not None
         out.append((i, value, absolute, is_update_line(b.text)))
     return out
 
