@@ -182,29 +182,31 @@ _BOILER_WORD = re.compile(r"\W(?:" + alternation(_BOILER_WORDS) + r")(?:$|\W)") 
 _BOILER_MAX_CHARS = 200
 _BOILER_WORD_MAX_CHARS = 40
 
-_SECTION = re.compile(
-    r"^(?:последни(?: новини)?|най-(?:нови|четени|коментирани|популярни)(?: новини)?|"
-    r"още от (?:рубриката|категорията|автора)?.*|още новини|други новини|"
-    r"свързани(?: новини| статии| материали)?|по темата|препоръчано|препоръчваме|"
-    r"коментари|comments?|discussion|related(?: articles| stories| posts| news)?|"
-    r"latest(?: news| stories)?|most (?:read|popular|viewed)|more (?:from|stories|news)"
-    r"(?: .{0,30})?|you (?:may|might) also like|recommended(?: for you)?|"
-    r"top stories|trending(?: now)?|popular|editor'?s picks|"
-    r"читайте также|последние новости|популярное|комментарии|похожие (?:новости|статьи)|"
-    r"новини|news|tags?|тагове|етикети|теги|категории|categories|archives?|архив|"
-    r"по теме|още по темата|вижте още|вижте също|прочетете още|"
-    r"weitere artikel|mehr zum thema|das könnte sie auch interessieren|auch interessant|"
-    r"ähnliche (?:beiträge|artikel)|verwandte (?:beiträge|artikel)|kommentare|"
-    r"über den autor|about the author|за автора|об авторе|markiert mit|schlagworte|"
-    r"top themen(?: der redaktion)?|weitere (?:themen|artikel|beiträge|news)(?: .{0,40})?|"
-    r"mehr (?:zum thema|dazu|aus .{0,40}|kolumnen .{0,30})|infos zum .{0,30}|"
-    r"das könnte (?:sie|dich|euch) auch interessieren|"
-    r"à lire aussi|lire aussi|aller plus loin|sur le même sujet|dans la même rubrique|"
-    r"noticias relacionadas|te puede interesar|más noticias|leggi anche|"
-    r"potrebbe interessarti|zobacz (?:też|także)|czytaj (?:też|także)|"
-    r"related (?:content|coverage|reading)|further reading|see also|read (?:more|next)|"
-    r"more (?:on this|about this)(?: story| topic)?|what to read next|up next)\W*$",
+_SECTION_PHRASES = (
+    "последни(?: новини)?", "най-(?:нови|четени|коментирани|популярни)(?: новини)?",
+    "още от (?:рубриката|категорията|автора)?.*", "още новини", "други новини",
+    "свързани(?: новини| статии| материали)?", "по темата", "препоръчано", "препоръчваме",
+    "коментари", "comments?", "discussion", "related(?: articles| stories| posts| news)?",
+    "latest(?: news| stories)?", "most (?:read|popular|viewed)",
+    "more (?:from|stories|news)(?: .{0,30})?", "you (?:may|might) also like",
+    "recommended(?: for you)?", "top stories", "trending(?: now)?", "popular",
+    "editor'?s picks", "читайте также", "последние новости", "популярное", "комментарии",
+    "похожие (?:новости|статьи)", "новини", "news", "tags?", "тагове", "етикети", "теги",
+    "категории", "categories", "archives?", "архив", "по теме", "още по темата", "вижте още",
+    "вижте също", "прочетете още", "weitere artikel", "mehr zum thema",
+    "das könnte sie auch interessieren", "auch interessant", "ähnliche (?:beiträge|artikel)",
+    "verwandte (?:beiträge|artikel)", "kommentare", "über den autor", "about the author",
+    "за автора", "об авторе", "markiert mit", "schlagworte", "top themen(?: der redaktion)?",
+    "weitere (?:themen|artikel|beiträge|news)(?: .{0,40})?",
+    "mehr (?:zum thema|dazu|aus .{0,40}|kolumnen .{0,30})", "infos zum .{0,30}",
+    "das könnte (?:sie|dich|euch) auch interessieren", "à lire aussi", "lire aussi",
+    "aller plus loin", "sur le même sujet", "dans la même rubrique", "noticias relacionadas",
+    "te puede interesar", "más noticias", "leggi anche", "potrebbe interessarti",
+    "zobacz (?:też|także)", "czytaj (?:też|także)", "related (?:content|coverage|reading)",
+    "further reading", "see also", "read (?:more|next)",
+    "more (?:on this|about this)(?: story| topic)?", "what to read next", "up next",
 )
+_SECTION = re.compile(r"^(?:" + alternation(_SECTION_PHRASES) + r")\W*$")
 
 _COUNT = re.compile(
     r"^(?:коментари|коментара|коментар|comments?|комментари[ийя]?|коментарі|"
