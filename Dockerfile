@@ -1,5 +1,9 @@
 # One image for every vestnik service; the compose file picks the command.
 FROM python:3.11-slim AS build
+# a C compiler for mypyc: the image's extractor is compiled (pyproject's mypyc build hook)
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY services ./services

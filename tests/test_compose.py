@@ -72,6 +72,17 @@ def test_dockerfile_entrypoint_is_the_vestnik_console_script() -> None:
     assert 'vestnik = "vestnik.cli:main"' in pyproject
 
 
+def test_image_compiles_the_extractor_with_mypyc() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    build_stage = dockerfile.split("\nFROM ")[1]  # the first FROM opens the build stage
+    assert "ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true" in build_stage
+    assert re.search(r"apt-get install .*\bgcc\b", build_stage)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    hook = pyproject.split("[tool.hatch.build.targets.wheel.hooks.mypyc]")[1].split("\n[")[0]
+    assert 'include = ["/services/vestnik/extract"]' in hook
+    assert "enable-by-default = false" in hook  # editable installs stay pure Python
+
+
 def test_redis_service_keeps_streams_across_restarts() -> None:
     command = " ".join(SERVICES["redis"]["command"])
     assert "--appendonly yes" in command

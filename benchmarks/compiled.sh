@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The extraction benchmark on the compiled build the image ships (mypyc, see Dockerfile):
+#   bash benchmarks/compiled.sh dev/pages [--trafilatura]
+# Builds the wheel with the mypyc hook on into a scratch venv, then runs
+# benchmarks/extract_speed.py there. Needs gcc and the Python headers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch="${VESTNIK_BENCH_VENV:-/tmp/vestnik-compiled}"
+rm -rf "$scratch" && python3 -m venv "$scratch"
+HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$scratch/bin/pip" wheel -q --no-deps . -w "$scratch/dist"
+"$scratch/bin/pip" install -q "$scratch"/dist/*.whl
+if [[ " $* " == *" --trafilatura "* ]]; then
+  "$scratch/bin/pip" install -q "trafilatura>=2.0" "lxml_html_clean>=0.4"
+fi
+"$scratch/bin/python" -c 'import vestnik.extract._layout as m; assert m.__file__.endswith(".so"), m.__file__'
+"$scratch/bin/python" benchmarks/extract_speed.py "$@"
