@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch="${VESTNIK_BENCH_VENV:-/tmp/vestnik-compiled}"
 rm -rf "$scratch" && python3 -m venv "$scratch"
-HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$scratch/bin/pip" wheel -q --no-deps . -w "$scratch/dist"
+# mypyc leaves its .so files next to the sources: build from a copy, never in the tree
+mkdir -p "$scratch/src" && cp -r pyproject.toml README.md services "$scratch/src/"
+HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$scratch/bin/pip" wheel -q --no-deps "$scratch/src" \
+  -w "$scratch/dist"
 "$scratch/bin/pip" install -q "$scratch"/dist/*.whl
 if [[ " $* " == *" --trafilatura "* ]]; then
   "$scratch/bin/pip" install -q "trafilatura>=2.0" "lxml_html_clean>=0.4"
