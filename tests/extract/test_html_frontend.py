@@ -103,6 +103,26 @@ def test_microdata_date_on_a_visible_element_is_read() -> None:
     assert result.published_at == date(2023, 4, 4)
 
 
+def test_visible_h1_wins_over_og_title_with_a_site_suffix() -> None:
+    h1 = "Община Враца спечели проект за нов корпус на гимназията"
+    page = _typical().replace("Варна прие бюджета си", h1)
+    head = f"<meta property='og:title' content='{h1.upper()} - Враца'>"
+    assert _article(page, head).title == h1
+
+
+def test_visible_h1_wins_over_a_shortened_og_title() -> None:
+    h1 = "Нюша поддержала Putin Team и поздравила больных детей с Новым годом"
+    page = _typical().replace("Варна прие бюджета си", h1)
+    head = "<meta property='og:title' content='Нюша поддержала Putin Team'>"
+    assert _article(page, head).title == h1
+
+
+def test_kicker_in_the_h1_is_not_part_of_the_title() -> None:
+    page = _typical().replace("Варна прие бюджета си", "Общински финанси: Варна прие бюджета си")
+    head = "<meta property='og:title' content='Варна прие бюджета си'>"
+    assert _article(page, head).title == "Варна прие бюджета си"
+
+
 def test_meta_tags_are_the_fallback_for_date_and_author() -> None:
     head = (
         "<meta property='article:published_time' content='2025-03-07'>"

@@ -125,6 +125,8 @@ _MAX_BLOCKS = 8000
 _NEWLINE = re.compile(r"[\r\n]+")
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·»/]\s+|\s+::\s+")
 _WS = re.compile(r"\s+")
+_TITLE_WORD = re.compile(r"[^\W_]{2,}")
+TITLE_VARIANT_OVERLAP = 0.75  # an h1 sharing this share of words with og:title is the title
 
 _ARTICLE_TYPES = _words(
     "article newsarticle blogposting reportagenews analysisnewsarticle opinionnewsarticle "
@@ -521,6 +523,20 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
         nh = _norm(h)
         if nh and any(nh in r and 2 * len(nh) >= len(r) for r in refs):
             return h
+    for h in h1s:  # an h1 holding a kicker or a date before the declared title
+        nh = _norm(h)
+        for r in named:
+            nr = _norm(r)
+            if nr and nr in nh and 2 * len(nr) >= len(nh):
+                return r
+    # the visible headline when it is a variant of the declared one ("... - Site",
+    # a shortened og:title): the page's h1 is what its readers see
+    for h in h1s:
+        words = _title_words(h)
+        if words and any(
+            _overlap(words, _title_words(r)) >= TITLE_VARIANT_OVERLAP for r in named
+        ):
+            return h
     if named:
         return named[0]
     above = [b.text for b in blocks[:start] if b.tag == "h1"]
@@ -534,6 +550,15 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
         parts = _TITLE_SPLIT.split(meta.title)
         return max(parts, key=len).strip()
     return ""
+
+
+def _title_words(text: str) -> frozenset[str]:
+    return frozenset(_TITLE_WORD.findall(text.lower()))
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Shared words over the smaller set's size."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
 def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
