@@ -105,3 +105,27 @@ def test_section_word_inside_the_top_menu_does_not_mute_the_article() -> None:
     text = f"{menu}\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nПоследни новини\n\n{footer}"
     result = _title(text)
     assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_question_headline_opening_the_run_is_the_title() -> None:
+    title = "Haben sich Mozarts Eltern je wegen seiner Schulnoten gesorgt?"
+    text = f"Psychologie\nADHS\nService\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == title
+
+
+def test_header_swallowed_by_the_run_gives_title_and_lead() -> None:
+    title = "Варна прие бюджета си след дълъг спор"
+    lead = "Общинските съветници гласуваха след шест часа дебати."
+    text = (
+        f"Начало\nНовини\n\nНатиснете Enter, за да търсите в целия сайт на изданието.\n\n"
+        f"{title}\n\n{lead}\n\nИван Петров\n\n16.11.2024, 15:00\n\n{P1}\n\n{P2}\n\n{P3}"
+    )
+    result = _title(text)
+    assert (result.title, result.lead) == (title, lead)
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_two_word_headline_right_above_the_body_is_the_title() -> None:
+    text = f"Начало\nНовини\nСпорт\n\nЛегкий троннинг\n\n14.05.2025, 20:28\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == "Легкий троннинг"
+

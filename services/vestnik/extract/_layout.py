@@ -45,10 +45,16 @@ __all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_le
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
 MAX_TITLE_CANDIDATES = 5
 SHORT_GAP_PENALTY = 0.3
+SHORT_TITLE_REACH = 4  # a two-word line this near the body may be the title ...
+SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
+LEAD_PROSE_CHARS = 100
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
+RUN_HEADER_REACH = 6  # a date/byline among a text run's first blocks ends its header ...
+RUN_HEADER_MAX_CHARS = 400  # ... of blocks no longer than this
+RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow
 KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
@@ -173,10 +179,22 @@ def title_and_lead(
     """
     cands: list[Block] = []
     gaps: list[int] = []  # short blocks (menu items, labels) between a candidate and the body
+    short_cands: set[int] = set()
     seen: set[str] = set()
     shorts = 0
-    for b in reversed(zone):
+    for k, b in enumerate(reversed(zone)):
         if b.kind is SHORT or b.kind is BOILER:
+            if (
+                b.kind is SHORT  # a two-word headline ("Легкий троннинг") near the body
+                and k < SHORT_TITLE_REACH
+                and len(cands) <= 1
+                and is_headline_like(b.text)
+                and b.text not in seen
+            ):
+                seen.add(b.text)
+                cands.append(b)
+                gaps.append(shorts)
+                short_cands.add(len(cands) - 1)
             shorts += 1
             continue
         if b.kind in _META_KINDS:
@@ -195,7 +213,9 @@ def title_and_lead(
     if not cands:
         return "", None
     scores = [
-        headline_score(b.text, i, slug) - SHORT_GAP_PENALTY * gap
+        headline_score(b.text, i, slug)
+        - SHORT_GAP_PENALTY * gap
+        - (SHORT_TITLE_PENALTY if i in short_cands else 0.0)
         for i, (b, gap) in enumerate(zip(cands, gaps, strict=True))
     ]
     for i, b in enumerate(cands):  # "Община Хасково осигури ..." teases the full title
@@ -204,26 +224,31 @@ def title_and_lead(
             c is not b and len(c.text) > len(stem) and c.text.startswith(stem) for c in cands
         ):
             scores[i] -= 1.0
-    if len(cands) >= 2:
-        near, far = cands[0], cands[1]
+    full = [i for i in range(len(cands)) if i not in short_cands]  # two-word lines aside
+    if len(full) >= 2:
+        n, f = full[0], full[1]
+        near, far = cands[n], cands[f]
         if (
             (near.dup and not far.dup)
             or len(far.text) > 250
             or not is_headline_like(far.text)
             or near.text in far.text  # a breadcrumb ending in the title
         ):
-            scores[1] -= 1.0  # the nearer block is the title
-        elif gaps[1] == gaps[0] and len(near.text) > len(far.text):
-            scores[0] -= 0.5  # "title, lead, body" is the usual order
+            scores[f] -= 1.0  # the nearer block is the title
+        elif gaps[f] == gaps[n] and len(near.text) > len(far.text):
+            scores[n] -= 0.5  # "title, lead, body" is the usual order
     best = max(range(len(cands)), key=lambda i: (scores[i], -i))
     title = cands[best]
-    if best >= 1:  # the block right above the body, when it reads like a standfirst
-        near = cands[0]
+    # the standfirst: the block right below the title that reads like one (the lines
+    # between it and the body are labels, bylines and dates)
+    for i in range(best - 1, -1, -1):
+        near = cands[i]
         if (
-            gaps[best] == gaps[0]
+            i not in short_cands
             and not near.dup
-            and shape_penalty(near.text) == 0.0
             and (len(near.text) >= LEAD_MIN_CHARS or near.text[-1] in ".!?…")
+            # a year or a date in a long standfirst is its subject, not a date line
+            and (shape_penalty(near.text) == 0.0 or len(near.text) >= LEAD_PROSE_CHARS)
         ):
             return title.text, near.text
     return title.text, None
@@ -293,6 +318,18 @@ def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _after_header(blocks: list[Block], start: int, end: int) -> int:
+    """Where the text proper starts when the run swallowed the article's header: a
+    date or byline line among its first blocks ends the header (title, lead, byline)."""
+    for j in range(start + 1, min(end - RUN_AFTER_HEADER_MIN, start + RUN_HEADER_REACH)):
+        b = blocks[j]
+        if b.kind is DATE or b.kind is AUTHOR:
+            if all(len(x.text) <= RUN_HEADER_MAX_CHARS for x in blocks[start:j]):
+                return j + 1
+            break
+    return start
+
+
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     """The run's first block reads like a headline: short, no closing period, and
     followed by more of the run."""
@@ -300,7 +337,7 @@ def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     return (
         end - start >= 3
         and len(text) <= RUN_TITLE_MAX_CHARS
-        and text[-1] not in ".!?…:;,"
+        and text[-1] not in ".…:;,"
         and is_headline_like(text)
         and shape_penalty(text) == 0.0
     )
@@ -429,6 +466,7 @@ def assemble(
         return draft, start, end
 
     if not links:  # a text run opens with its first paragraph, not with header lines
+        start = _after_header(blocks, start, end)
         while end - start > 1 and blocks[start].kind is not PROSE:
             start += 1
     zone = _header_zone(blocks, start)

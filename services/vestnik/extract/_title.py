@@ -89,7 +89,7 @@ def headline_score(text: str, rank: int, slug: frozenset[str]) -> float:
     score = 2.0 * slug_overlap(text, slug) - 0.25 * rank - shape_penalty(text)
     words = text.count(" ") + 1
     if 4 <= words <= 20:
-        score += 0.3
+        score += 0.7
     if text[-1] == "." and not text.endswith("..") and words > 12:
         score -= 0.7  # a sentence: lead or caption
     return score
