@@ -14,6 +14,7 @@ from vestnik.extract._blocks import Draft
 from vestnik.extract._lang import detect_language
 from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
 from vestnik.extract._text import parse_text
+from vestnik.extract._url import url_kind
 
 __all__ = ["extract_page", "looks_like_html"]
 
@@ -22,6 +23,7 @@ MIN_BODY_CHARS = 150  # less prose than this is not an article
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
 LISTING_MAX_BODY_CHARS = 400
+URL_LISTING_MIN_HEADLINES = 15  # ... enough on a home page or a section front
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -91,6 +93,13 @@ def extract_page(page: Page) -> Extracted | Rejected:
     ):
         return Rejected(
             "listing", f"{draft.n_headlines} headline-like blocks, {body_chars} chars of body"
+        )
+    kind = None if draft.declared_article else url_kind(page.url)
+    if kind == "search":
+        return Rejected("not_article", "a search page (its URL)")
+    if kind is not None and draft.n_headlines >= URL_LISTING_MIN_HEADLINES:
+        return Rejected(
+            "listing", f"a {kind} page (its URL) with {draft.n_headlines} headline-like blocks"
         )
     if body_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
         return Rejected("too_short", f"{body_chars} chars of body")

@@ -1,0 +1,58 @@
+"""What a page's URL says about it: a home page, a section front, a search page.
+
+News sites give articles a slug or an id ("/politics/2020/09/23/slug.html",
+"/news/1906059-slug"); home pages, section fronts ("/news/", "/sport/football/",
+"/tag/putin") and search pages ("/search?q=...") have neither.  The scraper always sends
+the URL, so this is a cheap and reliable first test; the layout decides the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["UrlKind", "url_kind"]
+
+UrlKind = Literal["home", "section", "search"]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# first path segments that introduce a listing, whatever follows them
+_LISTING_PREFIXES = _words(
+    "tag tags category categories rubric rubrics rubrika rubriki topic topics theme themes "
+    "author authors archive archives arhiv arkhiv section sections kategoria kategorie "
+    "kategoriya kategorii etiket etiketi tema temi teg tegi label labels"
+)
+_SEARCH_SEGMENTS = _words("search suche recherche buscar poisk tarsene tarsi find")
+_SEARCH_PARAMS = frozenset(("q", "query", "search", "s", "text", "keyword", "keywords"))
+# a section name: one word of letters ("news", "sport", "novini")
+_SECTION_WORD = re.compile(r"^[^\W\d_]+$")
+_INDEX_FILE = re.compile(r"^(?:index|default|home|main)\.(?:html?|php|aspx?)$")
+
+
+def url_kind(url: str) -> UrlKind | None:
+    """Say "home", "section" or "search" when the URL alone tells; else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not parts.netloc:
+        return None
+    segments = [s for s in parts.path.lower().split("/") if s]
+    if segments and _INDEX_FILE.match(segments[-1]):
+        segments.pop()
+    query = dict(parse_qsl(parts.query))
+    if any(s in _SEARCH_SEGMENTS for s in segments[:2]) or (
+        len(segments) <= 1 and any(query.get(k) for k in _SEARCH_PARAMS)
+    ):
+        return "search"
+    if not segments:
+        return "home" if not query else None
+    if segments[0] in _LISTING_PREFIXES and len(segments) <= 3:
+        return "section"
+    if len(segments) == 1 and _SECTION_WORD.match(segments[0]) and not query:
+        return "section"
+    return None
