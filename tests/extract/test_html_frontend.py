@@ -164,6 +164,26 @@ def test_page_of_links_is_rejected_as_listing() -> None:
     assert isinstance(result, Rejected) and result.reason == "listing"
 
 
+def test_news_list_with_long_summaries_is_rejected_as_listing() -> None:
+    items = "".join(
+        f"<div class='item'><h3><a href='/n/{i}'>Министър {i} ще посети болницата в града</a></h3>"
+        f"<span>1{i}.12.2014</span><p>{P1.replace('Варна', f'Варна ({i})')} {P2}</p></div>"
+        for i in range(8)
+    )
+    result = extract(_page(f"<nav><ul>{NAV}</ul></nav><main>{items}</main>"))
+    assert isinstance(result, Rejected) and result.reason == "listing"
+    assert "follow a linked headline" in result.detail
+
+
+def test_article_with_linked_subheadings_is_not_a_listing() -> None:
+    links = "".join(
+        f"<h3><a href='/s/{i}'>Източник номер {i} на данните</a></h3>"
+        f"<p>{P1.replace('Варна', f'Бургас ({i})')}</p><p>{P3.replace('залата', f'зала {i}')}</p>"
+        for i in range(3)
+    )
+    assert isinstance(extract(_page(_typical(extra_article=links))), Extracted)
+
+
 def test_page_without_body_text_is_rejected() -> None:
     result = extract(_page("<div><img src='x.png'></div>"))
     assert isinstance(result, Rejected) and result.reason == "empty"

@@ -537,4 +537,5 @@ class Draft:
     n_headlines: int = 0
     login_wall: bool = False
     declared_article: bool = False  # the page says it is an article (JSON-LD, og:type)
+    teaser_led: int = 0  # HTML: body paragraphs right below a linked headline
     extra: dict[str, str] = field(default_factory=dict)

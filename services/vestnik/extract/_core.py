@@ -23,6 +23,8 @@ MIN_BODY_CHARS = 150  # less prose than this is not an article
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
 LISTING_MAX_BODY_CHARS = 400
+TEASER_LISTING_MIN_PARAGRAPHS = 5  # HTML: a body of summaries under linked headlines ...
+TEASER_LISTING_SHARE = 0.75  # ... for this share of its paragraphs is a listing
 URL_LISTING_MIN_HEADLINES = 15  # ... enough on a home page or a section front
 _MAX_INPUT_CHARS = 5_000_000
 
@@ -93,6 +95,15 @@ def extract_page(page: Page) -> Extracted | Rejected:
     ):
         return Rejected(
             "listing", f"{draft.n_headlines} headline-like blocks, {body_chars} chars of body"
+        )
+    paragraphs = len(draft.body)
+    if (
+        not draft.declared_article
+        and paragraphs >= TEASER_LISTING_MIN_PARAGRAPHS
+        and draft.teaser_led >= TEASER_LISTING_SHARE * paragraphs
+    ):
+        return Rejected(
+            "listing", f"{draft.teaser_led} of {paragraphs} paragraphs follow a linked headline"
         )
     kind = None if draft.declared_article else url_kind(page.url)
     if kind == "search":

@@ -84,6 +84,7 @@ _META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _MENU_KINDS = frozenset({SHORT, BOILER})
+_TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
 
@@ -330,6 +331,22 @@ def _after_header(blocks: list[Block], start: int, end: int) -> int:
     return start
 
 
+def _teaser_led(blocks: list[Block], body: list[Block]) -> int:
+    """How many body paragraphs sit right below a linked headline (dates and labels
+    between them aside): the shape of a listing's summaries, not of an article."""
+    index = {id(b): i for i, b in enumerate(blocks)}
+    count = 0
+    for b in body:
+        if b.kind is not PROSE:
+            continue
+        j = index[id(b)] - 1
+        while j >= 0 and index[id(b)] - j <= 3 and blocks[j].kind in _TEASER_GAP_KINDS:
+            j -= 1
+        if j >= 0 and blocks[j].link_density >= 0.5 and len(blocks[j].text) >= 20:
+            count += 1
+    return count
+
+
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     """The run's first block reads like a headline: short, no closing period, and
     followed by more of the run."""
@@ -502,6 +519,8 @@ def assemble(
     while body and body[-1].kind is HEADING and body[-1].tag in _HEADING_TAGS:
         body.pop()
     draft.body = [b.text for b in body]
+    if links:
+        draft.teaser_led = _teaser_led(blocks, body)
 
     draft.published = pick_date(zone, draft.title, [*run, *after], now, url_day)
     for b in (*zone, *run, *after):
