@@ -123,6 +123,28 @@ def test_kicker_in_the_h1_is_not_part_of_the_title() -> None:
     assert _article(page, head).title == "Варна прие бюджета си"
 
 
+def test_standfirst_in_an_h2_below_the_headline_is_the_lead() -> None:
+    standfirst = "Общинските съветници гласуваха бюджета след шест часа дебати в залата."
+    page = _typical().replace("</h1>", f"</h1><h2>{standfirst}</h2><div>Иван Петров</div>")
+    result = _article(page)
+    assert result.lead == standfirst
+    assert standfirst not in result.body_paragraphs
+
+
+def test_standfirst_outside_the_body_element_is_the_lead() -> None:
+    standfirst = "Общинските съветници гласуваха бюджета след шест часа дебати в залата."
+    page = _typical().replace(
+        "<div class='article-body'>", f"<p class='intro'>{standfirst}</p><div class='article-body'>"
+    )
+    assert _article(page).lead == standfirst
+
+
+def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
+    page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
+    head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"
+    assert _article(page, head).title == "Варна прие бюджета си"
+
+
 def test_meta_tags_are_the_fallback_for_date_and_author() -> None:
     head = (
         "<meta property='article:published_time' content='2025-03-07'>"

@@ -37,7 +37,7 @@ from vestnik.extract._blocks import (
 from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair, repair_lines
-from vestnik.extract._title import slug_keys
+from vestnik.extract._title import shape_penalty, slug_keys
 
 __all__ = ["parse_html"]
 
@@ -118,6 +118,9 @@ _ANY_NAME_WORD = re.compile(
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _MAX_DEPTH = 400
 NEGATIVE_PAGE_SHARE = 0.7
+TITLE_REACH = 14  # blocks above the body searched for the headline ...
+LEAD_REACH = 3  # ... and blocks below it searched for a standfirst ...
+LEAD_MIN_CHARS = 60  # ... of at least this length
 LEAD_HINT = 0.25  # added to the hint inside a lead-like element (its fractional part)
 LD_BODY_MIN_CHARS = 200  # JSON-LD articleBody worth using instead of the page text ...
 LD_BODY_SHARE = 0.5  # ... when the page shows less than this share of it
@@ -515,15 +518,18 @@ def _norm(s: str) -> str:
 def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> str:
     named = [t for t in (meta.ld_title, meta.og_title) if t]
     h1s = [b.text for b in blocks if b.tag == "h1"]
+    # some sites set the headline in an h2: those above the body, when no h1 is there,
+    # count when they match the declared title
+    heads = h1s or [b.text for b in blocks[: start + 1] if b.tag == "h2"]
     refs = {_norm(t) for t in (*named, meta.title) if t}
-    for h in h1s:
+    for h in heads:
         if _norm(h) in refs:
             return h
-    for h in h1s:  # "Title | Site" contains the h1 "Title" (but not just "Site")
+    for h in heads:  # "Title | Site" contains the h1 "Title" (but not just "Site")
         nh = _norm(h)
         if nh and any(nh in r and 2 * len(nh) >= len(r) for r in refs):
             return h
-    for h in h1s:  # an h1 holding a kicker or a date before the declared title
+    for h in heads:  # an h1 holding a kicker or a date before the declared title
         nh = _norm(h)
         for r in named:
             nr = _norm(r)
@@ -531,7 +537,7 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
                 return r
     # the visible headline when it is a variant of the declared one ("... - Site",
     # a shortened og:title): the page's h1 is what its readers see
-    for h in h1s:
+    for h in heads:
         words = _title_words(h)
         if words and any(
             _overlap(words, _title_words(r)) >= TITLE_VARIANT_OVERLAP for r in named
@@ -577,6 +583,29 @@ def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
             return
 
 
+def _lead_below_title(draft: Draft, blocks: list[Block], start: int) -> None:
+    """A standfirst in its own element (often an h2) between the headline and the body."""
+    title = _norm(draft.title)
+    at = next(
+        (i for i in range(start - 1, max(-1, start - TITLE_REACH), -1)
+         if _norm(blocks[i].text) == title),
+        None,
+    )
+    if at is None:
+        return
+    for b in blocks[at + 1 : min(start, at + 1 + LEAD_REACH)]:
+        if (
+            b.kind in (PROSE, HEADING)
+            and not b.dup
+            and b.link_density < 0.5
+            and b.hint >= 0.0
+            and len(b.text) >= LEAD_MIN_CHARS
+            and (shape_penalty(b.text) == 0.0 or len(b.text) >= 100)
+        ):
+            draft.lead = b.text
+            return
+
+
 _LD_PARAGRAPH = re.compile(r"\s*(?:\n\s*\n|</p>|<br\s*/?>\s*<br\s*/?>|\r?\n)\s*", re.I)
 
 
@@ -614,6 +643,8 @@ def parse_html(html: str, now: datetime | None, url: str) -> Draft:
         draft.body.pop(0)
     if draft.lead is None:
         _lead_from_class(draft, blocks, start)
+    if draft.lead is None:
+        _lead_below_title(draft, blocks, start)
     draft.declared_article = meta.article
     _use_article_body(draft, meta.article_body)
     if meta.date is not None:

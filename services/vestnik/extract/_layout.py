@@ -49,6 +49,7 @@ SHORT_TITLE_REACH = 4  # a two-word line this near the body may be the title ...
 SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 LEAD_PROSE_CHARS = 100
+HEAD_LEAD_MIN_CHARS = 40
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
@@ -501,6 +502,15 @@ def assemble(
     picked = _container_blocks(blocks, start, end, now) if links else None
     if picked is None:
         picked = list(range(start, end))
+    elif draft.lead is None and picked and picked[0] > start:
+        # the run's head outside the article's element: a standfirst set apart from it
+        head = [
+            b for b in blocks[start : picked[0]]
+            if b.kind is PROSE and not b.dup and b.link_density < 0.5 and b.hint >= 0.0
+            and len(b.text) >= HEAD_LEAD_MIN_CHARS and b.text != draft.title
+        ]
+        if head:
+            draft.lead = head[0].text
     body: list[Block] = []
     junk: list[Block] = []  # text dumps: lines the learned filter drops
     for i in picked:
