@@ -49,7 +49,7 @@ SHORT_TITLE_REACH = 4  # a two-word line this near the body may be the title ...
 SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 LEAD_PROSE_CHARS = 100
-HEAD_LEAD_MIN_CHARS = 40
+HEAD_LEAD_MIN_CHARS = 60
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
@@ -84,6 +84,7 @@ TEASER_MAX_CHARS = 300
 _META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_HEADLINE_TAGS = frozenset(("h1", "h2"))
 _MENU_KINDS = frozenset({SHORT, BOILER})
 _TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
@@ -506,7 +507,8 @@ def assemble(
         # the run's head outside the article's element: a standfirst set apart from it
         head = [
             b for b in blocks[start : picked[0]]
-            if b.kind is PROSE and not b.dup and b.link_density < 0.5 and b.hint >= 0.0
+            if (b.kind is PROSE or (b.kind is HEADING and b.tag not in _HEADLINE_TAGS))
+            and not b.dup and b.link_density < 0.5 and b.hint >= 0.0
             and len(b.text) >= HEAD_LEAD_MIN_CHARS and b.text != draft.title
         ]
         if head:
