@@ -151,3 +151,21 @@ def test_a_date_the_url_agrees_with_wins_over_a_nearer_one() -> None:
 def test_footer_registration_date_in_prose_after_the_body_is_ignored() -> None:
     tail = [Block("Свидетельство о регистрации выдано Роскомнадзором 11 июня 2009 года.", PROSE)]
     assert pick_date([Block(TITLE, HEADING)], TITLE, tail, NOW) is None
+
+
+def test_zone_name_after_the_time_sets_the_offset() -> None:
+    assert _value("Thursday 4 November 2021 08.00 GMT") == datetime(2021, 11, 4, 8, 0, tzinfo=UTC)
+    eastern = timezone(timedelta(hours=-5))
+    assert _value("Nov. 4, 2021 at 3:45 p.m. ET") == datetime(2021, 11, 4, 15, 45, tzinfo=eastern)
+
+
+def test_day_and_month_with_a_time_take_the_fetch_year() -> None:
+    assert _value("5 март, 10:30") == datetime(2025, 3, 5, 10, 30, tzinfo=SOFIA)
+
+
+def test_day_and_month_after_the_fetch_day_are_last_year() -> None:
+    assert _value("5 апреля 15:01") == datetime(2024, 4, 5, 15, 1, tzinfo=SOFIA)
+
+
+def test_day_and_month_without_a_time_are_not_a_date() -> None:
+    assert _value("Концертът е на 5 април в зала 1") is None

@@ -120,6 +120,21 @@ _URL_DATE = re.compile(
     r"(?<![\d])(?P<y>(?:19|20)\d\d)(?P<sep>[/_-]?)(?P<m>0[1-9]|1[0-2]|(?<=[/_-])[1-9](?=[/_-]))"
     r"(?P=sep)(?P<d>0[1-9]|[12]\d|3[01]|(?<=[/_-])[1-9])(?![\d])"
 )
+# a zone name after a time of day ("08.00 GMT", "3:45 p.m. ET")
+_ZONES: dict[str, tzinfo] = {
+    name: timezone(timedelta(hours=hours))
+    for name, hours in (
+        ("gmt", 0), ("utc", 0), ("z", 0), ("bst", 1), ("cet", 1), ("cest", 2), ("eet", 2),
+        ("eest", 3), ("msk", 3), ("et", -5), ("est", -5), ("edt", -4), ("ct", -6),
+        ("cst", -6), ("cdt", -5), ("pt", -8), ("pst", -8), ("pdt", -7),
+    )
+}
+_ZONE_NAME = re.compile(r"\s*\(?(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")\b")
+# "5 апреля 15:01": day and month with a time of day but no year (the fetch time's year)
+_DAY_MONTH_TIME = re.compile(
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + _MONTH_ALT + r")\.?,?"
+    + _SEP + _TIME,
+)
 _TIME_ONLY = re.compile(r"(?<![\d.:])" + _TIME + r"(?![\d:])")
 
 # a "date line": little else than a date, possibly with a label
@@ -193,7 +208,13 @@ def _absolute(text: str, tz: tzinfo) -> tuple[datetime | date, int, int] | None:
             year = int(gd["y"]) if gd.get("y") else 2000 + int(gd["yy"])
             value = _mk(year, month, int(gd["d"]), hour, gd.get("mi"), gd.get("s"), tz)
         if value is not None and (best is None or m.start() < best[1]):
-            best = (value, m.start(), m.end())
+            end = m.end()
+            if isinstance(value, datetime) and rx is not _ISO:
+                zone = _ZONE_NAME.match(text, end)
+                if zone is not None:
+                    value = value.replace(tzinfo=_ZONES[zone.group(1)])
+                    end = zone.end()
+            best = (value, m.start(), end)
     return best
 
 
@@ -246,10 +267,31 @@ def find_dated(
             return (*found, True)
     elif _GATE.search(text) is None:
         return None
-    if now is None or _RELATIVE_WORD.search(text) is None:
+    if now is None:
         return None
-    found = _relative(text, now, tz)
+    if _RELATIVE_WORD.search(text) is None:
+        found = _this_year(text, now, tz)
+    else:
+        found = _relative(text, now, tz)
     return None if found is None else (*found, False)
+
+
+def _this_year(
+    text: str, now: datetime, tz: tzinfo
+) -> tuple[datetime | date, int, int] | None:
+    """"5 апреля 15:01": the latest such day not after the fetch (plus a day of slack)."""
+    m = _DAY_MONTH_TIME.search(text)
+    if m is None:
+        return None
+    month = _MONTHS.get(m.group("mon").rstrip("."))
+    if month is None:
+        return None
+    local = now.astimezone(tz)
+    for year in (local.year, local.year - 1):
+        value = _mk(year, month, int(m.group("d")), m.group("h"), m.group("mi"), None, tz)
+        if isinstance(value, datetime) and value.date() <= local.date() + timedelta(days=1):
+            return value, m.start(), m.end()
+    return None
 
 
 def date_in_url(url: str) -> date | None:
