@@ -148,3 +148,19 @@ def test_comment_form_prompt_after_the_body_is_dropped() -> None:
     result = _article(text)
     assert result.body_paragraphs == (P1, P2, P3)
 
+
+
+def test_tags_line_ends_the_article() -> None:
+    appeal = " ".join(["Подкрепете независимата журналистика с дарение по нашата сметка."] * 4)
+    tags = "Етикети: Варна бюджет общини"
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n{tags}\n\n{appeal}"
+    assert _article(text).body_paragraphs == (P1, P2, P3)
+
+
+def test_tags_line_above_the_article_does_not_mute_it() -> None:
+    footer = " ".join(["Всички материали на сайта са защитени от закона за авторското право."] * 5)
+    text = (
+        f"Тагове: Варна, бюджет\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n"
+        f"Последни новини\n\n{footer}"
+    )
+    assert _article(text).body_paragraphs == (P1, P2, P3)

@@ -205,6 +205,10 @@ _SECTION_PHRASES = (
     "zobacz (?:też|także)", "czytaj (?:też|także)", "related (?:content|coverage|reading)",
     "further reading", "see also", "read (?:more|next)",
     "more (?:on this|about this)(?: story| topic)?", "what to read next", "up next",
+    # a line of tags ends the article: "Етикети: таблет компютър Хасково"
+    r"етикети\s*:.*", r"тагове\s*:.*", r"теги\s*:.*", r"тэги\s*:.*", r"tags?\s*:.*",
+    r"ключови думи\s*:.*", r"ключевые слова\s*:.*", r"keywords\s*:.*",
+    r"schlagw(?:orte|örter)\s*:.*", r"mots-clés\s*:.*", r"etiquetas\s*:.*",
 )
 _SECTION = re.compile(r"^(?:" + alternation(_SECTION_PHRASES) + r")\W*$")
 

@@ -59,6 +59,7 @@ RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow
 KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
+ARTICLE_PARAGRAPH_CHARS = 200  # a "Tags: ..." line damps what follows only below such prose
 
 _SCORES: dict[Kind, float] = {
     PROSE: 0.0,  # scored by length
@@ -123,6 +124,11 @@ def _in_menu(blocks: list[Block], i: int) -> bool:
     )
 
 
+def _prose_before(blocks: list[Block], i: int) -> bool:
+    """A paragraph of an article's size somewhere above ``blocks[i]``."""
+    return any(b.kind is PROSE and len(b.text) >= ARTICLE_PARAGRAPH_CHARS for b in blocks[:i])
+
+
 def score_blocks(
     blocks: list[Block], menus: bool = False
 ) -> tuple[list[float], list[float]]:
@@ -135,7 +141,12 @@ def score_blocks(
         (
             i
             for i, b in enumerate(blocks)
-            if (b.kind is SECTION and not (menus and _in_menu(blocks, i))) or b.kind is COUNT
+            if (
+                b.kind is SECTION
+                and not (menus and _in_menu(blocks, i))
+                and not (":" in b.text and not _prose_before(blocks, i))  # tags above it
+            )
+            or b.kind is COUNT
         ),
         len(blocks),
     )
@@ -333,20 +344,13 @@ def _after_header(blocks: list[Block], start: int, end: int) -> int:
     return start
 
 
-def _teaser_led(blocks: list[Block], body: list[Block]) -> int:
-    """How many body paragraphs sit right below a linked headline (dates and labels
-    between them aside): the shape of a listing's summaries, not of an article."""
-    index = {id(b): i for i, b in enumerate(blocks)}
-    count = 0
-    for b in body:
-        if b.kind is not PROSE:
-            continue
-        j = index[id(b)] - 1
-        while j >= 0 and index[id(b)] - j <= 3 and blocks[j].kind in _TEASER_GAP_KINDS:
-            j -= 1
-        if j >= 0 and blocks[j].link_density >= 0.5 and len(blocks[j].text) >= 20:
-            count += 1
-    return count
+def _below_linked_headline(blocks: list[Block], i: int) -> bool:
+    """``blocks[i]`` sits right below a linked headline (dates and labels between them
+    aside): the shape of a teaser's summary, not of an article's paragraph."""
+    j = i - 1
+    while j >= 0 and i - j <= 3 and blocks[j].kind in _TEASER_GAP_KINDS:
+        j -= 1
+    return j >= 0 and blocks[j].link_density >= 0.5 and len(blocks[j].text) >= 20
 
 
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
@@ -531,8 +535,11 @@ def assemble(
     while body and body[-1].kind is HEADING and body[-1].tag in _HEADING_TAGS:
         body.pop()
     draft.body = [b.text for b in body]
-    if links:
-        draft.teaser_led = _teaser_led(blocks, body)
+    if links:  # summaries under linked headlines: most of the body on a listing (_core)
+        index = {id(b): i for i, b in enumerate(blocks)}
+        draft.teaser_led = sum(
+            1 for b in body if b.kind is PROSE and _below_linked_headline(blocks, index[id(b)])
+        )
 
     draft.published = pick_date(zone, draft.title, [*run, *after], now, url_day)
     for b in (*zone, *run, *after):
