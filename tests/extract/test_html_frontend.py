@@ -139,6 +139,18 @@ def test_standfirst_outside_the_body_element_is_the_lead() -> None:
     assert _article(page).lead == standfirst
 
 
+def test_opening_paragraph_in_a_wrapper_of_its_own_stays_in_the_body() -> None:
+    opening = "Общинските съветници гласуваха бюджета след шест часа дебати в препълнената зала."
+    page = _typical().replace(
+        "<div class='article-body'>",
+        "<p class='subtitle'>Кметът е доволен от резултата</p>"
+        f"<div class='article-lead'><p>{opening}</p></div><div class='article-body'>",
+    )
+    result = _article(page)
+    assert result.lead == "Кметът е доволен от резултата"
+    assert result.body_paragraphs[0] == opening
+
+
 def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
     page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
     head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"

@@ -507,16 +507,19 @@ def assemble(
     picked = _container_blocks(blocks, start, end, now) if links else None
     if picked is None:
         picked = list(range(start, end))
-    elif draft.lead is None and picked and picked[0] > start:
-        # the run's head outside the article's element: a standfirst set apart from it
+    elif picked and picked[0] > start:
+        # the run's head outside the article's element: a standfirst set apart from it,
+        # or (under a content-like class) the opening paragraphs in a wrapper of their own
         head = [
-            b for b in blocks[start : picked[0]]
-            if (b.kind is PROSE or (b.kind is HEADING and b.tag not in _HEADLINE_TAGS))
-            and not b.dup and b.link_density < 0.5 and b.hint >= 0.0
-            and len(b.text) >= HEAD_LEAD_MIN_CHARS and b.text != draft.title
+            i for i in range(start, picked[0])
+            if (blocks[i].kind is PROSE
+                or (blocks[i].kind is HEADING and blocks[i].tag not in _HEADLINE_TAGS))
+            and not blocks[i].dup and blocks[i].link_density < 0.5 and blocks[i].hint >= 0.0
+            and len(blocks[i].text) >= HEAD_LEAD_MIN_CHARS and blocks[i].text != draft.title
         ]
-        if head:
-            draft.lead = head[0].text
+        if head and draft.lead is None:
+            draft.lead = blocks[head.pop(0)].text
+        picked = [i for i in head if blocks[i].hint > 0.0 and blocks[i].kind is PROSE] + picked
     body: list[Block] = []
     junk: list[Block] = []  # text dumps: lines the learned filter drops
     for i in picked:
