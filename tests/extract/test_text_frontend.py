@@ -164,3 +164,17 @@ def test_tags_line_above_the_article_does_not_mute_it() -> None:
         f"Последни новини\n\n{footer}"
     )
     assert _article(text).body_paragraphs == (P1, P2, P3)
+
+
+def test_terms_of_reuse_after_the_body_are_dropped() -> None:
+    notices = (
+        "При цитировании и использовании каких-либо материалов в Интернете открытые для "
+        "поисковых систем гиперссылки не ниже первого абзаца обязательны. " * 6,
+        "Використання матеріалів сайту лише за умови посилання (для інтернет-видань - "
+        "гіперпосилання) на видання.",
+        "Всички материали на сайта са собственост на издателя и не могат да се използват "
+        "без писменото му разрешение.",
+    )
+    for notice in notices:
+        text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n{notice.strip()}"
+        assert _article(text).body_paragraphs == (P1, P2, P3), notice[:30]

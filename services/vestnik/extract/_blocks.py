@@ -165,6 +165,24 @@ _COOKIE = re.compile(
     r"utiliza cookies|utilizza (?:i )?cookie"
 )
 _COOKIE_MAX_CHARS = 600
+# the site's terms of reuse: "При цитировании ... гиперссылка на ... обязательна"
+_LEGAL = re.compile(
+    r"(?:при|за) (?:цитировани|использовани|цитиране|използване|використанн|цитуванн)\w* "
+    r"(?:\w+ ){0,3}материал|"
+    r"(?:использование|използването|використання|препечатка|перепечатка|копирането) "
+    r"(?:\w+ ){0,2}материал|"
+    r"гиперссылк|гіперпосиланн|хипервръзк|(?:активная|активна) (?:ссылка|връзка)|"
+    r"(?:все|всі|всички) материал\w* (?:\w+ ){0,3}(?:на |на этом |на цьому |в )?сайт|"
+    r"без (?:письменного|письмового|писменото|писмено) (?:\w+ )?(?:разрешения|дозволу|разрешение|"
+    r"съгласие|согласия)|на правах (?:рекламы|реклами)|"
+    r"all rights reserved|всички права (?:са )?запазени|все права защищены|"
+    r"всі права захищені|alle rechte vorbehalten|tous droits réservés"
+)
+_LEGAL_WORDS = (
+    "материал", "ссылк", "посиланн", "връзк", "rights", "права", "rechte", "droits",
+    "рекла", "писм", "письм",
+)
+_LEGAL_MAX_CHARS = 1500
 # words that are boilerplate when they make up (most of) a short block
 _BOILER_WORDS = (
     "сподели(?:те)?", "share(?: this| on)?", "поделиться", "поділитися", "podijeli",
@@ -365,6 +383,8 @@ _SHORT_MAX_CHARS = 80  # the longest block that may be a date, source, author, s
 def _special(text: str, now: datetime | None) -> Kind | None:
     n_chars = len(text)
     if n_chars > _COOKIE_MAX_CHARS:
+        if n_chars <= _LEGAL_MAX_CHARS and _legal(text.lower()):
+            return BOILER
         return None
     if n_chars > _SHORT_MAX_CHARS:
         return _boiler_or_caption(text.lower(), n_chars)
@@ -392,11 +412,17 @@ def _short_special(text: str) -> tuple[Kind | None, bool, Kind | None]:
     return None, may_hold_date(text), after
 
 
+def _legal(low: str) -> bool:
+    return any(w in low for w in _LEGAL_WORDS) and _LEGAL.search(low) is not None
+
+
 def _boiler_or_caption(low: str, n_chars: int) -> Kind | None:
     """BOILER or CAPTION from the lowercased text of a block (of ``n_chars`` chars)."""
     if n_chars <= 400 and _login_wall(low):
         return BOILER
     if ("cookie" in low or "бисквит" in low) and _COOKIE.search(low):
+        return BOILER
+    if _legal(low):
         return BOILER
     if n_chars <= _BOILER_MAX_CHARS:
         spaced = " " + low
