@@ -178,3 +178,10 @@ def test_terms_of_reuse_after_the_body_are_dropped() -> None:
     for notice in notices:
         text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n{notice.strip()}"
         assert _article(text).body_paragraphs == (P1, P2, P3), notice[:30]
+
+
+def test_subheading_quoted_by_the_next_paragraph_stays() -> None:
+    sub = "„Аз съм Самуел“"
+    para = f"Хиляди хора излязоха на протест под надслов {sub} в центъра на столицата в неделя."
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{sub}\n\n{para}\n\n{P2}\n\n{P3}"
+    assert _article(text).body_paragraphs == (P1, sub, para, P2, P3)

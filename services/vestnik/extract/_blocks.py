@@ -183,6 +183,7 @@ _LEGAL_WORDS = (
     "рекла", "писм", "письм",
 )
 _LEGAL_MAX_CHARS = 1500
+DUP_MIN_SHARE = 3  # a block inside a neighbour up to this many times its length repeats it
 # words that are boilerplate when they make up (most of) a short block
 _BOILER_WORDS = (
     "сподели(?:те)?", "share(?: this| on)?", "поделиться", "поділитися", "podijeli",
@@ -525,7 +526,12 @@ def mark_duplicates(blocks: list[Block], window: int = 3) -> None:
         for j, b in cands[k + 1 : k + 1 + window]:
             if j - i > window:
                 break
-            if a in b if len(a) <= len(b) else b in a:
+            short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+            # a teaser repeats its headline (or the headline its start); a phrase quoted
+            # in a longer paragraph (a subheading it repeats) is no repetition
+            if short in long_ and (
+                len(short) * DUP_MIN_SHARE >= len(long_) or long_.startswith(short)
+            ):
                 blocks[i].dup = True
                 blocks[j].dup = True
 
