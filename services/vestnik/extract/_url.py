@@ -28,8 +28,19 @@ _LISTING_PREFIXES = _words(
 )
 _SEARCH_SEGMENTS = _words("search suche recherche buscar poisk tarsene tarsi find")
 _SEARCH_PARAMS = frozenset(("q", "query", "search", "s", "text", "keyword", "keywords"))
-# a section name: one word of letters ("news", "sport", "novini")
-_SECTION_WORD = re.compile(r"^[^\W\d_]+$")
+# the names news sites give their sections (English, and Bulgarian/Russian/Ukrainian
+# in Latin letters as they appear in URLs, German)
+_SECTION_NAMES = _words(
+    "news latest world politics business economy economics markets finance money sport "
+    "sports football culture entertainment lifestyle life health science tech technology "
+    "opinion opinions comment analysis video videos photo photos gallery local regional "
+    "region regions society crime education travel weather auto autos cars blog blogs "
+    "novini novina bulgaria balgariya svyat sviat politika ikonomika biznes kultura "
+    "obshtestvo regioni zdrave nauka tehnologii avtomobili krimi lyubopitno "
+    "novosti news-ru mir ekonomika obshchestvo proisshestviya kultura sport-ru "
+    "novyny ukraina ukrayina svit polityka ekonomika suspilstvo "
+    "nachrichten politik wirtschaft kultur panorama wissen gesellschaft regional aktuelles"
+)
 _INDEX_FILE = re.compile(r"^(?:index|default|home|main)\.(?:html?|php|aspx?)$")
 
 
@@ -53,6 +64,6 @@ def url_kind(url: str) -> UrlKind | None:
         return "home" if not query else None
     if segments[0] in _LISTING_PREFIXES and len(segments) <= 3:
         return "section"
-    if len(segments) == 1 and _SECTION_WORD.match(segments[0]) and not query:
+    if len(segments) <= 2 and segments[-1] in _SECTION_NAMES and not query:
         return "section"
     return None
