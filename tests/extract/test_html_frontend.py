@@ -151,6 +151,20 @@ def test_opening_paragraph_in_a_wrapper_of_its_own_stays_in_the_body() -> None:
     assert result.body_paragraphs[0] == opening
 
 
+def test_article_continues_after_an_in_text_related_box() -> None:
+    more = [P1.replace("Варна", f"Русе ({i})") for i in range(3)]
+    related = "".join(f"<li><a href='/r/{i}'>Свързана новина номер {i} от деня</a></li>"
+                      for i in range(4))
+    page = (
+        f"<nav><ul>{NAV}</ul></nav><main><article><h1>Варна прие бюджета си</h1>"
+        f"<div class='story'><div class='chunk'><p>{P1}</p><p>{P2}</p></div>"
+        f"<aside><h2>Свързани новини</h2><ul>{related}</ul></aside>"
+        f"<div class='chunk'><p>{more[0]}</p><p>{more[1]}</p><p>{more[2]}</p></div>"
+        "</div></article></main>"
+    )
+    assert _article(page).body_paragraphs == (P1, P2, *more)
+
+
 def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
     page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
     head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"

@@ -50,6 +50,10 @@ SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
 LEAD_PROSE_CHARS = 100
 HEAD_LEAD_MIN_CHARS = 60
+CONTINUATION_REACH = 60  # blocks after the run searched for the rest of the article ...
+CONTINUATION_DEPTH = 3  # ... in elements sharing all but this many ancestors ...
+CONTINUATION_MAX_GAP = 15  # ... with at most this many other blocks between them
+CONTINUATION_MIN_CHARS = 300
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
@@ -344,6 +348,42 @@ def _after_header(blocks: list[Block], start: int, end: int) -> int:
     return start
 
 
+def _continuation(blocks: list[Block], picked: list[int], end: int) -> list[int]:
+    """HTML: the article's paragraphs after an in-text box that ended the run ("Related
+    coverage", an advert): prose further down in sibling elements of the body's last
+    paragraph (same tag and depth, the same ancestors but the last few), up to a long
+    gap."""
+    last = next((i for i in reversed(picked) if blocks[i].kind is PROSE), None)
+    if last is None or not blocks[last].path:
+        return []
+    ref = blocks[last].path
+    depth = len(ref)
+    shared = depth - CONTINUATION_DEPTH
+    found: list[int] = []
+    gap = 0
+    for i in range(max(end, picked[-1] + 1), min(len(blocks), end + CONTINUATION_REACH)):
+        b = blocks[i]
+        if b.kind is COUNT:
+            break
+        if (
+            b.kind is PROSE
+            and len(b.path) == depth
+            and b.tag == blocks[last].tag
+            and b.path[:shared] == ref[:shared]
+            and b.link_density < 0.3
+            and not b.dup
+        ):
+            found.append(i)
+            gap = 0
+        else:
+            gap += 1
+            if gap > CONTINUATION_MAX_GAP:
+                break
+    if sum(len(blocks[i].text) for i in found) < CONTINUATION_MIN_CHARS:
+        return []
+    return found
+
+
 def _below_linked_headline(blocks: list[Block], i: int) -> bool:
     """``blocks[i]`` sits right below a linked headline (dates and labels between them
     aside): the shape of a teaser's summary, not of an article's paragraph."""
@@ -520,6 +560,8 @@ def assemble(
         if head and draft.lead is None:
             draft.lead = blocks[head.pop(0)].text
         picked = [i for i in head if blocks[i].hint > 0.0 and blocks[i].kind is PROSE] + picked
+    if links:
+        picked += _continuation(blocks, picked, end)
     body: list[Block] = []
     junk: list[Block] = []  # text dumps: lines the learned filter drops
     for i in picked:
