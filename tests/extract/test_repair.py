@@ -27,6 +27,12 @@ def test_one_letter_words_are_not_taken_for_drop_caps() -> None:
         assert join_drop_cap(text) == text
 
 
+def test_one_letter_prepositions_of_latin_script_languages_are_words() -> None:
+    for text in ("S blížícím se zimním termínem", "W piątek rano", "V Praze prší", "E poi"):
+        assert join_drop_cap(text) == text
+    assert join_drop_cap("T he rest of it") == "The rest of it"
+
+
 def test_latin_drop_cap_before_cyrillic_word_becomes_cyrillic() -> None:
     assert join_drop_cap("P азходката продължи.") == "Разходката продължи."
 

@@ -297,7 +297,8 @@ def fix_homoglyphs(text: str) -> str:
 # --------------------------------------------------------------------------- drop caps
 
 # one-letter words that may legitimately start a sentence (bg, ru, uk, sr, mk, en, ...)
-_ONE_LETTER_WORDS = frozenset("АВИКОСУЯЙЗІЇЄЈAIO")
+_ONE_LETTER_WORDS = frozenset("АВИКОСУЯЙЗІЇЄЈ")
+_ONE_LETTER_LATIN = frozenset("AIOSVKZUWEY")  # en, and cs/sk/pl/sl/it/es prepositions
 # searched in "\n" + text: the literal "\n" first lets the regex engine jump from line
 # start to line start (a "^" with re.MULTILINE is tried at every character)
 _DROP_CAP = re.compile(
@@ -308,9 +309,9 @@ _DROP_CAP = re.compile(
 
 def _join_cap(m: re.Match[str]) -> str:
     quote, cap, rest = m.group(1), m.group(2), m.group(3)
-    if cap in _ONE_LETTER_WORDS:
-        return m.group(0)
     rest_cyr = _is_cyr(rest[0])
+    if cap in (_ONE_LETTER_WORDS if rest_cyr else _ONE_LETTER_LATIN):
+        return m.group(0)
     if rest_cyr and not _is_cyr(cap):
         if cap not in _LAT_CONFUSABLE:
             return m.group(0)
