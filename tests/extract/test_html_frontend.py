@@ -165,6 +165,12 @@ def test_article_continues_after_an_in_text_related_box() -> None:
     assert _article(page).body_paragraphs == (P1, P2, *more)
 
 
+def test_linked_teaser_between_headline_and_body_is_not_the_lead() -> None:
+    teaser = "<h4><a href='/n/9'>Пловдив също прие бюджета си за догодина</a></h4>"
+    page = _typical().replace("</h1>", f"</h1>{teaser}")
+    assert _article(page).lead is None
+
+
 def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
     page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
     head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"

@@ -201,7 +201,7 @@ def title_and_lead(
     seen: set[str] = set()
     shorts = 0
     for k, b in enumerate(reversed(zone)):
-        if b.kind is SHORT or b.kind is BOILER:
+        if b.kind is SHORT or b.kind is BOILER or b.link_density >= 0.5:  # links: teasers
             if (
                 b.kind is SHORT  # a two-word headline ("Легкий троннинг") near the body
                 and k < SHORT_TITLE_REACH
