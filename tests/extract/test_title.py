@@ -129,3 +129,27 @@ def test_two_word_headline_right_above_the_body_is_the_title() -> None:
     text = f"Начало\nНовини\nСпорт\n\nЛегкий троннинг\n\n14.05.2025, 20:28\n\n{P1}\n\n{P2}\n\n{P3}"
     assert _title(text).title == "Легкий троннинг"
 
+
+
+def test_file_names_and_meta_lines_are_not_headlines() -> None:
+    for line in ("WEB18-Facebook-1160x768.jpg", "Reviewed by Hansa D. Bhargava, MD",
+                 "From the section US & Canada", "Go to permalink"):
+        assert shape_penalty(line) > 0.0, line
+
+
+def test_headline_on_its_byline_wins_over_a_nearer_teaser() -> None:
+    title = "The birth lottery and economic mobility"
+    text = (
+        f"Video\nLog In\n\n{title}\n\nby Ahiza Garcia February 1, 2016: 12:41 PM ET\n\n"
+        f"The priest saving LA's gang members\n\n{P1}\n\n{P2}\n\n{P3}"
+    )
+    assert _title(text).title == title
+
+
+def test_photo_caption_above_its_credit_is_not_the_title() -> None:
+    title = "Apple’s Vision Pro is the Retina display moment for headsets"
+    text = (
+        f"{title}\n\nJun 7, 2023, 8:54 PM UTC\n\nThe Apple Vision Pro in the demo room.\n\n"
+        f"Image: Vjeran Pavic / The Verge\n\n{P1}\n\n{P2}\n\n{P3}"
+    )
+    assert _title(text).title == title

@@ -7,6 +7,7 @@ blocks below it), and the comment counter from anywhere on the page.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from vestnik.extract import _keep
@@ -45,6 +46,9 @@ __all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_le
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
 MAX_TITLE_CANDIDATES = 5
 SHORT_GAP_PENALTY = 0.3
+CAPTIONED_PENALTY = 1.0
+CREDIT_MAX_CHARS = 60  # "Image: Vjeran Pavic / The Verge"
+BYLINE_BONUS = 0.5
 SHORT_TITLE_REACH = 4  # a two-word line this near the body may be the title ...
 SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
@@ -92,6 +96,7 @@ _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADLINE_TAGS = frozenset(("h1", "h2"))
 _MENU_KINDS = frozenset({SHORT, BOILER})
 _TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
+_BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
 
@@ -198,6 +203,7 @@ def title_and_lead(
     cands: list[Block] = []
     gaps: list[int] = []  # short blocks (menu items, labels) between a candidate and the body
     short_cands: set[int] = set()
+    places: list[int] = []  # where each candidate is in the zone
     seen: set[str] = set()
     shorts = 0
     for k, b in enumerate(reversed(zone)):
@@ -212,6 +218,7 @@ def title_and_lead(
                 seen.add(b.text)
                 cands.append(b)
                 gaps.append(shorts)
+                places.append(len(zone) - 1 - k)
                 short_cands.add(len(cands) - 1)
             shorts += 1
             continue
@@ -226,6 +233,7 @@ def title_and_lead(
         seen.add(b.text)
         cands.append(b)
         gaps.append(shorts)
+        places.append(len(zone) - 1 - k)
         if len(cands) == MAX_TITLE_CANDIDATES:
             break
     if not cands:
@@ -236,6 +244,14 @@ def title_and_lead(
         - (SHORT_TITLE_PENALTY if i in short_cands else 0.0)
         for i, (b, gap) in enumerate(zip(cands, gaps, strict=True))
     ]
+    for i, at in enumerate(places):
+        below = zone[at + 1 : at + 3]
+        if below and below[0].kind is CAPTION and len(below[0].text) <= CREDIT_MAX_CHARS:
+            scores[i] -= CAPTIONED_PENALTY  # a photo's caption, its credit right below
+        elif cands[i].text[-1] not in ".…" and any(
+            x.kind is DATE or x.kind is AUTHOR or _BYLINE.match(x.text) for x in below
+        ):
+            scores[i] += BYLINE_BONUS  # the headline sits on its byline and date
     for i, b in enumerate(cands):  # "Община Хасково осигури ..." teases the full title
         stem = b.text.rstrip(".… ")
         if len(stem) < len(b.text) and any(

@@ -34,6 +34,11 @@ _STOP = frozenset(
 _TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d\d\b|\d{1,2}[./]\d{1,2}[./]\d{2}")
 _META_SEPARATORS = re.compile(r" [·•|] ")
 _BREADCRUMB = re.compile(r"^[^/›»>|]{1,40}(?: [/›»>] [^/›»>|]{1,60}){1,6}$")
+_META_START = re.compile(
+    r"(?i)(?:by|von|от|автор\w*|reviewed by|written by|posted (?:by|in|on)|filed under|"
+    r"from the section|go to|your video will|click to|published|updated|read more)\b"
+)
+_FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
@@ -80,6 +85,8 @@ def shape_penalty(text: str) -> float:
     parts = text.split(", ")
     if len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts):
         penalty += 1.0  # a list of tags or sections
+    if _META_START.match(text) is not None or _FILE_NAME.search(text) is not None:
+        penalty += 1.5  # "Reviewed by ...", "From the section ...", "photo-1160x768.jpg"
     return penalty
 
 
