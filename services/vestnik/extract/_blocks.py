@@ -227,6 +227,7 @@ _SECTION_PHRASES = (
     "zobacz (?:też|także)", "czytaj (?:też|także)", "related (?:content|coverage|reading)",
     "further reading", "see also", "read (?:more|next)",
     "more (?:on this|about this)(?: story| topic)?", "what to read next", "up next",
+    "en direct", "direct", "live", "liveticker", "live ticker", "на живо",
     # a line of tags ends the article: "Етикети: таблет компютър Хасково"
     r"етикети\s*:.*", r"тагове\s*:.*", r"теги\s*:.*", r"тэги\s*:.*", r"tags?\s*:.*",
     r"ключови думи\s*:.*", r"ключевые слова\s*:.*", r"keywords\s*:.*",
