@@ -18,7 +18,7 @@ from vestnik.extract._url import url_kind
 
 __all__ = ["extract_page", "looks_like_html"]
 
-LANGUAGE_SAMPLE_CHARS = 1000
+LANGUAGE_SAMPLE_CHARS = 700
 MIN_BODY_CHARS = 150  # less prose than this is not an article
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run

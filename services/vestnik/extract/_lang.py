@@ -13,7 +13,7 @@ from collections import Counter
 
 __all__ = ["detect_language"]
 
-_MAX_CHARS = 1000
+_MAX_CHARS = 700
 _WORD = re.compile(r"[^\W\d_]+")
 
 
