@@ -188,3 +188,19 @@ def test_subheading_quoted_by_the_next_paragraph_stays() -> None:
     para = f"Хиляди хора излязоха на протест под надслов {sub} в центъра на столицата в неделя."
     text = f"Варна прие бюджета си\n\n{P1}\n\n{sub}\n\n{para}\n\n{P2}\n\n{P3}"
     assert _article(text).body_paragraphs == (P1, sub, para, P2, P3)
+
+
+def test_article_resumes_after_an_in_text_related_box() -> None:
+    more = [f"{P1} {P2}".replace("Варна", f"Русе ({i})") for i in range(3)]
+    box = "Свързани новини\n\nБургас прие бюджета си\n\n12.11.2024\n\nПловдив отложи гласуването"
+    text = (
+        f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{box}\n\n" + "\n\n".join(more)
+        + "\n\nКоментари (3)\n\n" + P3
+    )
+    assert _article(text).body_paragraphs == (P1, P2, *more)
+
+
+def test_comments_after_the_article_are_not_a_continuation() -> None:
+    comments = "\n\n".join(P3.replace("Опозицията", f"Читател {i}") for i in range(3))
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nКоментари\n\n{comments}"
+    assert _article(text).body_paragraphs == (P1, P2)

@@ -58,6 +58,9 @@ CONTINUATION_REACH = 60  # blocks after the run searched for the rest of the art
 CONTINUATION_DEPTH = 3  # ... in elements sharing all but this many ancestors ...
 CONTINUATION_MAX_GAP = 15  # ... with at most this many other blocks between them
 CONTINUATION_MIN_CHARS = 300
+RESUME_REACH = 14  # text dumps: blocks after a box header searched for the article again
+RESUME_MIN_CHARS = 150  # ... which resumes with a paragraph this long ...
+RESUME_MIN_SCORE = 400.0  # ... and goes on for about this many characters of prose
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
@@ -96,6 +99,9 @@ _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADLINE_TAGS = frozenset(("h1", "h2"))
 _MENU_KINDS = frozenset({SHORT, BOILER})
 _TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
+_COMMENTS_HEADER = re.compile(
+    r"(?:коментар|комментар|коментар|comment|kommentar|commentaire|comentario|discuss)"
+)
 _BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 
@@ -400,6 +406,38 @@ def _continuation(blocks: list[Block], picked: list[int], end: int) -> list[int]
     return found
 
 
+def _text_continuation(
+    blocks: list[Block], end: int, now: datetime | None
+) -> tuple[int, int] | None:
+    """Text dumps: the article's paragraphs after an in-text box ("Related coverage",
+    "Recommended" and a few teasers) whose header ended the run: long prose resuming
+    within a few blocks, up to the next section header."""
+    if end >= len(blocks) or blocks[end].kind is not SECTION:
+        return None
+    if _COMMENTS_HEADER.match(blocks[end].text.lower()):
+        return None
+    for j in range(end + 1, min(len(blocks) - 1, end + 1 + RESUME_REACH)):
+        b = blocks[j]
+        if b.kind is SECTION or b.kind is COUNT:
+            return None
+        if not (
+            b.kind is PROSE
+            and len(b.text) >= RESUME_MIN_CHARS
+            and not b.dup
+            and blocks[j + 1].kind is PROSE
+        ):
+            continue
+        k = j
+        while k < len(blocks) and blocks[k].kind is not SECTION and blocks[k].kind is not COUNT:
+            k += 1
+        refine(blocks, j, k, now)
+        run_start, run_end, total = best_run([block_score(x) for x in blocks[j:k]])
+        if run_start > 1 or total < RESUME_MIN_SCORE:
+            return None
+        return j + run_start, j + run_end
+    return None
+
+
 def _below_linked_headline(blocks: list[Block], i: int) -> bool:
     """``blocks[i]`` sits right below a linked headline (dates and labels between them
     aside): the shape of a teaser's summary, not of an article's paragraph."""
@@ -578,6 +616,10 @@ def assemble(
         picked = [i for i in head if blocks[i].hint > 0.0 and blocks[i].kind is PROSE] + picked
     if links:
         picked += _continuation(blocks, picked, end)
+    else:
+        resumed = _text_continuation(blocks, end, now)
+        if resumed is not None:
+            picked += range(*resumed)
     body: list[Block] = []
     junk: list[Block] = []  # text dumps: lines the learned filter drops
     for i in picked:
@@ -586,7 +628,7 @@ def assemble(
             if b.text not in draft.captions:
                 draft.captions.append(b.text)
         elif _keep_in_body(b, draft.title, draft.lead):
-            if not links and _keep.is_junk(blocks, i, start, end):
+            if not links and _keep.is_junk(blocks, i, start, max(end, picked[-1] + 1)):
                 junk.append(b)
             else:
                 body.append(b)
