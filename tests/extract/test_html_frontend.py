@@ -171,6 +171,21 @@ def test_linked_teaser_between_headline_and_body_is_not_the_lead() -> None:
     assert _article(page).lead is None
 
 
+def test_a_section_word_linked_in_the_menu_does_not_mute_the_article() -> None:
+    menu = "<div class='menu'><ul><li><a href='/news'>News</a></li></ul></div>"
+    teasers = "".join(
+        f"<h3><a href='/r/{i}'>Друга новина {i}</a></h3>"
+        f"<p>{P3.replace('залата', f'зала {i}')}</p>"
+        for i in range(6)
+    )
+    page = (
+        f"{menu}<main><article><h1>Варна прие бюджета си</h1><div class='text'><p>{P1}</p>"
+        f"<p>{P2}</p><p>{P3}</p></div></article>"
+        f"<section><h2>Recommended for You</h2><div>{teasers}</div></section></main>"
+    )
+    assert _article(page).body_paragraphs == (P1, P2, P3)
+
+
 def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
     page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
     head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"

@@ -159,6 +159,7 @@ def score_blocks(
             if (
                 b.kind is SECTION
                 and not (menus and _in_menu(blocks, i))
+                and not (b.link_density >= 0.5 and b.hint < 0.0)  # a link in a menu, a sidebar
                 and not (":" in b.text and not _prose_before(blocks, i))  # tags above it
             )
             or b.kind is COUNT
@@ -394,6 +395,7 @@ def _continuation(blocks: list[Block], picked: list[int], end: int) -> list[int]
             and b.path[:shared] == ref[:shared]
             and b.link_density < 0.3
             and not b.dup
+            and not _below_linked_headline(blocks, i, headings_only=True)  # a teaser
         ):
             found.append(i)
             gap = 0
@@ -438,13 +440,21 @@ def _text_continuation(
     return None
 
 
-def _below_linked_headline(blocks: list[Block], i: int) -> bool:
+def _below_linked_headline(blocks: list[Block], i: int, headings_only: bool = False) -> bool:
     """``blocks[i]`` sits right below a linked headline (dates and labels between them
     aside): the shape of a teaser's summary, not of an article's paragraph."""
     j = i - 1
     while j >= 0 and i - j <= 3 and blocks[j].kind in _TEASER_GAP_KINDS:
         j -= 1
-    return j >= 0 and blocks[j].link_density >= 0.5 and len(blocks[j].text) >= 20
+    if j < 0:
+        return False
+    above = blocks[j]
+    heading = above.tag in _HEADING_TAGS
+    return (
+        above.link_density >= 0.5
+        and not above.dup  # "Continue reading the main story" repeats; teasers do not
+        and (heading or (not headings_only and len(above.text) >= 20))
+    )
 
 
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
