@@ -117,6 +117,23 @@ def test_visible_h1_wins_over_a_shortened_og_title() -> None:
     assert _article(page, head).title == h1
 
 
+def test_a_shorter_h2_does_not_replace_a_fuller_og_title() -> None:
+    page = _typical().replace(
+        "<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета:</h2>"
+    )
+    head = "<meta property='og:title' content='Варна прие бюджета си за 2025 година'>"
+    assert _article(page, head).title == "Варна прие бюджета си за 2025 година"
+
+
+def test_headline_in_an_h2_matching_the_page_title_beats_a_section_h1() -> None:
+    page = _typical().replace(
+        "<h1>Варна прие бюджета си</h1>",
+        "<h1>Общини и региони</h1><h2>Варна прие бюджета си</h2>",
+    )
+    head = "<title>Варна прие бюджета си</title>"
+    assert _article(page, head).title == "Варна прие бюджета си"
+
+
 def test_kicker_in_the_h1_is_not_part_of_the_title() -> None:
     page = _typical().replace("Варна прие бюджета си", "Общински финанси: Варна прие бюджета си")
     head = "<meta property='og:title' content='Варна прие бюджета си'>"

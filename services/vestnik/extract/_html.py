@@ -540,11 +540,18 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
     for h in heads:
         words = _title_words(h)
         if words and any(
-            _overlap(words, _title_words(r)) >= TITLE_VARIANT_OVERLAP for r in named
+            _covered(_title_words(r), words) >= TITLE_VARIANT_OVERLAP for r in named
         ):
             return h
     if named:
         return named[0]
+    if meta.title and h1s and not any(_norm(h) in refs for h in h1s):
+        # the h1 is a section's name ("Allergies Health Center"): a lower heading that
+        # is the <title>, or a part of it, is the headline
+        pieces = {_norm(p) for p in _TITLE_SPLIT.split(meta.title)} | refs
+        for b in blocks[: start + 1]:
+            if b.tag in ("h2", "h3") and _norm(b.text) in pieces:
+                return b.text
     above = [b.text for b in blocks[:start] if b.tag == "h1"]
     if above:
         return above[-1]
@@ -562,9 +569,9 @@ def _title_words(text: str) -> frozenset[str]:
     return frozenset(_TITLE_WORD.findall(text.lower()))
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Shared words over the smaller set's size."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+def _covered(declared: frozenset[str], shown: frozenset[str]) -> float:
+    """The share of the declared title's words the shown headline has."""
+    return len(declared & shown) / len(declared) if declared and shown else 0.0
 
 
 def _lead_from_class(draft: Draft, blocks: list[Block], start: int) -> None:
