@@ -153,3 +153,14 @@ def test_photo_caption_above_its_credit_is_not_the_title() -> None:
         f"Image: Vjeran Pavic / The Verge\n\n{P1}\n\n{P2}\n\n{P3}"
     )
     assert _title(text).title == title
+
+
+def test_headline_the_url_spells_is_found_above_a_share_bar_and_credit() -> None:
+    title = "Facebook Is Tracking Me Even Though I’m Not on Facebook"
+    shares = "\n".join(["Facebook", "Twitter", "Reddit", "Email", "Print"] * 3)
+    text = (
+        f"Privacy & Technology\n\n{title}\n\nBy Daniel Kahn Gillmor\n\n{shares}\n\n"
+        f"WEB18-Facebook-1160x768.jpg\n\n{P1}\n\n{P2}\n\n{P3}"
+    )
+    url = "https://www.aclu.org/blog/privacy/facebook-tracking-me-even-though-im-not-facebook"
+    assert _title(text, url).title == title

@@ -39,13 +39,17 @@ from vestnik.extract._dates import (
     is_update_line,
     may_hold_date,
 )
-from vestnik.extract._title import headline_score, shape_penalty
+from vestnik.extract._title import headline_score, shape_penalty, slug_overlap
 
 __all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_lead"]
 
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
 MAX_TITLE_CANDIDATES = 5
 SHORT_GAP_PENALTY = 0.3
+SLUG_SEARCH_MIN_KEYS = 3  # a slug of this many words names the headline ...
+SLUG_WEAK = 0.5  # ... so a title sharing less of it is looked for further up ...
+SLUG_STRONG = 0.7  # ... among blocks sharing this much of it ...
+SLUG_SEARCH_REACH = 120  # ... this many blocks above the body
 CAPTIONED_PENALTY = 1.0
 CREDIT_MAX_CHARS = 60  # "Image: Vjeran Pavic / The Verge"
 BYLINE_BONUS = 0.5
@@ -457,6 +461,27 @@ def _below_linked_headline(blocks: list[Block], i: int, headings_only: bool = Fa
     )
 
 
+def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str | None:
+    """The headline the URL's slug spells, further up the page than the header zone
+    (menus, share bars and a photo's credit between it and the body)."""
+    best: tuple[float, int] | None = None
+    for i in range(max(0, start - SLUG_SEARCH_REACH), start):
+        b = blocks[i]
+        if b.kind is not HEADING and b.kind is not PROSE and b.kind is not SHORT:
+            continue
+        if len(b.text) > 250:
+            continue
+        overlap = slug_overlap(b.text, slug)
+        if (
+            overlap >= SLUG_STRONG
+            and (best is None or overlap >= best[0])
+            and is_headline_like(b.text)
+            and shape_penalty(b.text) == 0.0
+        ):
+            best = (overlap, i)
+    return None if best is None else blocks[best[1]].text
+
+
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     """The run's first block reads like a headline: short, no closing period, and
     followed by more of the run."""
@@ -600,6 +625,10 @@ def assemble(
     if not links and _opens_with_headline(blocks, start, end):
         zone.append(blocks[start])  # the dump's first line of the article: its title
     draft.title, draft.lead = title_and_lead(zone, slug)
+    if len(slug) >= SLUG_SEARCH_MIN_KEYS and slug_overlap(draft.title, slug) < SLUG_WEAK:
+        found = _title_by_slug(blocks, start, slug)
+        if found is not None:
+            draft.title, draft.lead = found, None
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:
