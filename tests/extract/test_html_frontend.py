@@ -203,6 +203,21 @@ def test_a_section_word_linked_in_the_menu_does_not_mute_the_article() -> None:
     assert _article(page).body_paragraphs == (P1, P2, P3)
 
 
+def test_rest_of_the_article_behind_a_read_more_button_is_kept() -> None:
+    rest = [
+        f"Кметът на Русе ({i}) обяви, че общината ще поиска още пари от държавата за пътищата, "
+        "защото ремонтите на главните улици в града изостават с повече от година."
+        for i in range(2)
+    ]
+    page = (
+        f"<main><article><h1>Варна прие бюджета си</h1><div class='text'><p>{P1}</p>"
+        f"<p>{P2}</p><p>{P3}</p></div><div class='more-toggle'><a href='#'>Read more</a></div>"
+        f"<div class='hidden-part extra'><div><p>{rest[0]}</p><p>{rest[1]}</p></div></div>"
+        "</article></main>"
+    )
+    assert _article(page).body_paragraphs == (P1, P2, P3, *rest)
+
+
 def test_headline_set_in_an_h2_matching_og_title_is_the_title() -> None:
     page = _typical().replace("<h1>Варна прие бюджета си</h1>", "<h2>Варна прие бюджета си</h2>")
     head = "<meta property='og:title' content='Варна прие бюджета си - Новини Варна'>"

@@ -103,6 +103,10 @@ _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADLINE_TAGS = frozenset(("h1", "h2"))
 _MENU_KINDS = frozenset({SHORT, BOILER})
 _TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
+_READ_MORE = re.compile(
+    r"(?:read more|continue reading|show more|прочети(?:те)? още|виж повече|читать далее|"
+    r"читать полностью|показать полностью|weiterlesen|lire la suite|leer más)\W*$"
+)
 _COMMENTS_HEADER = re.compile(
     r"(?:коментар|комментар|коментар|comment|kommentar|commentaire|comentario|discuss)"
 )
@@ -407,8 +411,23 @@ def _continuation(blocks: list[Block], picked: list[int], end: int) -> list[int]
             gap += 1
             if gap > CONTINUATION_MAX_GAP:
                 break
+    if not found and end < len(blocks) and _READ_MORE.match(blocks[end].text.lower()):
+        found = _after_read_more(blocks, end + 1)
     if sum(len(blocks[i].text) for i in found) < CONTINUATION_MIN_CHARS:
         return []
+    return found
+
+
+def _after_read_more(blocks: list[Block], at: int) -> list[int]:
+    """The rest of an article folded behind a "Read more" button: the paragraphs right
+    after it, up to the first block that is not one."""
+    found: list[int] = []
+    for i in range(at, min(len(blocks), at + CONTINUATION_REACH)):
+        b = blocks[i]
+        if b.kind is PROSE and b.link_density < 0.3 and not b.dup:
+            found.append(i)
+        elif b.kind is not CAPTION:
+            break
     return found
 
 
