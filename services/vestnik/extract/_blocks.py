@@ -193,6 +193,11 @@ _LEGAL_PHRASES = (
     "tous droits réservés",
 )
 _LEGAL = re.compile(alternation(_LEGAL_PHRASES))
+# one of these is in every phrase above: a cheaper first test for long paragraphs
+_LEGAL_ANCHORS = (
+    "материал", "матеріал", "ссылк", "посилан", "връзк", "сайт", "письм", "писм", "рекл",
+    "регистр", "роскомнадзор", "комент", "коммент", "rights", "права", "rechte", "droits",
+)
 _LEGAL_MAX_CHARS = 1500
 DUP_MIN_SHARE = 3  # a block inside a neighbour up to this many times its length repeats it
 # words that are boilerplate when they make up (most of) a short block
@@ -395,9 +400,11 @@ _SHORT_MAX_CHARS = 80  # the longest block that may be a date, source, author, s
 
 def _special(text: str, now: datetime | None) -> Kind | None:
     n_chars = len(text)
-    if n_chars > _COOKIE_MAX_CHARS:
-        if n_chars <= _LEGAL_MAX_CHARS and _legal(text.lower()):
-            return BOILER
+    if n_chars > _COOKIE_MAX_CHARS:  # a long paragraph: only a notice of terms may be one
+        if n_chars <= _LEGAL_MAX_CHARS:
+            low = text.lower()
+            if any(word in low for word in _LEGAL_ANCHORS) and _legal(low):
+                return BOILER
         return None
     if n_chars > _SHORT_MAX_CHARS:
         return _boiler_or_caption(text.lower(), n_chars)

@@ -161,8 +161,6 @@ _INVISIBLE = re.compile(  # and the private-use area: icon-font glyphs
 _ODD_SPACES = tuple(
     ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in " \n\u00a0\u202f"
 )
-# a space of any kind next to a line break (what str.strip would take off a line)
-_LINE_EDGES = (" \n", "\n ", "\u00a0\n", "\n\u00a0", "\u202f\n", "\n\u202f")
 _SPACE_RUN = re.compile("  +")  # a literal prefix: searched fast
 # runs of spaces with a no-break one, in patterns that start with a literal (the regex
 # engine searches for it fast): from each kind of no-break space on, and the one before
@@ -188,8 +186,6 @@ def collapse_whitespace(text: str) -> str:
 def collapse_line_whitespace(text: str) -> str:
     """Like :func:`collapse_whitespace` for each line; line breaks are kept."""
     text = _collapse_runs(text)
-    if not any(edge in text for edge in _LINE_EDGES):  # nothing to strip inside (fast scans)
-        return text.strip()
     return "\n".join(map(str.strip, text.split("\n")))
 
 
