@@ -442,7 +442,8 @@ def _boiler_or_caption(low: str, n_chars: int) -> Kind | None:
         return BOILER
     if ("cookie" in low or "бисквит" in low) and _COOKIE.search(low):
         return BOILER
-    if _legal(low):
+    # a notice of terms (for longer blocks the anchor words are a cheaper first test)
+    if (n_chars <= _BOILER_MAX_CHARS or any(w in low for w in _LEGAL_ANCHORS)) and _legal(low):
         return BOILER
     if n_chars <= _BOILER_MAX_CHARS:
         spaced = " " + low
