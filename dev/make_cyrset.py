@@ -32,6 +32,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -234,9 +235,11 @@ def score(out: Path) -> int:
     return 0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("out", nargs="?", default=str(HERE / "cyr"))
+def cli(doc: str | None, default_out: Path, build: Callable[[Path, Path], int],
+        score: Callable[[Path], int]) -> int:
+    """The command line of the dev-set builders: ``[OUT_DIR] [--mirror DIR] [--score]``."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("out", nargs="?", default=str(default_out))
     ap.add_argument("--mirror", default="/work/.mirror", help="where fetch put the repositories")
     ap.add_argument("--score", action="store_true",
                     help="score vestnik and trafilatura on OUT_DIR instead of building it")
@@ -244,6 +247,10 @@ def main() -> int:
     if args.score:
         return score(Path(args.out))
     return build(Path(args.out), Path(args.mirror))
+
+
+def main() -> int:
+    return cli(__doc__, HERE / "cyr", build, score)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,6 @@ OUT_DIR defaults to dev/full (git-ignored); the script is re-runnable.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -385,15 +384,9 @@ def score(out: Path, worst: int = 10) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("out", nargs="?", default=str(HERE / "full"))
-    ap.add_argument("--mirror", default="/work/.mirror", help="where fetch put the repositories")
-    ap.add_argument("--score", action="store_true",
-                    help="score vestnik and trafilatura on OUT_DIR instead of building it")
-    args = ap.parse_args()
-    if args.score:
-        return score(Path(args.out))
-    return build(Path(args.out), Path(args.mirror))
+    from make_cyrset import cli
+
+    return cli(__doc__, HERE / "full", build, score)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ __all__ = [
     "mark_duplicates",
     "refine",
     "word_count",
+    "word_set",
 ]
 
 
@@ -94,6 +95,11 @@ _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»’)\]]*$|[\"“”»]$")
 _STARTS_UPPER = re.compile(r"^[\W\d]*[A-ZА-ЯЁЇІЄЃЌЅЈЉЊЋЂЏÀ-ÖØ-Þ]")
 _STARTS_FIGURE = re.compile(r"^\W?\d[\d\s.,]*%?\s+\w")
+
+
+def word_set(text: str) -> frozenset[str]:
+    """``"a b c"`` -> ``frozenset({"a", "b", "c"})``: word lists written as one string."""
+    return frozenset(text.split())
 
 
 def alternation(alternatives: tuple[str, ...], guard: str = "", suffix: str = "") -> str:

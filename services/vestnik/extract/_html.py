@@ -33,6 +33,7 @@ from vestnik.extract._blocks import (
     Draft,
     alternation,
     classify_coarse,
+    word_set,
 )
 from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import assemble
@@ -42,24 +43,21 @@ from vestnik.extract._title import shape_penalty, slug_keys
 __all__ = ["parse_html"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
-
-_BLOCK_TAGS = _words(
+_BLOCK_TAGS = word_set(
     "address article aside blockquote body br dd details dialog div dl dt fieldset figcaption "
     "figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary "
     "table tbody thead tfoot td th tr ul caption legend center menu"
 )
-_SKIP_TAGS = _words(
+_SKIP_TAGS = word_set(
     "script style template svg iframe select option textarea button input object "
     "embed canvas video audio map head nav math picture source track link meta"
 )
-_HINT_TAGS = _words(
+_HINT_TAGS = word_set(
     "div section article aside ul ol header footer main table p figure dl form "
     "blockquote"
 )
-_HEADINGS = _words("h1 h2 h3 h4 h5 h6")
+_HEADINGS = word_set("h1 h2 h3 h4 h5 h6")
 
 # what the walk does with an element, by tag
 _SKIP, _BREAK, _INLINE, _LINK, _BLOCK, _HINTED, _HINTED_BLOCK, _NEG_BLOCK = (
@@ -78,7 +76,7 @@ _ACTIONS["aside"] = _NEG_BLOCK
 _ACTIONS["form"] = _NEG_BLOCK  # forms (login, comment, search): see NEGATIVE_PAGE_SHARE
 _ACTIONS["-comment"] = _SKIP
 _ACTIONS["-doctype"] = _SKIP
-_NEG_ROLES = _words("navigation complementary contentinfo banner search menu dialog")
+_NEG_ROLES = word_set("navigation complementary contentinfo banner search menu dialog")
 # class/id words of boilerplate containers; "strong" ones win over positive words.
 # "nav", "ad(s)" and "tag(s)" count only at the start of a name part (after a space, "_"
 # or "-"): those are searched in " " + name, the leading separator a cheap first test
@@ -131,7 +129,7 @@ _WS = re.compile(r"\s+")
 _TITLE_WORD = re.compile(r"[^\W_]{2,}")
 TITLE_VARIANT_OVERLAP = 0.75  # an h1 sharing this share of words with og:title is the title
 
-_ARTICLE_TYPES = _words(
+_ARTICLE_TYPES = word_set(
     "article newsarticle blogposting reportagenews analysisnewsarticle opinionnewsarticle "
     "reviewnewsarticle backgroundnewsarticle socialmediaposting liveblogposting "
     "scholarlyarticle techarticle report webpage"
@@ -538,9 +536,9 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
     # the visible headline when it is a variant of the declared one ("... - Site",
     # a shortened og:title): the page's h1 is what its readers see
     for h in heads:
-        words = _title_words(h)
+        words = _titleword_set(h)
         if words and any(
-            _covered(_title_words(r), words) >= TITLE_VARIANT_OVERLAP for r in named
+            _covered(_titleword_set(r), words) >= TITLE_VARIANT_OVERLAP for r in named
         ):
             return h
     if named:
@@ -565,7 +563,7 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
     return ""
 
 
-def _title_words(text: str) -> frozenset[str]:
+def _titleword_set(text: str) -> frozenset[str]:
     return frozenset(_TITLE_WORD.findall(text.lower()))
 
 

@@ -12,25 +12,24 @@ import re
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from vestnik.extract._blocks import word_set
+
 __all__ = ["UrlKind", "url_kind"]
 
 UrlKind = Literal["home", "section", "search"]
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
 
 # first path segments that introduce a listing, whatever follows them
-_LISTING_PREFIXES = _words(
+_LISTING_PREFIXES = word_set(
     "tag tags category categories rubric rubrics rubrika rubriki topic topics theme themes "
     "author authors archive archives arhiv arkhiv section sections kategoria kategorie "
     "kategoriya kategorii etiket etiketi tema temi teg tegi label labels"
 )
-_SEARCH_SEGMENTS = _words("search suche recherche buscar poisk tarsene tarsi find")
+_SEARCH_SEGMENTS = word_set("search suche recherche buscar poisk tarsene tarsi find")
 _SEARCH_PARAMS = frozenset(("q", "query", "search", "s", "text", "keyword", "keywords"))
 # the names news sites give their sections (English, and Bulgarian/Russian/Ukrainian
 # in Latin letters as they appear in URLs, German)
-_SECTION_NAMES = _words(
+_SECTION_NAMES = word_set(
     "news latest world politics business economy economics markets finance money sport "
     "sports football culture entertainment lifestyle life health science tech technology "
     "opinion opinions comment analysis video videos photo photos gallery local regional "
