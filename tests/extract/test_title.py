@@ -164,3 +164,25 @@ def test_headline_the_url_spells_is_found_above_a_share_bar_and_credit() -> None
     )
     url = "https://www.aclu.org/blog/privacy/facebook-tracking-me-even-though-im-not-facebook"
     assert _title(text, url).title == title
+
+
+def test_a_year_in_a_headline_is_its_subject_not_a_date_line() -> None:
+    assert shape_penalty("До 2030 г. Великобритания може да изгуби 50 млрд. от Брекзит") == 0.0
+    assert shape_penalty("29 Януари 2018, 17:46") > 0.0
+
+
+def test_headline_opening_with_a_year_and_a_dash_is_a_title() -> None:
+    title = "2020 - окончателният развод с Острова"
+    text = f"Начало > Европа\n\n{title}\n\nПреди 3 часа\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == title
+
+
+def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
+    title = "Великобритания трябва да изпълнява всички закони на ЕС до 2020 г., отсече Брюксел"
+    text = (
+        f"Новини > Свят > Великобритания трябва да изпълнява всичк...\n\n{title}\n\n"
+        f"29 Януари 2018, 17:46 | 9050 прочитания | Коментари (2)\n\n{P1} {P2}\n\n{P3}"
+    )
+    result = _title(text)
+    assert result.title == title
+    assert str(result.published_at)[:10] == "2018-01-29"

@@ -94,7 +94,7 @@ class Block:
 _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»’)\]]*$|[\"“”»]$")
 _STARTS_UPPER = re.compile(r"^[\W\d]*[A-ZА-ЯЁЇІЄЃЌЅЈЉЊЋЂЏÀ-ÖØ-Þ]")
-_STARTS_FIGURE = re.compile(r"^\W?\d[\d\s.,]*%?\s+\w")
+_STARTS_FIGURE = re.compile(r"^\W?\d[\d\s.,]*%?\s+(?:[-–—:]\s+)?\w")
 
 
 def word_set(text: str) -> frozenset[str]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "DEFAULT_TZ",
+    "MONTH_PATTERN",
     "date_in_url",
     "find_date",
     "find_dated",
@@ -55,6 +56,7 @@ for _name, _num in list(_MONTHS.items()):
         _MONTHS.setdefault(_name[:_k], _num)
 
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+MONTH_PATTERN = _MONTH_ALT  # any month name or abbreviation, lowercase, for other modules
 _TIME = r"(?P<h>[01]?\d|2[0-3])[:.](?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?"
 _SEP = r"[\s,|–—-]*(?:г\.|год\.|года|року)?[\s,|–—-]*(?:в|во|at|um|à|a las|alle|o)?\s*(?:ч\.)?\s*"
 

@@ -372,7 +372,7 @@ def _after_header(blocks: list[Block], start: int, end: int) -> int:
     date or byline line among its first blocks ends the header (title, lead, byline)."""
     for j in range(start + 1, min(end - RUN_AFTER_HEADER_MIN, start + RUN_HEADER_REACH)):
         b = blocks[j]
-        if b.kind is DATE or b.kind is AUTHOR:
+        if b.kind is DATE or b.kind is AUTHOR or _dated_meta_line(b):
             if all(len(x.text) <= RUN_HEADER_MAX_CHARS for x in blocks[start:j]):
                 return j + 1
             break
@@ -499,6 +499,15 @@ def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str
         ):
             best = (overlap, i)
     return None if best is None else blocks[best[1]].text
+
+
+def _dated_meta_line(b: Block) -> bool:
+    """"29 Януари 2018, 17:46 | 9050 прочитания | Коментари (2)": a date opening a short
+    line of meta data."""
+    if b.kind is PROSE or len(b.text) > META_DATE_MAX_CHARS or not may_hold_date(b.text):
+        return False
+    found = find_dated(b.text, None)
+    return found is not None and found[1] <= META_DATE_EDGE
 
 
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from vestnik.extract._dates import MONTH_PATTERN
+
 __all__ = ["headline_score", "shape_penalty", "slug_keys", "slug_overlap"]
 
 _TRANSLIT = str.maketrans(
@@ -31,7 +33,11 @@ _STOP = frozenset(
     {"html", "htm", "php", "aspx", "news", "article", "articles", "story", "stories",
      "index", "amp", "www", "com"}
 )
-_TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d\d\b|\d{1,2}[./]\d{1,2}[./]\d{2}")
+# a time of day, a numeric date, a day and a month: a date line's shape (a bare year, as in
+# "До 2030 г. Великобритания може да изгуби...", is a headline's subject)
+_TIME_OR_DATE = re.compile(
+    r"\d{1,2}[:.]\d{2}\b|\d{1,2}[./]\d{1,2}[./]\d{2}|(?i:\b\d{1,2}\.? (?:" + MONTH_PATTERN + r")\b)"
+)
 _META_SEPARATORS = re.compile(r" [·•|] ")
 _BREADCRUMB = re.compile(r"^[^/›»>|]{1,40}(?: [/›»>] [^/›»>|]{1,60}){1,6}$")
 _META_START = re.compile(
