@@ -61,6 +61,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_devset import git_blobs
+
 HERE = Path(__file__).resolve().parent
 REPO = "UL-FRI-Zitnik/BSNLP-2021-Shared-Task"
 COMMIT = "5163242ff2e0b41d760afb3b9e9f4508f8dbaac6"  # HEAD of 2021-03-04
@@ -87,23 +91,8 @@ def raw_documents(gdir: Path) -> dict[str, str]:
         capture_output=True, check=True,
     ).stdout.decode()
     paths = sorted(p for p in listing.split("\0") if RAW.match(p))
-    proc = subprocess.run(
-        ["git", f"--git-dir={gdir}", "cat-file", "--batch"],
-        input="".join(f"{COMMIT}:{p}\n" for p in paths).encode(),
-        capture_output=True, check=True,
-    )
-    out: dict[str, str] = {}
-    buf, pos = proc.stdout, 0
-    for p in paths:
-        nl = buf.index(b"\n", pos)
-        header = buf[pos:nl].split()
-        pos = nl + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        out[p] = buf[pos : pos + size].decode("utf-8", "replace")
-        pos += size + 1
-    return out
+    blobs = git_blobs(str(gdir), paths, COMMIT)
+    return {p: raw.decode("utf-8", "replace") for p, raw in blobs.items()}
 
 
 # -- cleaning the raw text -------------------------------------------------------------

@@ -50,11 +50,11 @@ _WS = re.compile(r"\s+")
 _NAME_SAFE = re.compile(r"[^\w.-]+")
 
 
-def git_blobs(git_dir: str, paths: list[str]) -> dict[str, bytes]:
-    """Read many blobs at HEAD with one ``git cat-file --batch``."""
+def git_blobs(git_dir: str, paths: list[str], rev: str = "HEAD") -> dict[str, bytes]:
+    """Read many blobs at ``rev`` with one ``git cat-file --batch``."""
     proc = subprocess.run(
         ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
-        input="".join(f"HEAD:{p}\n" for p in paths).encode(),
+        input="".join(f"{rev}:{p}\n" for p in paths).encode(),
         capture_output=True,
         check=True,
     )
