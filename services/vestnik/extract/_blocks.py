@@ -249,7 +249,8 @@ _SECTION_PHRASES = (
     "en direct", "direct", "live", "liveticker", "live ticker", "на живо",
     # a line of tags ends the article: "Етикети: таблет компютър Хасково"
     r"етикети\s*:.*", r"тагове\s*:.*", r"теги\s*:.*", r"тэги\s*:.*", r"tags?\s*:.*",
-    r"ключови думи\s*:.*", r"in this article\s*:.*", r"topics\s*:.*", r"ключевые слова\s*:.*", r"keywords\s*:.*",
+    r"ключови думи\s*:.*", r"in this article\s*:.*", r"topics\s*:.*",
+    r"ключевые слова\s*:.*", r"keywords\s*:.*",
     r"schlagw(?:orte|örter)\s*:.*", r"mots-clés\s*:.*", r"etiquetas\s*:.*",
 )
 _SECTION = re.compile(r"^(?:" + alternation(_SECTION_PHRASES) + r")\W*$")
