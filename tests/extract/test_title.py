@@ -186,3 +186,13 @@ def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
     result = _title(text)
     assert result.title == title
     assert str(result.published_at)[:10] == "2018-01-29"
+
+
+def test_headline_above_a_section_word_is_found_when_the_zone_has_none() -> None:
+    title = "Варна прие бюджета си след дълъг спор"
+    text = f"{title}\n\nКоментари\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _title(text).title == title
+
+
+def test_pipe_separated_trail_is_not_a_headline() -> None:
+    assert shape_penalty("Start|Magazin|Coole Tipps|Magic Cleaning") > 0.0

@@ -50,6 +50,7 @@ SLUG_SEARCH_MIN_KEYS = 3  # a slug of this many words names the headline ...
 SLUG_WEAK = 0.5  # ... so a title sharing less of it is looked for further up ...
 SLUG_STRONG = 0.7  # ... among blocks sharing this much of it ...
 SLUG_SEARCH_REACH = 120  # ... this many blocks above the body
+TITLE_FALLBACK_REACH = 40
 CAPTIONED_PENALTY = 1.0
 CREDIT_MAX_CHARS = 60  # "Image: Vjeran Pavic / The Verge"
 BYLINE_BONUS = 0.5
@@ -480,6 +481,23 @@ def _below_linked_headline(blocks: list[Block], i: int, headings_only: bool = Fa
     )
 
 
+def _nearest_headline(blocks: list[Block], start: int) -> str:
+    """No title in the header zone: the nearest clean headline-shaped block above the
+    body, past section headers and menus."""
+    for i in range(start - 1, max(-1, start - TITLE_FALLBACK_REACH), -1):
+        b = blocks[i]
+        if (
+            (b.kind is HEADING or b.kind is PROSE)
+            and len(b.text) <= 200
+            and not b.dup
+            and b.link_density < 0.5
+            and is_headline_like(b.text)
+            and shape_penalty(b.text) == 0.0
+        ):
+            return b.text
+    return ""
+
+
 def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str | None:
     """The headline the URL's slug spells, further up the page than the header zone
     (menus, share bars and a photo's credit between it and the body)."""
@@ -657,6 +675,8 @@ def assemble(
         found = _title_by_slug(blocks, start, slug)
         if found is not None:
             draft.title, draft.lead = found, None
+    if not draft.title:
+        draft.title = _nearest_headline(blocks, start)
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:

@@ -82,8 +82,8 @@ def shape_penalty(text: str) -> float:
     words = text.count(" ") + 1
     if _TIME_OR_DATE.search(text) is not None:
         penalty += 1.5
-    if _META_SEPARATORS.search(text) is not None:
-        penalty += 1.0
+    if _META_SEPARATORS.search(text) is not None or text.count("|") >= 2:
+        penalty += 1.0  # "Author · date", "Start|Magazin|Tipps"
     if _BREADCRUMB.match(text) is not None:
         penalty += 1.5  # "Главная / Архив новостей"
     if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None:
