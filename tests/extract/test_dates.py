@@ -169,3 +169,11 @@ def test_day_and_month_after_the_fetch_day_are_last_year() -> None:
 
 def test_day_and_month_without_a_time_are_not_a_date() -> None:
     assert _value("Концертът е на 5 април в зала 1") is None
+
+
+def test_relative_times_in_other_european_languages() -> None:
+    two_hours_ago = datetime(2025, 3, 10, 9, 30, tzinfo=SOFIA)
+    for text in ("před 2 hodinami", "vor 2 Stunden", "il y a 2 heures", "hace 2 horas",
+                 "2 godziny temu"):
+        assert _value(text) == two_hours_ago, text
+    assert _value("vor 2 Tagen") == date(2025, 3, 8)

@@ -84,8 +84,8 @@ _MONTH_DAY_YEAR = re.compile(
 )
 
 _RELATIVE = re.compile(
-    r"(?:(?:преди|before)\s+(?P<n1>\d{1,3}|един|една|едно)\s+(?P<u1>\w+)"
-    r"|(?P<n2>\d{1,3}|an?|one)\s+(?P<u2>\w+)\s+(?:ago|назад|тому))",
+    r"(?:(?:преди|before|vor|před|il y a|hace)\s+(?P<n1>\d{1,3}|един|една|едно)\s+(?P<u1>\w+)"
+    r"|(?P<n2>\d{1,3}|an?|one)\s+(?P<u2>\w+)\s+(?:ago|назад|тому|temu))",
 )
 _UNIT_SECONDS: tuple[tuple[str, int], ...] = (
     ("сек", 1),
@@ -101,6 +101,14 @@ _UNIT_SECONDS: tuple[tuple[str, int], ...] = (
     ("дни", 86400),
     ("дн", 86400),
     ("day", 86400),
+    ("stund", 3600),
+    ("hodin", 3600),
+    ("heure", 3600),
+    ("hora", 3600),
+    ("godzin", 3600),
+    ("tag", 86400),
+    ("jour", 86400),
+    ("día", 86400),
     ("седм", 604800),
     ("недел", 604800),
     ("тиж", 604800),
@@ -115,7 +123,8 @@ _GATE = re.compile(r"\d|вчера|днес|yesterday|today|сегодня|уч�
 _YEAR = re.compile(r"[12][09]\d\d")
 _SHORT_YEAR = re.compile(r"\.\d\d\D+\d\d?[:.]\d\d")
 _RELATIVE_WORD = re.compile(
-    "преди|before|ago|назад|тому|вчера|yesterday|учора|днес|сегодня|сьогодні|today"
+    "преди|before|ago|назад|тому|вчера|yesterday|учора|днес|сегодня|сьогодні|today|"
+    "vor |před|il y a|hace|temu"
 )
 # "/2020/09/23/", "/2020-09-23-", "_20200923." in a URL's path
 _URL_DATE = re.compile(
