@@ -32,16 +32,16 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:-]+)""", re.I)
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_BLOCK_TAGS = _words(
+_BLOCK_TAGS = words(
     "address article aside blockquote body br dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
     "section summary table tbody thead tfoot td th tr ul caption legend option"
 )
-_SKIP_TAGS = _words(
+_SKIP_TAGS = words(
     "script style noscript template svg head iframe select textarea object embed canvas "
     "video audio map"
 )

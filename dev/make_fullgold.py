@@ -53,7 +53,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_devset import decode_html, text_dump
+from make_devset import decode_html, text_dump, words
 
 HERE = Path(__file__).resolve().parent
 REPO = "mozilla/readability"
@@ -150,11 +150,7 @@ MIN_SOURCE = 5000  # bytes: smaller sources are readability's hand-written unit 
 SCRIPTS = ("LATIN", "CYRILLIC")
 
 # Where a block of body text starts and ends (text between two boundaries is one block).
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_BOUNDARY = _words(
+_BOUNDARY = words(
     "address article aside blockquote body dd details div dl dt figcaption figure footer "
     "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody "
     "thead tfoot tr td th ul caption"
@@ -162,8 +158,8 @@ _BOUNDARY = _words(
 # The blocks whose text is body text (``td`` only when it has text, as every block); text
 # loose in a list is too (a page indents quotes with bare ``ul``), and in a ``header``
 # (a standfirst).
-_BODY_BLOCKS = _words("p li h2 h3 h4 h5 h6 pre blockquote td dd ul ol header")
-_SKIP = _words("script style noscript template svg head iframe math img")
+_BODY_BLOCKS = words("p li h2 h3 h4 h5 h6 pre blockquote td dd ul ol header")
+_SKIP = words("script style noscript template svg head iframe math img")
 _WS = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _TITLE_SEP = re.compile(r"\s+(?:[|\-\u2013\u2014\u00bb/\\>:]{1,2})\s+")

@@ -408,11 +408,7 @@ _SHORT_MAX_CHARS = 80  # the longest block that may be a date, source, author, s
 def _special(text: str, now: datetime | None) -> Kind | None:
     n_chars = len(text)
     if n_chars > _COOKIE_MAX_CHARS:  # a long paragraph: only a notice of terms may be one
-        if n_chars <= _LEGAL_MAX_CHARS:
-            low = text.lower()
-            if any(word in low for word in _LEGAL_ANCHORS) and _legal(low):
-                return BOILER
-        return None
+        return BOILER if n_chars <= _LEGAL_MAX_CHARS and _legal(text.lower()) else None
     if n_chars > _SHORT_MAX_CHARS:
         return _boiler_or_caption(text.lower(), n_chars)
     before_date, maybe_date, after_date = _short_special(text)
@@ -440,6 +436,10 @@ def _short_special(text: str) -> tuple[Kind | None, bool, Kind | None]:
 
 
 def _legal(low: str) -> bool:
+    """A notice of the site's terms; past the length of a boilerplate phrase, the anchor
+    words are a cheaper first test than the phrases."""
+    if len(low) > _BOILER_MAX_CHARS and not any(w in low for w in _LEGAL_ANCHORS):
+        return False
     return _LEGAL.search(low) is not None
 
 
@@ -449,8 +449,7 @@ def _boiler_or_caption(low: str, n_chars: int) -> Kind | None:
         return BOILER
     if ("cookie" in low or "бисквит" in low) and _COOKIE.search(low):
         return BOILER
-    # a notice of terms (for longer blocks the anchor words are a cheaper first test)
-    if (n_chars <= _BOILER_MAX_CHARS or any(w in low for w in _LEGAL_ANCHORS)) and _legal(low):
+    if _legal(low):
         return BOILER
     if n_chars <= _BOILER_MAX_CHARS:
         spaced = " " + low

@@ -11,21 +11,20 @@ from vestnik.extract._agency import (
     strip_trailing_credit,
 )
 from vestnik.extract._blocks import Draft
-from vestnik.extract._lang import detect_language
+from vestnik.extract._lang import SAMPLE_CHARS, detect_language
 from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
 from vestnik.extract._text import parse_text
 from vestnik.extract._url import url_kind
 
 __all__ = ["extract_page", "looks_like_html"]
 
-LANGUAGE_SAMPLE_CHARS = 700
 MIN_BODY_CHARS = 150  # less prose than this is not an article
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
 LISTING_MAX_BODY_CHARS = 400
 TEASER_LISTING_MIN_PARAGRAPHS = 5  # HTML: a body of summaries under linked headlines ...
 TEASER_LISTING_SHARE = 0.75  # ... for this share of its paragraphs is a listing
-URL_LISTING_MIN_HEADLINES = 15  # ... enough on a home page or a section front
+URL_LISTING_MIN_HEADLINES = 15  # teasers that make a home page or a section front a listing
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -72,7 +71,7 @@ def _sample(paragraphs: list[str]) -> str:
     for p in paragraphs:
         taken.append(p)
         size += len(p) + 1
-        if size >= LANGUAGE_SAMPLE_CHARS:
+        if size >= SAMPLE_CHARS:
             break
     return " ".join(taken)
 

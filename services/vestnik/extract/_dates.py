@@ -55,8 +55,8 @@ for _name, _num in list(_MONTHS.items()):
     for _k in (3, 4):
         _MONTHS.setdefault(_name[:_k], _num)
 
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-MONTH_PATTERN = _MONTH_ALT  # any month name or abbreviation, lowercase, for other modules
+# any month name or abbreviation, lowercase (also for _title's date-line shape)
+MONTH_PATTERN = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _TIME = r"(?P<h>[01]?\d|2[0-3])[:.](?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?"
 _SEP = r"[\s,|–—-]*(?:г\.|год\.|года|року)?[\s,|–—-]*(?:в|во|at|um|à|a las|alle|o)?\s*(?:ч\.)?\s*"
 
@@ -75,11 +75,11 @@ _ISO = re.compile(
     r"(?P<tz>[Zz]|[+-]\d\d:?\d\d)?)?",
 )
 _DAY_MONTH_YEAR = re.compile(
-    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + _MONTH_ALT + r")\.?,?\s+"
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + MONTH_PATTERN + r")\.?,?\s+"
     r"(?P<y>(?:19|20)\d\d)(?!\d)(?:" + _SEP + _TIME + r")?",
 )
 _MONTH_DAY_YEAR = re.compile(
-    r"\b(?P<mon>" + _MONTH_ALT + r")\.?\s+(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+"
+    r"\b(?P<mon>" + MONTH_PATTERN + r")\.?\s+(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+"
     r"(?P<y>(?:19|20)\d\d)(?!\d)(?:" + _SEP + _TIME + r"\s*(?P<ampm>[ap]\.?m\.?)?)?",
 )
 
@@ -143,7 +143,7 @@ _ZONES: dict[str, tzinfo] = {
 _ZONE_NAME = re.compile(r"\s*\(?(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")\b")
 # "5 апреля 15:01": day and month with a time of day but no year (the fetch time's year)
 _DAY_MONTH_TIME = re.compile(
-    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + _MONTH_ALT + r")\.?,?"
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])\.?\s+(?P<mon>" + MONTH_PATTERN + r")\.?,?"
     + _SEP + _TIME,
 )
 _TIME_ONLY = re.compile(r"(?<![\d.:])" + _TIME + r"(?![\d:])")

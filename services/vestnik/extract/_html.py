@@ -38,10 +38,9 @@ from vestnik.extract._blocks import (
 from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair, repair_lines
-from vestnik.extract._title import shape_penalty, slug_keys
+from vestnik.extract._title import lead_shaped, slug_keys
 
 __all__ = ["parse_html"]
-
 
 
 _BLOCK_TAGS = word_set(
@@ -536,14 +535,14 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
     # the visible headline when it is a variant of the declared one ("... - Site",
     # a shortened og:title): the page's h1 is what its readers see
     for h in heads:
-        words = _titleword_set(h)
+        words = _title_words(h)
         if words and any(
-            _covered(_titleword_set(r), words) >= TITLE_VARIANT_OVERLAP for r in named
+            _covered(_title_words(r), words) >= TITLE_VARIANT_OVERLAP for r in named
         ):
             return h
     if named:
         return named[0]
-    if meta.title and h1s and not any(_norm(h) in refs for h in h1s):
+    if meta.title and h1s:
         # the h1 is a section's name ("Allergies Health Center"): a lower heading that
         # is the <title>, or a part of it, is the headline
         pieces = {_norm(p) for p in _TITLE_SPLIT.split(meta.title)} | refs
@@ -563,7 +562,7 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
     return ""
 
 
-def _titleword_set(text: str) -> frozenset[str]:
+def _title_words(text: str) -> frozenset[str]:
     return frozenset(_TITLE_WORD.findall(text.lower()))
 
 
@@ -605,7 +604,7 @@ def _lead_below_title(draft: Draft, blocks: list[Block], start: int) -> None:
             and b.link_density < 0.5
             and b.hint >= 0.0
             and len(b.text) >= LEAD_MIN_CHARS
-            and (shape_penalty(b.text) == 0.0 or len(b.text) >= 100)
+            and lead_shaped(b.text)
         ):
             draft.lead = b.text
             return

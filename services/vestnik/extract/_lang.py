@@ -3,7 +3,7 @@
 Cyrillic languages are told apart by letters only some of them use (ы э ё -> ru,
 ї є ґ і -> uk, ў -> be, ђ ћ -> sr, ѓ ќ ѕ -> mk, ј љ њ џ -> sr/mk) and by frequent
 function words; Latin-script languages by stopwords.  Other scripts map to their
-main language.  Cheap: one pass of a few regexes over at most ``_MAX_CHARS``.
+main language.  Cheap: one pass of a few regexes over at most ``SAMPLE_CHARS``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-__all__ = ["detect_language"]
+__all__ = ["SAMPLE_CHARS", "detect_language"]
 
-_MAX_CHARS = 700
+SAMPLE_CHARS = 700  # what is read of a text
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -171,7 +171,7 @@ def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
 
 def detect_language(text: str) -> str | None:
     """Return the ISO 639-1 code of ``text`` or None when there is too little text."""
-    sample = text[:_MAX_CHARS]
+    sample = text[:SAMPLE_CHARS]
     counts: dict[str, int] = {}
     letters = 0
     for name, rx in _SCRIPTS:

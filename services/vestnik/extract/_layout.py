@@ -39,7 +39,7 @@ from vestnik.extract._dates import (
     is_update_line,
     may_hold_date,
 )
-from vestnik.extract._title import headline_score, shape_penalty, slug_overlap
+from vestnik.extract._title import headline_score, lead_shaped, shape_penalty, slug_overlap
 
 __all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_lead"]
 
@@ -57,7 +57,6 @@ BYLINE_BONUS = 0.5
 SHORT_TITLE_REACH = 4  # a two-word line this near the body may be the title ...
 SHORT_TITLE_PENALTY = 0.6  # ... at this cost
 LEAD_MIN_CHARS = 25  # a shorter lead must end like a sentence
-LEAD_PROSE_CHARS = 100
 HEAD_LEAD_MIN_CHARS = 60
 CONTINUATION_REACH = 60  # blocks after the run searched for the rest of the article ...
 CONTINUATION_DEPTH = 3  # ... in elements sharing all but this many ancestors ...
@@ -109,7 +108,7 @@ _READ_MORE = re.compile(
     r"читать полностью|показать полностью|weiterlesen|lire la suite|leer más)\W*$"
 )
 _COMMENTS_HEADER = re.compile(
-    r"(?:коментар|комментар|коментар|comment|kommentar|commentaire|comentario|discuss)"
+    r"(?:коментар|комментар|comment|kommentar|commentaire|comentario|discuss)"
 )
 _BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
@@ -148,11 +147,6 @@ def _in_menu(blocks: list[Block], i: int) -> bool:
     )
 
 
-def _prose_before(blocks: list[Block], i: int) -> bool:
-    """A paragraph of an article's size somewhere above ``blocks[i]``."""
-    return any(b.kind is PROSE and len(b.text) >= ARTICLE_PARAGRAPH_CHARS for b in blocks[:i])
-
-
 def score_blocks(
     blocks: list[Block], menus: bool = False
 ) -> tuple[list[float], list[float]]:
@@ -161,6 +155,11 @@ def score_blocks(
     ``menus``: a section word amid menu items does not damp what follows (text dumps;
     HTML's link density already tells menus apart)."""
     # from the first section header or comment counter on, every block is damped
+    paragraph = next(  # the first paragraph of an article's size: a tag line above it is
+        (i for i, b in enumerate(blocks)  # the article's, and damps nothing
+         if b.kind is PROSE and len(b.text) >= ARTICLE_PARAGRAPH_CHARS),
+        len(blocks),
+    )
     first = next(
         (
             i
@@ -169,7 +168,7 @@ def score_blocks(
                 b.kind is SECTION
                 and not (menus and _in_menu(blocks, i))
                 and not (b.link_density >= 0.5 and b.hint < 0.0)  # a link in a menu, a sidebar
-                and not (":" in b.text and not _prose_before(blocks, i))  # tags above it
+                and not (":" in b.text and i < paragraph)  # tags above the article
             )
             or b.kind is COUNT
         ),
@@ -218,7 +217,6 @@ def title_and_lead(
     """
     cands: list[Block] = []
     gaps: list[int] = []  # short blocks (menu items, labels) between a candidate and the body
-    short_cands: set[int] = set()
     places: list[int] = []  # where each candidate is in the zone
     seen: set[str] = set()
     shorts = 0
@@ -235,7 +233,6 @@ def title_and_lead(
                 cands.append(b)
                 gaps.append(shorts)
                 places.append(len(zone) - 1 - k)
-                short_cands.add(len(cands) - 1)
             shorts += 1
             continue
         if b.kind in _META_KINDS:
@@ -257,7 +254,7 @@ def title_and_lead(
     scores = [
         headline_score(b.text, i, slug)
         - SHORT_GAP_PENALTY * gap
-        - (SHORT_TITLE_PENALTY if i in short_cands else 0.0)
+        - (SHORT_TITLE_PENALTY if b.kind is SHORT else 0.0)
         for i, (b, gap) in enumerate(zip(cands, gaps, strict=True))
     ]
     for i, at in enumerate(places):
@@ -274,7 +271,7 @@ def title_and_lead(
             c is not b and len(c.text) > len(stem) and c.text.startswith(stem) for c in cands
         ):
             scores[i] -= 1.0
-    full = [i for i in range(len(cands)) if i not in short_cands]  # two-word lines aside
+    full = [i for i, b in enumerate(cands) if b.kind is not SHORT]  # two-word lines aside
     if len(full) >= 2:
         n, f = full[0], full[1]
         near, far = cands[n], cands[f]
@@ -294,11 +291,10 @@ def title_and_lead(
     for i in range(best - 1, -1, -1):
         near = cands[i]
         if (
-            i not in short_cands
+            near.kind is not SHORT
             and not near.dup
             and (len(near.text) >= LEAD_MIN_CHARS or near.text[-1] in ".!?…")
-            # a year or a date in a long standfirst is its subject, not a date line
-            and (shape_penalty(near.text) == 0.0 or len(near.text) >= LEAD_PROSE_CHARS)
+            and lead_shaped(near.text)
         ):
             return title.text, near.text
     return title.text, None
@@ -312,25 +308,19 @@ def _date_candidates(
     out = []
     for i, b in enumerate(blocks):
         if b.kind is DATE:
-            pass
-        elif (
-            not meta_lines
-            or b.kind is PROSE
-            or len(b.text) > META_DATE_MAX_CHARS
-            or not may_hold_date(b.text)
-        ):
+            found = find_dated(b.text, now)
+        elif meta_lines:
+            found = _meta_line_date(b, now)
+            if found is not None and (
+                found[1] > META_DATE_EDGE
+                and b.text[: found[1]].rstrip()[-1:] not in _META_DATE_SEPARATORS
+            ):
+                continue  # a date inside a headline is the headline's topic
+        else:
             continue
-        found = find_dated(b.text, now)
-        if found is None:
-            continue
-        value, start, _end, absolute = found
-        if (
-            b.kind is not DATE
-            and start > META_DATE_EDGE
-            and b.text[:start].rstrip()[-1:] not in _META_DATE_SEPARATORS
-        ):
-            continue  # a date inside a headline is the headline's topic
-        out.append((i, value, absolute, is_update_line(b.text)))
+        if found is not None:
+            value, _start, _end, absolute = found
+            out.append((i, value, absolute, is_update_line(b.text)))
     return out
 
 
@@ -481,6 +471,24 @@ def _below_linked_headline(blocks: list[Block], i: int, headings_only: bool = Fa
     )
 
 
+def _head_text(b: Block, title: str) -> bool:
+    """A run-head block outside the article's element that is text: a paragraph or a
+    subheading-sized standfirst, not linked, not under a boilerplate class."""
+    return (
+        (b.kind is PROSE or (b.kind is HEADING and b.tag not in _HEADLINE_TAGS))
+        and not b.dup
+        and b.link_density < 0.5
+        and b.hint >= 0.0
+        and len(b.text) >= HEAD_LEAD_MIN_CHARS
+        and b.text != title
+    )
+
+
+def _clean_headline(text: str, max_chars: int) -> bool:
+    """Headline-shaped and nothing else: no date, byline, breadcrumb or meta shape."""
+    return len(text) <= max_chars and is_headline_like(text) and shape_penalty(text) == 0.0
+
+
 def _nearest_headline(blocks: list[Block], start: int) -> str:
     """No title in the header zone: the nearest clean headline-shaped block above the
     body, past section headers and menus."""
@@ -488,11 +496,9 @@ def _nearest_headline(blocks: list[Block], start: int) -> str:
         b = blocks[i]
         if (
             (b.kind is HEADING or b.kind is PROSE)
-            and len(b.text) <= 200
             and not b.dup
             and b.link_density < 0.5
-            and is_headline_like(b.text)
-            and shape_penalty(b.text) == 0.0
+            and _clean_headline(b.text, 200)
         ):
             return b.text
     return ""
@@ -512,19 +518,25 @@ def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str
         if (
             overlap >= SLUG_STRONG
             and (best is None or overlap >= best[0])
-            and is_headline_like(b.text)
-            and shape_penalty(b.text) == 0.0
+            and _clean_headline(b.text, 250)
         ):
             best = (overlap, i)
     return None if best is None else blocks[best[1]].text
 
 
-def _dated_meta_line(b: Block) -> bool:
-    """"29 Януари 2018, 17:46 | 9050 прочитания | Коментари (2)": a date opening a short
-    line of meta data."""
+def _meta_line_date(
+    b: Block, now: datetime | None
+) -> tuple[datetime | date, int, int, bool] | None:
+    """The date in a short line that is not a paragraph ("29 Януари 2018, 17:46 | 9050
+    прочитания | Коментари (2)"), as :func:`find_dated` gives it."""
     if b.kind is PROSE or len(b.text) > META_DATE_MAX_CHARS or not may_hold_date(b.text):
-        return False
-    found = find_dated(b.text, None)
+        return None
+    return find_dated(b.text, now)
+
+
+def _dated_meta_line(b: Block) -> bool:
+    """A line of meta data that opens with an absolute date."""
+    found = _meta_line_date(b, None)
     return found is not None and found[1] <= META_DATE_EDGE
 
 
@@ -533,11 +545,7 @@ def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     followed by more of the run."""
     text = blocks[start].text
     return (
-        end - start >= 3
-        and len(text) <= RUN_TITLE_MAX_CHARS
-        and text[-1] not in ".…:;,"
-        and is_headline_like(text)
-        and shape_penalty(text) == 0.0
+        end - start >= 3 and text[-1] not in ".…:;," and _clean_headline(text, RUN_TITLE_MAX_CHARS)
     )
 
 
@@ -691,13 +699,7 @@ def assemble(
     elif picked and picked[0] > start:
         # the run's head outside the article's element: a standfirst set apart from it,
         # or (under a content-like class) the opening paragraphs in a wrapper of their own
-        head = [
-            i for i in range(start, picked[0])
-            if (blocks[i].kind is PROSE
-                or (blocks[i].kind is HEADING and blocks[i].tag not in _HEADLINE_TAGS))
-            and not blocks[i].dup and blocks[i].link_density < 0.5 and blocks[i].hint >= 0.0
-            and len(blocks[i].text) >= HEAD_LEAD_MIN_CHARS and blocks[i].text != draft.title
-        ]
+        head = [i for i in range(start, picked[0]) if _head_text(blocks[i], draft.title)]
         if head and draft.lead is None:
             draft.lead = blocks[head.pop(0)].text
         picked = [i for i in head if blocks[i].hint > 0.0 and blocks[i].kind is PROSE] + picked
@@ -707,28 +709,29 @@ def assemble(
         resumed = _text_continuation(blocks, end, now)
         if resumed is not None:
             picked += range(*resumed)
-    body: list[Block] = []
-    junk: list[Block] = []  # text dumps: lines the learned filter drops
+    kept: list[int] = []  # indices of the body's blocks
+    junk: list[int] = []  # text dumps: lines the learned filter drops
+    filter_end = max(end, picked[-1] + 1) if picked else end
     for i in picked:
         b = blocks[i]
         if b.kind is CAPTION:
             if b.text not in draft.captions:
                 draft.captions.append(b.text)
         elif _keep_in_body(b, draft.title, draft.lead):
-            if not links and _keep.is_junk(blocks, i, start, max(end, picked[-1] + 1)):
-                junk.append(b)
+            if not links and _keep.is_junk(blocks, i, start, filter_end):
+                junk.append(i)
             else:
-                body.append(b)
-    if junk and sum(len(b.text) for b in body) < KEEP_FILTER_MIN_CHARS:
-        body = [blocks[i] for i in picked if blocks[i] in body or blocks[i] in junk]
+                kept.append(i)
+    if junk and sum(len(blocks[i].text) for i in kept) < KEEP_FILTER_MIN_CHARS:
+        both = {*kept, *junk}
+        kept = [i for i in picked if i in both]  # the filter never leaves too little
     # subheadings belong between paragraphs, not after the text
-    while body and body[-1].kind is HEADING and body[-1].tag in _HEADING_TAGS:
-        body.pop()
-    draft.body = [b.text for b in body]
+    while kept and blocks[kept[-1]].kind is HEADING and blocks[kept[-1]].tag in _HEADING_TAGS:
+        kept.pop()
+    draft.body = [blocks[i].text for i in kept]
     if links:  # summaries under linked headlines: most of the body on a listing (_core)
-        index = {id(b): i for i, b in enumerate(blocks)}
         draft.teaser_led = sum(
-            1 for b in body if b.kind is PROSE and _below_linked_headline(blocks, index[id(b)])
+            1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
         )
 
     draft.published = pick_date(zone, draft.title, [*run, *after], now, url_day)

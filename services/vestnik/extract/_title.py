@@ -14,7 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 from vestnik.extract._dates import MONTH_PATTERN
 
-__all__ = ["headline_score", "shape_penalty", "slug_keys", "slug_overlap"]
+__all__ = ["headline_score", "lead_shaped", "shape_penalty", "slug_keys", "slug_overlap"]
+
+LEAD_PROSE_CHARS = 100  # a standfirst this long may name a date or a year
 
 _TRANSLIT = str.maketrans(
     {
@@ -94,6 +96,12 @@ def shape_penalty(text: str) -> float:
     if _META_START.match(text) is not None or _FILE_NAME.search(text) is not None:
         penalty += 1.5  # "Reviewed by ...", "From the section ...", "photo-1160x768.jpg"
     return penalty
+
+
+def lead_shaped(text: str) -> bool:
+    """Shaped like a standfirst: no date, byline or meta shape, unless it is long enough
+    that a date or a year in it is its subject."""
+    return len(text) >= LEAD_PROSE_CHARS or shape_penalty(text) == 0.0
 
 
 def headline_score(text: str, rank: int, slug: frozenset[str]) -> float:

@@ -36,9 +36,9 @@ _SECTION_NAMES = word_set(
     "region regions society crime education travel weather auto autos cars blog blogs "
     "novini novina bulgaria balgariya svyat sviat politika ikonomika biznes kultura "
     "obshtestvo regioni zdrave nauka tehnologii avtomobili krimi lyubopitno "
-    "novosti news-ru mir ekonomika obshchestvo proisshestviya kultura sport-ru "
-    "novyny ukraina ukrayina svit polityka ekonomika suspilstvo "
-    "nachrichten politik wirtschaft kultur panorama wissen gesellschaft regional aktuelles"
+    "novosti mir ekonomika obshchestvo proisshestviya "
+    "novyny ukraina ukrayina svit polityka suspilstvo "
+    "nachrichten politik wirtschaft kultur panorama wissen gesellschaft aktuelles"
 )
 _INDEX_FILE = re.compile(r"^(?:index|default|home|main)\.(?:html?|php|aspx?)$")
 
