@@ -216,7 +216,9 @@ _BOILER_WORDS = (
     "бисквитки", "cookies?", "куки", "datenschutz", "impressum", "copyright", "©",
     "кирилица", "фонетична", "реклама", "advertisement", "sponsored", "спонсорирано",
     "отговори", "reply", "харесай", "like", "обратно", "back to top", "към началото",
-    "нагоре",
+    "нагоре", "next page", "previous page", "следваща страница", "предишна страница",
+    "следующая страница", "предыдущая страница", "наступна сторінка", "попередня сторінка",
+    "nächste seite", "vorherige seite", "page suivante", "page précédente",
 )
 _BOILER_WORD = re.compile(r"\W(?:" + alternation(_BOILER_WORDS) + r")(?:$|\W)")  # in " " + text
 

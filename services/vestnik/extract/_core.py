@@ -85,6 +85,7 @@ def extract_page(page: Page) -> Extracted | Rejected:
         return Rejected("empty", "no text blocks")
     agency = _credit(draft)
     body_chars = sum(len(p) for p in draft.body)
+    article_chars = body_chars + len(draft.title) + len(draft.lead or "")
     if draft.login_wall and body_chars < LOGIN_WALL_MAX_BODY_CHARS:
         return Rejected("login_wall", f"login/subscribe wall, {body_chars} chars of body")
     if (
@@ -111,7 +112,7 @@ def extract_page(page: Page) -> Extracted | Rejected:
         return Rejected(
             "listing", f"a {kind} page (its URL) with {draft.n_headlines} headline-like blocks"
         )
-    if body_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
+    if article_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
         return Rejected("too_short", f"{body_chars} chars of body")
     language = detect_language(_sample(draft.body)) or draft.language
     return Extracted(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from vestnik.extract import _keep
+from vestnik.extract import _headline, _keep
 from vestnik.extract._agency import find_source_line
 from vestnik.extract._blocks import (
     AUTHOR,
@@ -471,6 +471,49 @@ def _below_linked_headline(blocks: list[Block], i: int, headings_only: bool = Fa
     )
 
 
+def _ranked_title(
+    draft: Draft, blocks: list[Block], start: int, end: int, slug: frozenset[str],
+    zone: list[Block],
+) -> tuple[int, list[Block]]:
+    """Text dumps: the title by the learned ranker (``_headline``), which sees further
+    than the header zone and weighs the rules' choice among its clues. A title among
+    the run's first lines ends the page's header: the body starts below it."""
+    at = _headline.rank(blocks, start, end, slug, draft.title)
+    if at is None or blocks[at].text == draft.title:
+        return start, zone
+    draft.title = blocks[at].text
+    if at >= start:
+        if at + 1 >= end:
+            return start, zone
+        start = at + 1
+        zone = _header_zone(blocks, start)
+    draft.lead = _lead_below(blocks, at, start)
+    return start, zone
+
+
+def _lead_below(blocks: list[Block], at: int, start: int) -> str | None:
+    """The standfirst right below the title ``blocks[at]``: the first block of text
+    under it (past labels, bylines and dates), when it reads like one and ends like a
+    sentence (a headline-shaped line there may be the title the rules chose)."""
+    for j in range(at + 1, start):
+        b = blocks[j]
+        if b.kind is SECTION:
+            return None
+        if b.kind is not PROSE and b.kind is not HEADING:
+            continue
+        if (
+            not b.dup
+            and b.link_density < 0.5
+            and len(b.text) >= LEAD_MIN_CHARS
+            and b.text[-1] in ".!?…"
+            and lead_shaped(b.text)
+            and all(x.kind is not SECTION for x in blocks[j + 1 : start])  # "Related posts"
+        ):
+            return b.text
+        return None
+    return None
+
+
 def _head_text(b: Block, title: str) -> bool:
     """A run-head block outside the article's element that is text: a paragraph or a
     subheading-sized standfirst, not linked, not under a boilerplate class."""
@@ -685,6 +728,8 @@ def assemble(
             draft.title, draft.lead = found, None
     if not draft.title:
         draft.title = _nearest_headline(blocks, start)
+    if not links:
+        start, zone = _ranked_title(draft, blocks, start, end, slug, zone)
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:

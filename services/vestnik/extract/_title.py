@@ -9,12 +9,22 @@ headline ("/rusiya-se-izteglya-ot-nagorni-karabah-12345").
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 from urllib.parse import unquote, urlsplit
 
 from vestnik.extract._dates import MONTH_PATTERN
 
-__all__ = ["headline_score", "lead_shaped", "shape_penalty", "slug_keys", "slug_overlap"]
+__all__ = [
+    "headline_score",
+    "lead_shaped",
+    "shape_parts",
+    "shape_penalty",
+    "slug_keys",
+    "slug_overlap",
+    "word_keys",
+]
 
 LEAD_PROSE_CHARS = 100  # a standfirst this long may name a date or a year
 
@@ -50,7 +60,8 @@ _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
-def _keys(text: str) -> set[str]:
+def word_keys(text: str) -> set[str]:
+    """The words of ``text`` as compared with a slug: transliterated, first letters."""
     return {w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))}
 
 
@@ -63,7 +74,7 @@ def slug_keys(url: str) -> frozenset[str]:
     best: set[str] = set()
     for segment in path.split("/"):
         words = {w for w in _SLUG_SPLIT.split(segment.lower()) if w not in _STOP}
-        keys = _keys(" ".join(words))
+        keys = word_keys(" ".join(words))
         if len(keys) >= len(best):  # the last of equals: the slug ends the path
             best = keys
     return frozenset(best) if len(best) >= 2 else frozenset()
@@ -73,29 +84,34 @@ def slug_overlap(text: str, slug: frozenset[str]) -> float:
     """Share of the slug's words found in ``text`` (0 when the URL has no slug)."""
     if not slug:
         return 0.0
-    return len(slug & _keys(text)) / len(slug)
+    return len(slug & word_keys(text)) / len(slug)
+
+
+def shape_parts(text: str) -> tuple[float, float, float, float, float, float]:
+    """The signs that ``text`` is something else than a headline or lead, each 0 or 1:
+    a date or time, a meta line ("Author · date · 3 comments"), a breadcrumb, a
+    byline's name, a list of tags, a meta phrase or file name at its start."""
+    words = text.count(" ") + 1
+    parts = text.split(", ")
+    return (
+        1.0 if _TIME_OR_DATE.search(text) is not None else 0.0,
+        1.0 if _META_SEPARATORS.search(text) is not None or text.count("|") >= 2 else 0.0,
+        1.0 if _BREADCRUMB.match(text) is not None else 0.0,  # "Главная / Архив новостей"
+        1.0 if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None else 0.0,
+        1.0 if len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts) else 0.0,
+        # "Reviewed by ...", "From the section ...", "photo-1160x768.jpg"
+        1.0 if _META_START.match(text) is not None or _FILE_NAME.search(text) is not None
+        else 0.0,
+    )
+
+
+_SHAPE_WEIGHTS = (1.5, 1.0, 1.5, 0.8, 1.0, 1.5)
 
 
 def shape_penalty(text: str) -> float:
-    """How much ``text`` looks like something else than a headline or lead: a date or
-    time, a meta line ("Author · date · 3 comments"), a breadcrumb, a byline's name, a
-    list of tags."""
-    penalty = 0.0
-    words = text.count(" ") + 1
-    if _TIME_OR_DATE.search(text) is not None:
-        penalty += 1.5
-    if _META_SEPARATORS.search(text) is not None or text.count("|") >= 2:
-        penalty += 1.0  # "Author · date", "Start|Magazin|Tipps"
-    if _BREADCRUMB.match(text) is not None:
-        penalty += 1.5  # "Главная / Архив новостей"
-    if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None:
-        penalty += 0.8
-    parts = text.split(", ")
-    if len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts):
-        penalty += 1.0  # a list of tags or sections
-    if _META_START.match(text) is not None or _FILE_NAME.search(text) is not None:
-        penalty += 1.5  # "Reviewed by ...", "From the section ...", "photo-1160x768.jpg"
-    return penalty
+    """How much ``text`` looks like something else than a headline or lead (see
+    :func:`shape_parts`)."""
+    return math.fsum(map(operator.mul, _SHAPE_WEIGHTS, shape_parts(text)))
 
 
 def lead_shaped(text: str) -> bool:

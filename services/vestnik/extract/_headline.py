@@ -1,0 +1,296 @@
+"""A small learned ranker for the title of a plain-text dump.
+
+A dump has no ``<h1>``: the title is one of the lines above the body, among menu
+items, teasers of other articles, share labels and bylines.  Every headline-shaped
+line up to :data:`REACH` blocks above the body (and the body run's first line) is a
+candidate; a logistic model scores each from its shape and its surroundings, and the
+best-scoring one is the title.  The strongest signals: the words of the line recur in
+the body (a teaser of another story shares few of them), it sits on a byline or a
+date, it agrees with the URL's slug, and little but share buttons lies between it and
+the body.
+
+The weights come from ``dev/train_title.py`` (logistic regression on the development
+pages whose gold title is one of the dump's lines, cross-validated by page); re-run it
+to refit.  Pure Python, a few dozen float operations per candidate.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+
+from vestnik.extract._blocks import (
+    AUTHOR,
+    BOILER,
+    CAPTION,
+    DATE,
+    HEADING,
+    PROSE,
+    SECTION,
+    SHORT,
+    Block,
+    is_headline_like,
+)
+from vestnik.extract._title import shape_parts, word_keys
+
+__all__ = [
+    "FEATURE_NAMES", "REACH", "Context", "body_keys", "candidates", "context", "features", "rank",
+]
+
+REACH = 60  # blocks above the body searched for the title ...
+RUN_REACH = 6  # ... and at the body's head, before its first long paragraph
+MAX_CHARS = 300
+BODY_KEY_CHARS = 1500  # the body's opening, whose words a title shares
+
+FEATURE_NAMES = (
+    "bias",
+    "log_distance",
+    "log_rank",
+    "log_shorts_between",
+    "log_boilers_between",
+    "section_between",
+    "slug_overlap",
+    "has_slug",
+    "date_shaped",
+    "meta_separated",
+    "breadcrumb",
+    "name_shaped",
+    "tag_list",
+    "meta_start",
+    "few_words",
+    "headline_words",
+    "many_words",
+    "log_chars",
+    "ends_period",
+    "ends_question",
+    "ends_colon",
+    "byline_below",
+    "caption_below",
+    "dup",
+    "is_heading",
+    "is_prose",
+    "is_short",
+    "headline_like",
+    "body_overlap",
+    "log_body_shared",
+    "lead_overlap",
+    "in_run",
+    "truncated_teaser",
+    "upper_share",
+    "prose_below",
+    "menu_above",
+    "rules_pick",
+)
+
+# fitted by dev/train_title.py; see its output for the cross-validated figures
+WEIGHTS: tuple[float, ...] = (
+    0.0000,  # bias
+    -0.0504,  # log_distance
+    0.6118,  # log_rank
+    -0.7377,  # log_shorts_between
+    -0.1907,  # log_boilers_between
+    0.5241,  # section_between
+    6.2734,  # slug_overlap
+    0.0000,  # has_slug
+    0.5743,  # date_shaped
+    -0.2508,  # meta_separated
+    -1.9712,  # breadcrumb
+    -0.0663,  # name_shaped
+    0.0614,  # tag_list
+    -0.8106,  # meta_start
+    -0.2274,  # few_words
+    0.4567,  # headline_words
+    -3.0344,  # many_words
+    -0.0965,  # log_chars
+    -2.8968,  # ends_period
+    0.5054,  # ends_question
+    -1.6840,  # ends_colon
+    1.4001,  # byline_below
+    -2.1231,  # caption_below
+    1.6496,  # dup
+    -0.3232,  # is_heading
+    -0.1303,  # is_prose
+    0.3952,  # is_short
+    0.8030,  # headline_like
+    1.8823,  # body_overlap
+    0.9169,  # log_body_shared
+    0.7916,  # lead_overlap
+    0.6210,  # in_run
+    -6.0815,  # truncated_teaser
+    -0.2691,  # upper_share
+    -0.1600,  # prose_below
+    0.0374,  # menu_above
+    0.9676,  # rules_pick
+)
+
+_META_BELOW = frozenset({DATE, AUTHOR})
+_MENU = frozenset({SHORT, BOILER})
+
+
+def body_keys(
+    blocks: list[Block], start: int, end: int
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Word keys of the body's opening, and of its first paragraph."""
+    texts: list[str] = []
+    size = 0
+    for b in blocks[start:end]:
+        if b.kind is PROSE:
+            texts.append(b.text)
+            size += len(b.text)
+            if size >= BODY_KEY_CHARS:
+                break
+    if not texts:
+        return frozenset(), frozenset()
+    return frozenset(word_keys(" ".join(texts))), frozenset(word_keys(texts[0]))
+
+
+def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
+    """Indices of the lines that may be the title, nearest the body first: headline- or
+    prose-shaped lines above the body, and the body run's first line."""
+    out: list[int] = []
+    seen: set[str] = set()
+    for i in range(start, min(end, start + RUN_REACH)):  # a header the run swallowed
+        b = blocks[i]
+        sentence = b.text[-1] in ".:;,!?" and not b.text.endswith("...")  # "при всич..."
+        headline = (
+            b.kind is not BOILER
+            and (not sentence or b.text[-1] in "!?")
+            and b.text not in seen
+            and is_headline_like(b.text)
+        )
+        if headline:
+            out.append(i)
+            seen.add(b.text)
+        if b.kind is PROSE and (i > start or (sentence and not headline)):
+            break  # the text proper
+    for i in range(start - 1, max(-1, start - REACH - 1), -1):
+        b = blocks[i]
+        kind = b.kind
+        if kind is BOILER or kind is SECTION or len(b.text) > MAX_CHARS:
+            continue
+        if kind is not HEADING and kind is not PROSE and kind is not SHORT:
+            continue
+        if kind is SHORT and not is_headline_like(b.text):
+            continue
+        if b.link_density >= 0.5 or b.text in seen:
+            continue  # a title repeated further up: its nearest copy stands for it
+        seen.add(b.text)
+        out.append(i)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every candidate of a page is compared with."""
+
+    start: int  # the body run's first block
+    slug: frozenset[str]
+    body: frozenset[str]  # word keys of the body's opening ...
+    lead: frozenset[str]  # ... and of its first paragraph
+    texts: tuple[str, ...]  # all candidates' texts
+    rules: str  # the title the hand-written rules chose
+    # per block above the body: SHORT / BOILER blocks and section headers below it
+    shorts: dict[int, int]
+    boilers: dict[int, int]
+    sections: dict[int, int]
+
+
+def context(
+    blocks: list[Block], cands: list[int], start: int, end: int, slug: frozenset[str],
+    rules: str = "",
+) -> Context:
+    # the body's words, past the candidates at its head (a line shares all its own)
+    body_from = max((i + 1 for i in cands if i >= start), default=start)
+    body, lead = body_keys(blocks, body_from, end)
+    shorts: dict[int, int] = {}
+    boilers: dict[int, int] = {}
+    sections: dict[int, int] = {}
+    n_short = n_boiler = n_section = 0
+    for i in range(start - 1, min(cands) - 1, -1):
+        shorts[i], boilers[i], sections[i] = n_short, n_boiler, n_section
+        kind = blocks[i].kind
+        if kind is SHORT:
+            n_short += 1
+        elif kind is BOILER:
+            n_boiler += 1
+        elif kind is SECTION:
+            n_section += 1
+    return Context(
+        start, slug, body, lead, tuple(blocks[i].text for i in cands), rules,
+        shorts, boilers, sections,
+    )
+
+
+def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float]:
+    """The feature vector of candidate ``blocks[i]`` (``rank``: its place among the
+    candidates, nearest the body first)."""
+    b = blocks[i]
+    text = b.text
+    words = text.split()
+    n_words = len(words) or 1
+    last = text[-1]
+    start = ctx.start
+    below = blocks[i + 1 : i + 4]
+    own = word_keys(text)
+    n_keys = len(own) or 1
+    shared = own & ctx.body
+    truncated = False
+    if last in ".…":
+        stem = text.rstrip(".… ")
+        truncated = any(len(t) > len(stem) and t != text and t.startswith(stem) for t in ctx.texts)
+    prev = blocks[i - 1] if i > 0 else None
+    return [
+        1.0,
+        math.log1p(abs(start - i)),
+        math.log1p(rank),
+        math.log1p(ctx.shorts.get(i, 0)),
+        math.log1p(ctx.boilers.get(i, 0)),
+        1.0 if ctx.sections.get(i, 0) else 0.0,
+        len(ctx.slug & own) / len(ctx.slug) if ctx.slug else 0.0,
+        1.0 if ctx.slug else 0.0,
+        *shape_parts(text),
+        1.0 if n_words <= 3 else 0.0,
+        1.0 if 4 <= n_words <= 20 else 0.0,
+        1.0 if n_words > 20 else 0.0,
+        math.log1p(len(text)),
+        1.0 if last == "." and not text.endswith("..") else 0.0,
+        1.0 if last in "?!" else 0.0,
+        1.0 if last == ":" else 0.0,
+        1.0 if any(x.kind in _META_BELOW for x in below) else 0.0,
+        1.0 if below and below[0].kind is CAPTION else 0.0,
+        1.0 if b.dup else 0.0,
+        1.0 if b.kind is HEADING else 0.0,
+        1.0 if b.kind is PROSE else 0.0,
+        1.0 if b.kind is SHORT else 0.0,
+        1.0 if is_headline_like(text) else 0.0,
+        len(shared) / n_keys,
+        math.log1p(len(shared)),
+        len(own & ctx.lead) / n_keys,
+        1.0 if i >= start else 0.0,
+        1.0 if truncated else 0.0,
+        sum(map(str.isupper, words)) / n_words,
+        1.0 if below and below[0].kind is PROSE and len(below[0].text) > 100 else 0.0,
+        1.0 if prev is not None and prev.kind in _MENU else 0.0,
+        1.0 if text == ctx.rules else 0.0,
+    ]
+
+
+def score(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
+    return math.fsum(map(operator.mul, weights, x))
+
+
+def rank(
+    blocks: list[Block], start: int, end: int, slug: frozenset[str], rules: str = ""
+) -> int | None:
+    """The index of the block most likely the title, or None when there is no
+    candidate; ``rules``: the title the hand-written rules chose (``_layout``)."""
+    cands = candidates(blocks, start, end)
+    if not cands:
+        return None
+    ctx = context(blocks, cands, start, end, slug, rules)
+    best = max(
+        range(len(cands)),
+        key=lambda r: (score(features(blocks, cands[r], r, ctx)), -r),
+    )
+    return cands[best]
