@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/extract_speed.py dev/pages [--limit N] [--trafilatura]
 
-Reads every *.html (as text/html) and *.txt (as text/plain) page into memory first, then
+Reads every *.html (as text/html) and *.txt (as text/plain) page into memory first (with
+its URL from the NAME.gold.json or NAME.expected.json beside it, when there is one), then
 times vestnik's extract() alone on one core; with --trafilatura, times trafilatura.extract
 on the same HTML pages (and on the text dumps wrapped one <p> per line) in the same run.
 """
@@ -11,19 +12,21 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import resource
 import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from vestnik.extract import Page, extract
 
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _time(fn: Callable[[str], object], docs: list[str]) -> tuple[float, float]:
+def _time(fn: Callable[[Any], object], docs: list[Any]) -> tuple[float, float]:
     """Pages/s (a plain pass) and the peak Python memory of one page (a traced pass)."""
     started = time.perf_counter()
     for doc in docs:
@@ -38,8 +41,20 @@ def _time(fn: Callable[[str], object], docs: list[str]) -> tuple[float, float]:
     return len(docs) / elapsed, peak / 2**20
 
 
-def _vestnik(ctype: str) -> Callable[[str], object]:
-    return lambda doc: extract(Page("https://bench.invalid/a", FETCHED, ctype, doc))  # type: ignore[arg-type]
+def _url(page: Path) -> str:
+    """The page's URL from the gold beside it (its slug is part of the work), or a
+    URL without a slug."""
+    for suffix in (".gold.json", ".expected.json"):
+        gold = page.with_suffix(suffix)
+        if gold.is_file():
+            url = json.loads(gold.read_text(encoding="utf-8")).get("url")
+            if isinstance(url, str) and url:
+                return url
+    return "https://bench.invalid/a"
+
+
+def _vestnik(ctype: str) -> Callable[[tuple[str, str]], object]:
+    return lambda item: extract(Page(item[0], FETCHED, ctype, item[1]))  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -54,9 +69,10 @@ def main() -> None:
         if not files:
             continue
         docs = [f.read_text(encoding="utf-8", errors="replace") for f in files]
-        for doc in docs[:20]:  # warm the caches the way a running worker has them
-            _vestnik(ctype)(doc)
-        rate, peak = _time(_vestnik(ctype), docs)
+        items = [(_url(f), doc) for f, doc in zip(files, docs, strict=True)]
+        for item in items[:20]:  # warm the caches the way a running worker has them
+            _vestnik(ctype)(item)
+        rate, peak = _time(_vestnik(ctype), items)
         rows.append((f"vestnik {front}", len(docs), rate, peak))
         if args.trafilatura:
             import trafilatura

@@ -11,8 +11,9 @@ and the one whose text is the gold title is the answer.  A conditional logit (so
 over a page's candidates, L2, gradient descent) is fitted on the pages where the
 answer is among the candidates.
 
-Prints, per folder, the share of those pages where the title is right: the rules as
-they stand (the extractor's output), the model cross-validated by page (folds of
+Pages where the rules' title is settled (``_headline.settled``) never reach the ranker:
+they count with the rules' title.  Prints, per folder, the share of the pages where the
+title is right: the extractor's output as it stands, the model cross-validated by page (folds of
 ``--pages``), and the model fitted on all of ``--pages`` applied to ``--check`` (folders
 kept out of the fit); then the WEIGHTS lines to paste into _headline.py.
 """
@@ -46,6 +47,7 @@ class PageTitles:
     texts: list[str]
     x: np.ndarray  # candidates x features
     answer: int  # index of the gold title among the candidates, -1 when absent
+    settled: bool = False  # the ranker was not asked (``_headline.settled``)
 
 
 def collect(folder: Path) -> list[PageTitles]:
@@ -74,16 +76,20 @@ def collect(folder: Path) -> list[PageTitles]:
             found = extract(Page(url, NOW, "text/plain", text))
             rules_ok = isinstance(found, Extracted) and norm(found.title) == gold
             if not seen:
-                pages.append(PageTitles(page_file.stem, gold, rules_ok, [], np.zeros((0, 0)), -1))
+                pages.append(PageTitles(page_file.stem, gold, rules_ok, [], np.zeros((0, 0)), -1,
+                                        settled=True))
                 continue
             blocks, start, end, slug, rules = seen[-1]
             cands = _headline.candidates(blocks, start, end)
-            texts = [blocks[i].text for i in cands]
-            ctx = _headline.context(blocks, cands, start, end, slug, rules) if cands else None
-            x = np.asarray(
-                [_headline.features(blocks, i, r, ctx) for r, i in enumerate(cands) if ctx],
-                dtype=float,
-            ).reshape(len(cands), len(_headline.FEATURE_NAMES))
+            rows: list[list[float]] = []
+            texts = []
+            if cands:
+                ctx = _headline.context(blocks, cands, start, end, slug, rules)
+                for r, i in enumerate(cands):  # as _headline.rank weighs them
+                    if start - i <= _headline.NEAR or _headline.related(blocks[i].text, ctx):
+                        rows.append(_headline.features(blocks, i, r, ctx))
+                        texts.append(blocks[i].text)
+            x = np.asarray(rows, dtype=float).reshape(len(rows), len(_headline.FEATURE_NAMES))
             answer = next((r for r, t in enumerate(texts) if norm(t) == gold), -1)
             pages.append(PageTitles(page_file.stem, gold, rules_ok, texts, x, answer))
     finally:
@@ -121,6 +127,9 @@ def fit(pages: list[PageTitles], l2: float = 1e-2, steps: int = 3000) -> np.ndar
 def correct(pages: list[PageTitles], w: np.ndarray) -> int:
     ok = 0
     for p in pages:
+        if p.settled:
+            ok += p.rules_ok
+            continue
         if p.answer < 0:
             continue
         s = p.x @ w
@@ -155,7 +164,7 @@ def main() -> None:
     for d, ps in {**sets, **checks}.items():
         n = len(ps)
         model = cv[d] if d in cv else correct(ps, w)
-        reach = sum(p.answer >= 0 for p in ps)
+        reach = sum(p.answer >= 0 or p.settled for p in ps)
         rules = sum(p.rules_ok for p in ps)
         tag = "cv" if d in cv else "fit"
         print(f"{Path(d).name:<12}{n:>6}{reach / n:>10.3f}{rules / n:>8.3f}"

@@ -32,7 +32,7 @@ from vestnik.extract._blocks import (
     Block,
     is_headline_like,
 )
-from vestnik.extract._title import shape_parts, word_keys
+from vestnik.extract._title import raw_keys, shape_parts, slug_overlap, word_keys
 
 __all__ = [
     "FEATURE_NAMES", "REACH", "Context", "body_keys", "candidates", "context", "features", "rank",
@@ -40,8 +40,14 @@ __all__ = [
 
 REACH = 60  # blocks above the body searched for the title ...
 RUN_REACH = 6  # ... and at the body's head, before its first long paragraph
+SHORT_REACH = 15  # a line of one or two words is a candidate this near the body
+SETTLED_SLUG_SHARE = 0.6  # see settled()
+NEAR = 15  # a line further up must share this much with the body or the slug:
+FAR_BODY_SHARE = 0.5  # ... its words found in the body's opening
+FAR_SLUG_SHARE = 0.3  # ... or the slug's words found in it
 MAX_CHARS = 300
-BODY_KEY_CHARS = 1500  # the body's opening, whose words a title shares
+BODY_KEY_CHARS = 1000  # the body's opening, whose words a title shares
+CREDIT_CHARS = 60  # a caption this short right below a line is a photo credit: a caption title
 
 FEATURE_NAMES = (
     "bias",
@@ -66,7 +72,7 @@ FEATURE_NAMES = (
     "ends_question",
     "ends_colon",
     "byline_below",
-    "caption_below",
+    "credit_below",
     "dup",
     "is_heading",
     "is_prose",
@@ -86,46 +92,47 @@ FEATURE_NAMES = (
 # fitted by dev/train_title.py; see its output for the cross-validated figures
 WEIGHTS: tuple[float, ...] = (
     0.0000,  # bias
-    -0.0504,  # log_distance
-    0.6118,  # log_rank
-    -0.7377,  # log_shorts_between
-    -0.1907,  # log_boilers_between
-    0.5241,  # section_between
-    6.2734,  # slug_overlap
-    0.0000,  # has_slug
-    0.5743,  # date_shaped
-    -0.2508,  # meta_separated
-    -1.9712,  # breadcrumb
-    -0.0663,  # name_shaped
-    0.0614,  # tag_list
-    -0.8106,  # meta_start
-    -0.2274,  # few_words
-    0.4567,  # headline_words
-    -3.0344,  # many_words
-    -0.0965,  # log_chars
-    -2.8968,  # ends_period
-    0.5054,  # ends_question
-    -1.6840,  # ends_colon
-    1.4001,  # byline_below
-    -2.1231,  # caption_below
-    1.6496,  # dup
-    -0.3232,  # is_heading
-    -0.1303,  # is_prose
-    0.3952,  # is_short
-    0.8030,  # headline_like
-    1.8823,  # body_overlap
-    0.9169,  # log_body_shared
-    0.7916,  # lead_overlap
-    0.6210,  # in_run
-    -6.0815,  # truncated_teaser
-    -0.2691,  # upper_share
-    -0.1600,  # prose_below
-    0.0374,  # menu_above
-    0.9676,  # rules_pick
+    -0.5253,  # log_distance
+    1.4668,  # log_rank
+    -1.1395,  # log_shorts_between
+    -0.1468,  # log_boilers_between
+    -0.2323,  # section_between
+    6.6398,  # slug_overlap
+    -0.0000,  # has_slug
+    -2.4210,  # date_shaped
+    0.4023,  # meta_separated
+    -3.0379,  # breadcrumb
+    -0.0756,  # name_shaped
+    0.5476,  # tag_list
+    -1.7280,  # meta_start
+    0.1145,  # few_words
+    0.3689,  # headline_words
+    -5.1559,  # many_words
+    0.3761,  # log_chars
+    -3.9403,  # ends_period
+    0.3598,  # ends_question
+    -2.1347,  # ends_colon
+    1.2815,  # byline_below
+    0.4728,  # credit_below
+    1.3242,  # dup
+    -0.3517,  # is_heading
+    0.1327,  # is_prose
+    0.3561,  # is_short
+    0.1415,  # headline_like
+    1.5955,  # body_overlap
+    0.8709,  # log_body_shared
+    -0.1125,  # lead_overlap
+    -0.2715,  # in_run
+    -1.6560,  # truncated_teaser
+    -0.1470,  # upper_share
+    -0.0879,  # prose_below
+    -0.0012,  # menu_above
+    0.9974,  # rules_pick
 )
 
 _META_BELOW = frozenset({DATE, AUTHOR})
 _MENU = frozenset({SHORT, BOILER})
+_TEXT_KINDS = frozenset({HEADING, PROSE, SHORT})
 
 
 def body_keys(
@@ -142,7 +149,7 @@ def body_keys(
                 break
     if not texts:
         return frozenset(), frozenset()
-    return frozenset(word_keys(" ".join(texts))), frozenset(word_keys(texts[0]))
+    return frozenset(raw_keys(" ".join(texts))), frozenset(raw_keys(texts[0]))
 
 
 def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
@@ -154,7 +161,7 @@ def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
         b = blocks[i]
         sentence = b.text[-1] in ".:;,!?" and not b.text.endswith("...")  # "при всич..."
         headline = (
-            b.kind is not BOILER
+            b.kind in _TEXT_KINDS
             and (not sentence or b.text[-1] in "!?")
             and b.text not in seen
             and is_headline_like(b.text)
@@ -167,12 +174,10 @@ def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
     for i in range(start - 1, max(-1, start - REACH - 1), -1):
         b = blocks[i]
         kind = b.kind
-        if kind is BOILER or kind is SECTION or len(b.text) > MAX_CHARS:
+        if kind not in _TEXT_KINDS or len(b.text) > MAX_CHARS:
             continue
-        if kind is not HEADING and kind is not PROSE and kind is not SHORT:
-            continue
-        if kind is SHORT and not is_headline_like(b.text):
-            continue
+        if kind is SHORT and (start - i > SHORT_REACH or not is_headline_like(b.text)):
+            continue  # a two-word line far up is a menu item
         if b.link_density >= 0.5 or b.text in seen:
             continue  # a title repeated further up: its nearest copy stands for it
         seen.add(b.text)
@@ -232,9 +237,10 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
     last = text[-1]
     start = ctx.start
     below = blocks[i + 1 : i + 4]
-    own = word_keys(text)
+    own = raw_keys(text)
     n_keys = len(own) or 1
     shared = own & ctx.body
+    slug = ctx.slug
     truncated = False
     if last in ".…":
         stem = text.rstrip(".… ")
@@ -247,8 +253,8 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         math.log1p(ctx.shorts.get(i, 0)),
         math.log1p(ctx.boilers.get(i, 0)),
         1.0 if ctx.sections.get(i, 0) else 0.0,
-        len(ctx.slug & own) / len(ctx.slug) if ctx.slug else 0.0,
-        1.0 if ctx.slug else 0.0,
+        len(slug & word_keys(text)) / len(slug) if slug else 0.0,
+        1.0 if slug else 0.0,
         *shape_parts(text),
         1.0 if n_words <= 3 else 0.0,
         1.0 if 4 <= n_words <= 20 else 0.0,
@@ -258,7 +264,7 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         1.0 if last in "?!" else 0.0,
         1.0 if last == ":" else 0.0,
         1.0 if any(x.kind in _META_BELOW for x in below) else 0.0,
-        1.0 if below and below[0].kind is CAPTION else 0.0,
+        1.0 if below and below[0].kind is CAPTION and len(below[0].text) <= CREDIT_CHARS else 0.0,
         1.0 if b.dup else 0.0,
         1.0 if b.kind is HEADING else 0.0,
         1.0 if b.kind is PROSE else 0.0,
@@ -277,7 +283,8 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
 
 
 def score(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
-    return math.fsum(map(operator.mul, weights, x))
+    total: float = sum(map(operator.mul, weights, x))
+    return total
 
 
 def rank(
@@ -289,8 +296,27 @@ def rank(
     if not cands:
         return None
     ctx = context(blocks, cands, start, end, slug, rules)
-    best = max(
-        range(len(cands)),
-        key=lambda r: (score(features(blocks, cands[r], r, ctx)), -r),
-    )
-    return cands[best]
+    best, best_score = None, -math.inf
+    for r, i in enumerate(cands):
+        if start - i > NEAR and not related(blocks[i].text, ctx):
+            continue
+        s = score(features(blocks, i, r, ctx))
+        if s > best_score:
+            best, best_score = i, s
+    return best
+
+
+def settled(rules: str, slug: frozenset[str]) -> bool:
+    """The rules' title spells most of the URL's slug: the ranker is not asked (it
+    agrees on nearly all such pages, and they are most pages with a slug)."""
+    return bool(rules) and bool(slug) and slug_overlap(rules, slug) >= SETTLED_SLUG_SHARE
+
+
+def related(text: str, ctx: Context) -> bool:
+    """A line far above the body is only weighed when it shares words with the body or
+    the slug (most lines there are menus and teasers of other stories)."""
+    own = raw_keys(text)
+    if len(own & ctx.body) >= FAR_BODY_SHARE * len(own):
+        return True
+    slug = ctx.slug
+    return bool(slug) and len(slug & word_keys(text)) >= FAR_SLUG_SHARE * len(slug)

@@ -478,6 +478,8 @@ def _ranked_title(
     """Text dumps: the title by the learned ranker (``_headline``), which sees further
     than the header zone and weighs the rules' choice among its clues. A title among
     the run's first lines ends the page's header: the body starts below it."""
+    if _headline.settled(draft.title, slug):
+        return start, zone
     at = _headline.rank(blocks, start, end, slug, draft.title)
     if at is None or blocks[at].text == draft.title:
         return start, zone

@@ -19,6 +19,7 @@ from vestnik.extract._dates import MONTH_PATTERN
 __all__ = [
     "headline_score",
     "lead_shaped",
+    "raw_keys",
     "shape_parts",
     "shape_penalty",
     "slug_keys",
@@ -60,8 +61,16 @@ _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
+def raw_keys(text: str) -> set[str]:
+    """The words of ``text`` by their first letters, lowercased (words of one script
+    compared with words of the same)."""
+    return {w[:_KEY] for w in _WORD.findall(text.lower())}
+
+
 def word_keys(text: str) -> set[str]:
     """The words of ``text`` as compared with a slug: transliterated, first letters."""
+    if text.isascii():
+        return raw_keys(text)
     return {w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))}
 
 
