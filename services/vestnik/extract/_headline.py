@@ -92,42 +92,42 @@ FEATURE_NAMES = (
 # fitted by dev/train_title.py; see its output for the cross-validated figures
 WEIGHTS: tuple[float, ...] = (
     0.0000,  # bias
-    -0.5253,  # log_distance
-    1.4668,  # log_rank
-    -1.1395,  # log_shorts_between
-    -0.1468,  # log_boilers_between
-    -0.2323,  # section_between
-    6.6398,  # slug_overlap
-    -0.0000,  # has_slug
-    -2.4210,  # date_shaped
-    0.4023,  # meta_separated
-    -3.0379,  # breadcrumb
-    -0.0756,  # name_shaped
-    0.5476,  # tag_list
-    -1.7280,  # meta_start
-    0.1145,  # few_words
-    0.3689,  # headline_words
-    -5.1559,  # many_words
-    0.3761,  # log_chars
-    -3.9403,  # ends_period
-    0.3598,  # ends_question
-    -2.1347,  # ends_colon
-    1.2815,  # byline_below
-    0.4728,  # credit_below
-    1.3242,  # dup
-    -0.3517,  # is_heading
-    0.1327,  # is_prose
-    0.3561,  # is_short
-    0.1415,  # headline_like
-    1.5955,  # body_overlap
-    0.8709,  # log_body_shared
-    -0.1125,  # lead_overlap
-    -0.2715,  # in_run
-    -1.6560,  # truncated_teaser
-    -0.1470,  # upper_share
-    -0.0879,  # prose_below
-    -0.0012,  # menu_above
-    0.9974,  # rules_pick
+    -0.3176,  # log_distance
+    1.4109,  # log_rank
+    -1.1692,  # log_shorts_between
+    -0.2709,  # log_boilers_between
+    0.9014,  # section_between
+    6.3338,  # slug_overlap
+    0.0000,  # has_slug
+    -2.3319,  # date_shaped
+    0.3334,  # meta_separated
+    -2.9798,  # breadcrumb
+    -0.0985,  # name_shaped
+    0.5932,  # tag_list
+    -1.6822,  # meta_start
+    0.1376,  # few_words
+    0.4083,  # headline_words
+    -4.8277,  # many_words
+    0.3569,  # log_chars
+    -4.4784,  # ends_period
+    0.3487,  # ends_question
+    -2.1507,  # ends_colon
+    1.3260,  # byline_below
+    0.7605,  # credit_below
+    0.9081,  # dup
+    -0.3564,  # is_heading
+    0.1899,  # is_prose
+    0.3373,  # is_short
+    0.2281,  # headline_like
+    1.6284,  # body_overlap
+    0.8272,  # log_body_shared
+    0.0096,  # lead_overlap
+    -0.2291,  # in_run
+    -2.6854,  # truncated_teaser
+    -0.1343,  # upper_share
+    0.0030,  # prose_below
+    -0.0315,  # menu_above
+    1.0537,  # rules_pick
 )
 
 _META_BELOW = frozenset({DATE, AUTHOR})
@@ -309,7 +309,12 @@ def rank(
 def settled(rules: str, slug: frozenset[str]) -> bool:
     """The rules' title spells most of the URL's slug: the ranker is not asked (it
     agrees on nearly all such pages, and they are most pages with a slug)."""
-    return bool(rules) and bool(slug) and slug_overlap(rules, slug) >= SETTLED_SLUG_SHARE
+    return (
+        bool(rules)
+        and bool(slug)
+        and rules[-1] != "."  # a sentence sharing the slug's words: a lead or a caption
+        and slug_overlap(rules, slug) >= SETTLED_SLUG_SHARE
+    )
 
 
 def related(text: str, ctx: Context) -> bool:
