@@ -314,6 +314,7 @@ def _date_candidates(
             if found is not None and (
                 found[1] > META_DATE_EDGE
                 and b.text[: found[1]].rstrip()[-1:] not in _META_DATE_SEPARATORS
+                and " " in b.text[: found[1]].strip()  # "programmerguru 24 янв в 17:00"
             ):
                 continue  # a date inside a headline is the headline's topic
         else:
