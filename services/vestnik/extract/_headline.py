@@ -32,7 +32,7 @@ from vestnik.extract._blocks import (
     Block,
     is_headline_like,
 )
-from vestnik.extract._title import raw_keys, shape_parts, slug_overlap, word_keys
+from vestnik.extract._title import raw_keys, shape_parts, slug_overlap, text_keys, word_keys
 
 __all__ = [
     "FEATURE_NAMES", "REACH", "Context", "body_keys", "candidates", "context", "features", "rank",
@@ -149,7 +149,7 @@ def body_keys(
                 break
     if not texts:
         return frozenset(), frozenset()
-    return frozenset(raw_keys(" ".join(texts))), frozenset(raw_keys(texts[0]))
+    return text_keys(" ".join(texts)), raw_keys(texts[0])
 
 
 def candidates(blocks: list[Block], start: int, end: int) -> list[int]:

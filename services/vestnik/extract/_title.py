@@ -9,9 +9,8 @@ headline ("/rusiya-se-izteglya-ot-nagorni-karabah-12345").
 
 from __future__ import annotations
 
-import math
-import operator
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from vestnik.extract._dates import MONTH_PATTERN
@@ -24,6 +23,7 @@ __all__ = [
     "shape_penalty",
     "slug_keys",
     "slug_overlap",
+    "text_keys",
     "word_keys",
 ]
 
@@ -61,17 +61,24 @@ _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
-def raw_keys(text: str) -> set[str]:
+def text_keys(text: str) -> frozenset[str]:
     """The words of ``text`` by their first letters, lowercased (words of one script
     compared with words of the same)."""
-    return {w[:_KEY] for w in _WORD.findall(text.lower())}
+    return frozenset([w[:_KEY] for w in _WORD.findall(text.lower())])
 
 
-def word_keys(text: str) -> set[str]:
+@lru_cache(maxsize=16384)  # a page's lines are weighed more than once; menus recur
+def raw_keys(text: str) -> frozenset[str]:
+    """:func:`text_keys` of a line, cached."""
+    return text_keys(text)
+
+
+@lru_cache(maxsize=16384)
+def word_keys(text: str) -> frozenset[str]:
     """The words of ``text`` as compared with a slug: transliterated, first letters."""
     if text.isascii():
         return raw_keys(text)
-    return {w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))}
+    return frozenset([w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))])
 
 
 def slug_keys(url: str) -> frozenset[str]:
@@ -80,13 +87,13 @@ def slug_keys(url: str) -> frozenset[str]:
         path = unquote(urlsplit(url).path)
     except ValueError:
         return frozenset()
-    best: set[str] = set()
+    best: frozenset[str] = frozenset()
     for segment in path.split("/"):
         words = {w for w in _SLUG_SPLIT.split(segment.lower()) if w not in _STOP}
         keys = word_keys(" ".join(words))
         if len(keys) >= len(best):  # the last of equals: the slug ends the path
             best = keys
-    return frozenset(best) if len(best) >= 2 else frozenset()
+    return best if len(best) >= 2 else frozenset()
 
 
 def slug_overlap(text: str, slug: frozenset[str]) -> float:
@@ -96,6 +103,7 @@ def slug_overlap(text: str, slug: frozenset[str]) -> float:
     return len(slug & word_keys(text)) / len(slug)
 
 
+@lru_cache(maxsize=16384)
 def shape_parts(text: str) -> tuple[float, float, float, float, float, float]:
     """The signs that ``text`` is something else than a headline or lead, each 0 or 1:
     a date or time, a meta line ("Author · date · 3 comments"), a breadcrumb, a
@@ -114,13 +122,12 @@ def shape_parts(text: str) -> tuple[float, float, float, float, float, float]:
     )
 
 
-_SHAPE_WEIGHTS = (1.5, 1.0, 1.5, 0.8, 1.0, 1.5)
-
-
 def shape_penalty(text: str) -> float:
     """How much ``text`` looks like something else than a headline or lead (see
-    :func:`shape_parts`)."""
-    return math.fsum(map(operator.mul, _SHAPE_WEIGHTS, shape_parts(text)))
+    :func:`shape_parts`): a date or a breadcrumb or a meta phrase counts 1.5, a meta
+    line or a list of tags 1.0, a name 0.8."""
+    date, meta, crumb, name, tags, start = shape_parts(text)
+    return 1.5 * (date + crumb + start) + meta + tags + 0.8 * name
 
 
 def lead_shaped(text: str) -> bool:
