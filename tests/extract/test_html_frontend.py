@@ -354,3 +354,38 @@ def test_short_list_items_of_the_article_are_kept() -> None:
     listing = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
     result = _article(_typical(extra_article=listing))
     assert result.body_paragraphs == (P1, P2, *items, P3)
+
+
+def _gallery(n: int) -> str:
+    slides = "".join(
+        f"<li><h2><span class='counter'>{i}/{n}</span> Снимка номер {i} от архива</h2>"
+        f"<p>Описание на снимка {i}: {P1.replace('Варна', f'град {i}')} {P3}</p></li>"
+        for i in range(1, n + 1)
+    )
+    return f"<div class='full-gallery'><ul class='legends'>{slides}</ul></div>"
+
+
+def test_gallery_captions_inside_the_article_do_not_outweigh_its_text() -> None:
+    pairs = ((P1, P2), (P2, P3), (P3, P1)) * 3
+    paras = "".join(f"<p>{p} {q} ({i})</p>" for i, (p, q) in enumerate(pairs))
+    body = (
+        "<article><h1>Варна прие бюджета си</h1>"
+        f"<div class='text-wrapper'>{_gallery(20)}{paras}</div></article>"
+    )
+    result = _article(body)
+    assert result.body_paragraphs[0] == f"{P1} {P2} (0)"
+    assert len(result.body_paragraphs) == len(pairs)
+    assert not any("Описание на снимка" in p for p in result.body_paragraphs)
+
+
+def test_a_post_marked_commented_is_not_a_comment_box() -> None:
+    pairs = ((P1, P2), (P2, P3), (P3, P1)) * 3
+    paras = [f"{p} {q} ({i})" for i, (p, q) in enumerate(pairs)]
+    body = (
+        f"<nav><ul>{NAV}</ul></nav>"
+        "<article class='post hentry commented'><h1>Варна прие бюджета си</h1>"
+        f"<div class='post-content'>{''.join(f'<p>{p}</p>' for p in paras)}</div></article>"
+        f"<section class='comments'><p>{P1.replace('Варна', 'Бургас')} Аз съм против.</p>"
+        f"<p>{P2.replace('кмета', 'съветника')} Съгласен.</p></section>"
+    )
+    assert _article(body).body_paragraphs == tuple(paras)

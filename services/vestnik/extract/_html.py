@@ -36,7 +36,7 @@ from vestnik.extract._blocks import (
     word_set,
 )
 from vestnik.extract._dates import date_in_url, parse_iso
-from vestnik.extract._layout import assemble
+from vestnik.extract._layout import CONTENT_TRUSTED_CHARS, assemble
 from vestnik.extract._repair import repair, repair_lines
 from vestnik.extract._title import lead_shaped, slug_keys
 
@@ -80,7 +80,7 @@ _NEG_ROLES = word_set("navigation complementary contentinfo banner search menu d
 # "nav", "ad(s)" and "tag(s)" count only at the start of a name part (after a space, "_"
 # or "-"): those are searched in " " + name, the leading separator a cheap first test
 _STRONG_WORDS = (
-    "comment", "disqus", "related", "recommend", "similar", "more-stor", "read-?more",
+    "comment(?!ed)", "disqus", "related", "recommend", "similar", "more-stor", "read-?more",
     "footer", "menu", "breadcrumb", "share", "sharing", "social", "promo", "advert",
     "cookie", "consent", "gdpr", "newsletter", "subscri", "signup", "login", "popup",
     "modal", "sponsor", "outbrain", "taboola", "paywall", "sr-only", "visually-hidden",
@@ -92,7 +92,7 @@ _WEAK_WORDS = (
     "author-?(?:bio|box)", "pagination", "pager", "masthead", "site-header", "topbar",
     "top-bar", "toolbar", "rating", "poll", "trending", "popular", "most-read",
     "mostread", "latest", "skip", "hidden", "print-only", "meta-?bar", "post-?meta",
-    "entry-?meta", "lightbox", "gallery-nav", "carousel", "slider", "ticker", "overlay",
+    "entry-?meta", "lightbox", "gallery", "slideshow", "carousel", "slider", "ticker", "overlay",
     "tooltip",
 )
 _NEGATIVE_WEAK = re.compile(alternation(_WEAK_WORDS))
@@ -480,12 +480,17 @@ def _name_flags(name: str | None) -> int:
 
 def _blocks(walker: _Walker) -> list[Block]:
     raw = walker.blocks
-    long_chars = [(len(t), h < 0.0) for t, _, d, h, _ in raw if d < 0.5 and len(t) >= 100]
+    long_chars = [(len(t), h) for t, _, d, h, _ in raw if d < 0.5 and len(t) >= 100]
     total = sum(n for n, _ in long_chars)
-    negative = sum(n for n, neg in long_chars if neg)
-    if total and negative > NEGATIVE_PAGE_SHARE * total:
-        # most prose of the page sits under a "negative" class: the hints are layout
-        # noise on this site, so drop the negative ones
+    negative = sum(n for n, h in long_chars if h < 0.0)
+    positive = sum(n for n, h in long_chars if h >= 1.0)
+    if (
+        total
+        and negative > NEGATIVE_PAGE_SHARE * total
+        and positive < CONTENT_TRUSTED_CHARS  # ... unless this much is under a content one
+    ):
+        # most prose of the page sits under a "negative" class and little under a
+        # content one: the hints are layout noise on this site, so drop the negative ones
         raw = [(t, tag, d, max(h, 0.0), path) for t, tag, d, h, path in raw]
     texts = [t.replace("\n", " ").replace("\r", " ") for t, _, _, _, _ in raw]
     lines = repair_lines("\n".join(texts)).split("\n")

@@ -41,7 +41,14 @@ from vestnik.extract._dates import (
 )
 from vestnik.extract._title import headline_score, lead_shaped, shape_penalty, slug_overlap
 
-__all__ = ["assemble", "block_score", "pick_date", "score_blocks", "title_and_lead"]
+__all__ = [
+    "CONTENT_TRUSTED_CHARS",
+    "assemble",
+    "block_score",
+    "pick_date",
+    "score_blocks",
+    "title_and_lead",
+]
 
 HEADER_WINDOW = 10  # blocks above the body searched for title, lead, date, source
 MAX_TITLE_CANDIDATES = 5
@@ -72,6 +79,10 @@ RUN_HEADER_REACH = 6  # a date/byline among a text run's first blocks ends its h
 RUN_HEADER_MAX_CHARS = 400  # ... of blocks no longer than this
 RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow
 KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
+# HTML: this much prose under a content-like class makes the class hints trusted: prose
+# under a boilerplate class is then left out (a gallery's captions, comments), and kept
+# even when it is most of the page's prose (_html)
+CONTENT_TRUSTED_CHARS = 1500
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
 ARTICLE_PARAGRAPH_CHARS = 200  # a "Tags: ..." line damps what follows only below such prose
@@ -760,8 +771,15 @@ def assemble(
     kept: list[int] = []  # indices of the body's blocks
     junk: list[int] = []  # text dumps: lines the learned filter drops
     filter_end = max(end, picked[-1] + 1) if picked else end
+    # HTML: prose under a boilerplate class is not the article's, however long, when
+    # the hints are trusted (see CONTENT_TRUSTED_CHARS)
+    trusted = links and sum(
+        len(blocks[i].text) for i in picked if blocks[i].kind is PROSE and blocks[i].hint >= 1.0
+    ) >= CONTENT_TRUSTED_CHARS
     for i in picked:
         b = blocks[i]
+        if trusted and b.hint < 0.0:
+            continue
         if b.kind is CAPTION:
             if b.text not in draft.captions:
                 draft.captions.append(b.text)
