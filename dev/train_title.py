@@ -13,7 +13,8 @@ answer is among the candidates.
 
 Pages where the rules' title is settled (``_headline.settled``) never reach the ranker:
 they count with the rules' title.  Prints, per folder, the share of the pages where the
-title is right: the extractor's output as it stands, the model cross-validated by page (folds of
+title is right: the hand-written rules alone, the extractor's output as it stands (with
+the weights in _headline.py), the model cross-validated by page (folds of
 ``--pages``), and the model fitted on all of ``--pages`` applied to ``--check`` (folders
 kept out of the fit); then the WEIGHTS lines to paste into _headline.py.
 """
@@ -48,6 +49,7 @@ class PageTitles:
     x: np.ndarray  # candidates x features
     answer: int  # index of the gold title among the candidates, -1 when absent
     settled: bool = False  # the ranker was not asked (``_headline.settled``)
+    rules_alone_ok: bool = False  # the hand-written rules' title, without the ranker
 
 
 def collect(folder: Path) -> list[PageTitles]:
@@ -77,7 +79,7 @@ def collect(folder: Path) -> list[PageTitles]:
             rules_ok = isinstance(found, Extracted) and norm(found.title) == gold
             if not seen:
                 pages.append(PageTitles(page_file.stem, gold, rules_ok, [], np.zeros((0, 0)), -1,
-                                        settled=True))
+                                        settled=True, rules_alone_ok=rules_ok))
                 continue
             blocks, start, end, slug, rules = seen[-1]
             cands = _headline.candidates(blocks, start, end)
@@ -91,7 +93,8 @@ def collect(folder: Path) -> list[PageTitles]:
                         texts.append(blocks[i].text)
             x = np.asarray(rows, dtype=float).reshape(len(rows), len(_headline.FEATURE_NAMES))
             answer = next((r for r, t in enumerate(texts) if norm(t) == gold), -1)
-            pages.append(PageTitles(page_file.stem, gold, rules_ok, texts, x, answer))
+            pages.append(PageTitles(page_file.stem, gold, rules_ok, texts, x, answer,
+                                    rules_alone_ok=norm(rules) == gold))
     finally:
         _headline.rank = original  # type: ignore[assignment]
     return pages
@@ -160,15 +163,16 @@ def main() -> None:
             cv[d] += correct([p for p in ps if fold_of[id(p)] == k], w)
     w = fit(pages, args.l2)
     print("title right on the pages whose gold title is a line of the dump")
-    print(f"{'folder':<12}{'pages':>6}{'reachable':>10}{'rules':>8}{'model':>8}")
+    print(f"{'folder':<12}{'pages':>6}{'reachable':>10}{'rules':>8}{'output':>8}{'model':>8}")
     for d, ps in {**sets, **checks}.items():
         n = len(ps)
         model = cv[d] if d in cv else correct(ps, w)
         reach = sum(p.answer >= 0 or p.settled for p in ps)
-        rules = sum(p.rules_ok for p in ps)
+        rules = sum(p.rules_alone_ok for p in ps)
+        output = sum(p.rules_ok for p in ps)
         tag = "cv" if d in cv else "fit"
         print(f"{Path(d).name:<12}{n:>6}{reach / n:>10.3f}{rules / n:>8.3f}"
-              f"{model / n:>8.3f} ({tag})")
+              f"{output / n:>8.3f}{model / n:>8.3f} ({tag})")
         if args.misses:
             for p in ps:
                 s = p.x @ w if len(p.texts) else np.zeros(0)
