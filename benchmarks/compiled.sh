@@ -3,10 +3,11 @@
 #   bash benchmarks/compiled.sh dev/pages [--trafilatura]
 # Builds the wheel with the mypyc hook on into a scratch venv, then runs
 # benchmarks/extract_speed.py there. Needs gcc and the Python headers.
+# VESTNIK_BENCH_PYTHON picks the interpreter (default python3), VESTNIK_BENCH_VENV the venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch="${VESTNIK_BENCH_VENV:-/tmp/vestnik-compiled}"
-rm -rf "$scratch" && python3 -m venv "$scratch"
+rm -rf "$scratch" && "${VESTNIK_BENCH_PYTHON:-python3}" -m venv "$scratch"
 # mypyc leaves its .so files next to the sources: build from a copy, never in the tree
 mkdir -p "$scratch/src" && cp -r pyproject.toml README.md services "$scratch/src/"
 HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$scratch/bin/pip" wheel -q --no-deps "$scratch/src" \

@@ -10,6 +10,7 @@ from vestnik.extract._headline import (
     WEIGHTS,
     candidates,
     context,
+    ends_with_period,
     features,
     rank,
     settled,
@@ -117,3 +118,30 @@ def test_quoted_subheading_inside_the_body_is_not_the_title() -> None:
     result = _extract(text)
     assert result.title == TITLE
     assert sub in result.body_paragraphs
+
+
+def test_abbreviation_at_the_end_of_a_headline_is_not_a_sentence_end() -> None:
+    assert not ends_with_period("ЕС реши преходният период да е до 31 декември 2020 г.")
+    assert not ends_with_period("Прогноза за 2021 г. и нататък...")
+    assert ends_with_period("Общинският съвет прие бюджета.")
+
+
+def test_headline_ending_in_a_year_abbreviation_opens_the_run_as_title() -> None:
+    title = "Общинският съвет във Варна прие бюджета за 2026 г."
+    text = f"Mediapool.bg\n\nВход\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
+    result = _extract(text)
+    assert result.title == title
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_headline_a_breadcrumb_ends_with_beats_a_subheading_nearer_the_body() -> None:
+    crumb = f"Новини > Общество > {TITLE[:30]}..."
+    blocks = [
+        Block(crumb, PROSE),
+        Block(TITLE, HEADING),
+        Block("Иван Петров", SHORT),
+        Block("Общинските съветници гласуваха след дълго заседание", HEADING),
+        Block(P1, PROSE),
+        Block(P2, PROSE),
+    ]
+    assert rank(blocks, 4, 6, frozenset()) == 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from dataclasses import dataclass
 
 from vestnik.extract._blocks import (
@@ -35,7 +36,20 @@ from vestnik.extract._blocks import (
 from vestnik.extract._title import raw_keys, shape_parts, slug_overlap, text_keys, word_keys
 
 __all__ = [
-    "FEATURE_NAMES", "REACH", "Context", "body_keys", "candidates", "context", "features", "rank",
+    "FEATURE_NAMES",
+    "NEAR",
+    "REACH",
+    "WEIGHTS",
+    "Context",
+    "body_keys",
+    "candidates",
+    "context",
+    "ends_with_period",
+    "features",
+    "rank",
+    "related",
+    "score",
+    "settled",
 ]
 
 REACH = 60  # blocks above the body searched for the title ...
@@ -83,6 +97,7 @@ FEATURE_NAMES = (
     "lead_overlap",
     "in_run",
     "truncated_teaser",
+    "breadcrumb_tail",
     "upper_share",
     "prose_below",
     "menu_above",
@@ -92,46 +107,64 @@ FEATURE_NAMES = (
 # fitted by dev/train_title.py; see its output for the cross-validated figures
 WEIGHTS: tuple[float, ...] = (
     0.0000,  # bias
-    -0.3176,  # log_distance
-    1.4109,  # log_rank
-    -1.1692,  # log_shorts_between
-    -0.2709,  # log_boilers_between
-    0.9014,  # section_between
-    6.3338,  # slug_overlap
-    0.0000,  # has_slug
-    -2.3319,  # date_shaped
-    0.3334,  # meta_separated
-    -2.9798,  # breadcrumb
-    -0.0985,  # name_shaped
-    0.5932,  # tag_list
-    -1.6822,  # meta_start
-    0.1376,  # few_words
-    0.4083,  # headline_words
-    -4.8277,  # many_words
-    0.3569,  # log_chars
-    -4.4784,  # ends_period
-    0.3487,  # ends_question
-    -2.1507,  # ends_colon
-    1.3260,  # byline_below
-    0.7605,  # credit_below
-    0.9081,  # dup
-    -0.3564,  # is_heading
-    0.1899,  # is_prose
-    0.3373,  # is_short
-    0.2281,  # headline_like
-    1.6284,  # body_overlap
-    0.8272,  # log_body_shared
-    0.0096,  # lead_overlap
-    -0.2291,  # in_run
-    -2.6854,  # truncated_teaser
-    -0.1343,  # upper_share
-    0.0030,  # prose_below
-    -0.0315,  # menu_above
-    1.0537,  # rules_pick
+    -0.3086,  # log_distance
+    1.3858,  # log_rank
+    -1.1605,  # log_shorts_between
+    -0.2671,  # log_boilers_between
+    0.8802,  # section_between
+    6.3124,  # slug_overlap
+    -0.0000,  # has_slug
+    -2.3763,  # date_shaped
+    0.3097,  # meta_separated
+    -2.7631,  # breadcrumb
+    -0.0916,  # name_shaped
+    0.7277,  # tag_list
+    -1.6720,  # meta_start
+    0.1078,  # few_words
+    0.4372,  # headline_words
+    -4.8197,  # many_words
+    0.3664,  # log_chars
+    -4.4082,  # ends_period
+    0.3907,  # ends_question
+    -2.1638,  # ends_colon
+    1.3026,  # byline_below
+    0.7358,  # credit_below
+    0.9065,  # dup
+    -0.3693,  # is_heading
+    0.1337,  # is_prose
+    0.3754,  # is_short
+    -0.0022,  # headline_like
+    1.5620,  # body_overlap
+    0.8611,  # log_body_shared
+    -0.0013,  # lead_overlap
+    -0.2381,  # in_run
+    -2.6307,  # truncated_teaser
+    3.4412,  # breadcrumb_tail
+    -0.0799,  # upper_share
+    0.0116,  # prose_below
+    0.0210,  # menu_above
+    0.9799,  # rules_pick
 )
 
 _META_BELOW = frozenset({DATE, AUTHOR})
 _MENU = frozenset({SHORT, BOILER})
+# a breadcrumb's last part, when it is long enough to be the page's headline
+_CRUMB_TAIL = re.compile(r" (?:[>/»›|→]) ([^>/»›|→]{15,})$")
+# a headline may end with an abbreviation: "... до 31 декември 2020 г.", "... to the U.S."
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:г|гг|в|вв|ок|др|млн|млрд|хил|лв|ул|бул|проф|акад|инж|д-р|т\.нар|"
+    r"U\.S|U\.K|Inc|Ltd|Co|Jr|Sr|St|Dr|Mr|Mrs|etc|bzw|ca|Nr|Str)\.$"
+)
+
+
+def ends_with_period(text: str) -> bool:
+    """``text`` ends with a sentence's period: not an ellipsis ("при всич...") nor an
+    abbreviation ("2020 г.")."""
+    return (
+        text[-1] == "."
+        and not text.endswith("..")
+        and _ABBREVIATION_END.search(text[-12:]) is None
+    )
 _TEXT_KINDS = frozenset({HEADING, PROSE, SHORT})
 
 
@@ -159,7 +192,7 @@ def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
     seen: set[str] = set()
     for i in range(start, min(end, start + RUN_REACH)):  # a header the run swallowed
         b = blocks[i]
-        sentence = b.text[-1] in ".:;,!?" and not b.text.endswith("...")  # "при всич..."
+        sentence = b.text[-1] in ":;,!?" or ends_with_period(b.text)
         headline = (
             b.kind in _TEXT_KINDS
             and (not sentence or b.text[-1] in "!?")
@@ -245,6 +278,12 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
     if last in ".…":
         stem = text.rstrip(".… ")
         truncated = any(len(t) > len(stem) and t != text and t.startswith(stem) for t in ctx.texts)
+    crumb = 0.0
+    for t in ctx.texts:  # "Новини > Общество > Ковид-19 отстъпва, рязък спад на..."
+        tail = _CRUMB_TAIL.search(t)
+        if tail is not None and text.startswith(tail.group(1).rstrip(".… ")):
+            crumb = 1.0
+            break
     prev = blocks[i - 1] if i > 0 else None
     return [
         1.0,
@@ -260,7 +299,7 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         1.0 if 4 <= n_words <= 20 else 0.0,
         1.0 if n_words > 20 else 0.0,
         math.log1p(len(text)),
-        1.0 if last == "." and not text.endswith("..") else 0.0,
+        1.0 if ends_with_period(text) else 0.0,
         1.0 if last in "?!" else 0.0,
         1.0 if last == ":" else 0.0,
         1.0 if any(x.kind in _META_BELOW for x in below) else 0.0,
@@ -275,6 +314,7 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         len(own & ctx.lead) / n_keys,
         1.0 if i >= start else 0.0,
         1.0 if truncated else 0.0,
+        crumb,
         sum(map(str.isupper, words)) / n_words,
         1.0 if below and below[0].kind is PROSE and len(below[0].text) > 100 else 0.0,
         1.0 if prev is not None and prev.kind in _MENU else 0.0,
