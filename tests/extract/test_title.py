@@ -196,3 +196,15 @@ def test_headline_above_a_section_word_is_found_when_the_zone_has_none() -> None
 
 def test_pipe_separated_trail_is_not_a_headline() -> None:
     assert shape_penalty("Start|Magazin|Coole Tipps|Magic Cleaning") > 0.0
+
+
+def test_standfirst_right_under_a_title_found_by_its_slug_is_the_lead() -> None:
+    title = "Наступного тижня на Україну чекають аномальна спека та грози"
+    lead = "Спеку синоптики обіцяють як мінімум до вихідних"
+    text = (
+        f"Новини\n\nСпорт\n\n{title}\n\n{lead}\n\nСуспільство — Юрій Братюк, 18:06\n\n"
+        f"До теми\n\nАномальна і небезпечна погода\n\n{P1}\n\n{P2}\n\n{P3}"
+    )
+    url = "https://zaxid.net/nastupnogo_tizhnya_na_ukrayinu_chekayut_anomalna_speka_ta_grozi"
+    result = _title(text, url)
+    assert (result.title, result.lead) == (title, lead)

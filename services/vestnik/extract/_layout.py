@@ -506,22 +506,24 @@ def _ranked_title(
 
 
 def _lead_below(blocks: list[Block], at: int, start: int) -> str | None:
-    """The standfirst right below the title ``blocks[at]``: the first block of text
-    under it (past labels, bylines and dates), when it reads like one and ends like a
-    sentence (a headline-shaped line there may be the title the rules chose)."""
+    """The standfirst below the title ``blocks[at]``: the block right under it when it
+    reads like one; else the first block of text past labels, bylines and dates when it
+    also ends like a sentence (a headline-shaped line there may be the title the rules
+    chose) and no section header ("Related posts") parts it from the body."""
     for j in range(at + 1, start):
         b = blocks[j]
         if b.kind is SECTION:
             return None
         if b.kind is not PROSE and b.kind is not HEADING:
             continue
-        if (
-            not b.dup
-            and b.link_density < 0.5
-            and len(b.text) >= LEAD_MIN_CHARS
-            and b.text[-1] in ".!?…"
-            and lead_shaped(b.text)
-            and all(x.kind is not SECTION for x in blocks[j + 1 : start])  # "Related posts"
+        if b.dup or b.link_density >= 0.5 or len(b.text) < LEAD_MIN_CHARS:
+            return None
+        if not lead_shaped(b.text) or b.text[-1] == ":":
+            return None
+        if j == at + 1:
+            return b.text  # right under the title: its standfirst, sentence or not
+        if b.text[-1] in ".!?…" and all(
+            x.kind is not SECTION for x in blocks[j + 1 : start]  # "Related posts"
         ):
             return b.text
         return None
@@ -561,7 +563,7 @@ def _nearest_headline(blocks: list[Block], start: int) -> str:
     return ""
 
 
-def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str | None:
+def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> int | None:
     """The headline the URL's slug spells, further up the page than the header zone
     (menus, share bars and a photo's credit between it and the body)."""
     best: tuple[float, int] | None = None
@@ -578,7 +580,7 @@ def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> str
             and _clean_headline(b.text, 250)
         ):
             best = (overlap, i)
-    return None if best is None else blocks[best[1]].text
+    return None if best is None else best[1]
 
 
 def _meta_line_date(
@@ -739,7 +741,8 @@ def assemble(
     if len(slug) >= SLUG_SEARCH_MIN_KEYS and slug_overlap(draft.title, slug) < SLUG_WEAK:
         found = _title_by_slug(blocks, start, slug)
         if found is not None:
-            draft.title, draft.lead = found, None
+            draft.title = blocks[found].text
+            draft.lead = None if links else _lead_below(blocks, found, start)
     if not draft.title:
         draft.title = _nearest_headline(blocks, start)
     if not links:
