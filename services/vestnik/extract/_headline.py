@@ -17,7 +17,6 @@ to refit.  Pure Python, a few dozen float operations per candidate.
 from __future__ import annotations
 
 import math
-import operator
 import re
 from dataclasses import dataclass
 
@@ -323,7 +322,9 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
 
 
 def score(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
-    total: float = sum(map(operator.mul, weights, x))
+    total = 0.0
+    for k in range(len(x)):  # a typed loop: mypyc compiles it to float arithmetic
+        total += weights[k] * x[k]
     return total
 
 

@@ -14,7 +14,6 @@ Pure Python, a few dozen float operations per line.
 from __future__ import annotations
 
 import math
-import operator
 
 from vestnik.extract._blocks import HEADING, PROSE, Block
 
@@ -131,7 +130,9 @@ def features(blocks: list[Block], i: int, start: int, end: int) -> list[float]:
 
 
 def keep_probability(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
-    z = math.fsum(map(operator.mul, weights, x))
+    z = 0.0
+    for k in range(len(x)):  # a typed loop: mypyc compiles it to float arithmetic
+        z += weights[k] * x[k]
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
