@@ -9,7 +9,6 @@ main language.  Cheap: one pass of a few regexes over at most ``SAMPLE_CHARS``.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 __all__ = ["SAMPLE_CHARS", "detect_language"]
 
@@ -117,7 +116,10 @@ _BG_YER = re.compile("[бвгджзклмнпрстфхцчшщ]ъ[бвгджз�
 
 
 def _count(sample: str, letters: str) -> int:
-    return sum(sample.count(ch) for ch in letters)
+    n = 0
+    for ch in letters:
+        n += sample.count(ch)
+    return n
 
 
 def _index(lists: dict[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
@@ -132,14 +134,25 @@ _CYR_INDEX = _index(_CYR_STOPWORDS)
 _LATIN_INDEX = _index(_LATIN_STOPWORDS)
 
 
-def _stopword_scores(words: list[str], index: dict[str, tuple[str, ...]]) -> Counter[str]:
+def _stopword_scores(words: list[str], index: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Function-word hits per language, in the order the languages are first hit (the
+    best of equals is the first)."""
     scores: dict[str, int] = {}
-    # in the order of first occurrence: most_common() breaks ties by it
-    hits = [(w, n) for w, n in Counter(words).items() if w in index]
-    for w, n in hits:
-        for lang in index[w]:
-            scores[lang] = scores.get(lang, 0) + n
-    return Counter(scores)
+    for w in words:
+        langs = index.get(w)
+        if langs is not None:
+            for lang in langs:
+                scores[lang] = scores.get(lang, 0) + 1
+    return scores
+
+
+def _best(scores: dict[str, int]) -> str | None:
+    best: str | None = None
+    top = 0
+    for lang, n in scores.items():
+        if n > top:
+            best, top = lang, n
+    return best
 
 
 def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
@@ -151,13 +164,13 @@ def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
     mk_only = _count(sample, "ѓќѕ") * per_k
     srmk = _count(sample, "јљњџ") * per_k
     bg = len(_BG_YER.findall(sample)) * per_k
-    words_score = _stopword_scores(words, _CYR_INDEX)
     if be >= 1.0 and be >= uk / 4:
         return "be"
     if mk_only >= 1.0 and mk_only >= sr_only:
         return "mk"
     if sr_only >= 1.0 or srmk >= 2.0:
-        return "mk" if words_score["mk"] > words_score["sr"] else "sr"
+        words_score = _stopword_scores(words, _CYR_INDEX)
+        return "mk" if words_score.get("mk", 0) > words_score.get("sr", 0) else "sr"
     if uk >= 3.0 and uk > ru:
         return "uk"
     if ru >= 3.0 and ru > bg:
@@ -165,8 +178,7 @@ def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
     if bg >= 1.0 or sample.count("щ") * per_k >= 2.0:
         return "bg"
     # no letter cue (very short text): fall back to function words
-    best = words_score.most_common(1)
-    return best[0][0] if best else "bg"
+    return _best(_stopword_scores(words, _CYR_INDEX)) or "bg"
 
 
 def detect_language(text: str) -> str | None:
@@ -193,6 +205,4 @@ def detect_language(text: str) -> str | None:
     words = _WORD.findall(lower)
     if script == "cyr":
         return _cyrillic(lower, n, words)
-    scores = _stopword_scores(words, _LATIN_INDEX)
-    best = scores.most_common(1)
-    return best[0][0] if best else None
+    return _best(_stopword_scores(words, _LATIN_INDEX))

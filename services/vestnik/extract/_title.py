@@ -73,24 +73,33 @@ def raw_keys(text: str) -> frozenset[str]:
     return text_keys(text)
 
 
+def _translit_keys(text: str) -> frozenset[str]:
+    if text.isascii():
+        return text_keys(text)
+    return frozenset([w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))])
+
+
 @lru_cache(maxsize=16384)
 def word_keys(text: str) -> frozenset[str]:
     """The words of ``text`` as compared with a slug: transliterated, first letters."""
-    if text.isascii():
-        return raw_keys(text)
-    return frozenset([w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))])
+    return _translit_keys(text)
 
 
 def slug_keys(url: str) -> frozenset[str]:
     """Word keys of the URL path's longest wordy segment (the slug), transliterated."""
-    try:
-        path = unquote(urlsplit(url).path)
-    except ValueError:
-        return frozenset()
+    if "://" in url:  # most URLs: no need for urlsplit
+        path = url.partition("://")[2].partition("#")[0].partition("?")[0].partition("/")[2]
+    else:
+        try:
+            path = urlsplit(url).path
+        except ValueError:
+            return frozenset()
+    if "%" in path:
+        path = unquote(path)
     best: frozenset[str] = frozenset()
     for segment in path.split("/"):
-        words = {w for w in _SLUG_SPLIT.split(segment.lower()) if w not in _STOP}
-        keys = word_keys(" ".join(words))
+        words = [w for w in _SLUG_SPLIT.split(segment.lower()) if w not in _STOP]
+        keys = _translit_keys(" ".join(words))
         if len(keys) >= len(best):  # the last of equals: the slug ends the path
             best = keys
     return best if len(best) >= 2 else frozenset()
