@@ -45,16 +45,22 @@ _INDEX_FILE = re.compile(r"^(?:index|default|home|main)\.(?:html?|php|aspx?)$")
 
 def url_kind(url: str) -> UrlKind | None:
     """Say "home", "section" or "search" when the URL alone tells; else None."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    if "://" in url:  # most URLs: split by hand, urlsplit costs more than the rest
+        rest = url.partition("://")[2].partition("#")[0]
+        rest, _, query_string = rest.partition("?")
+        netloc, _, path = rest.partition("/")
+    else:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        netloc, path, query_string = parts.netloc, parts.path, parts.query
+    if not netloc:
         return None
-    if not parts.netloc:
-        return None
-    segments = [s for s in parts.path.lower().split("/") if s]
+    segments = [s for s in path.lower().split("/") if s]
     if segments and _INDEX_FILE.match(segments[-1]):
         segments.pop()
-    query = dict(parse_qsl(parts.query))
+    query = dict(parse_qsl(query_string)) if query_string else {}
     if any(s in _SEARCH_SEGMENTS for s in segments[:2]) or (
         len(segments) <= 1 and any(query.get(k) for k in _SEARCH_PARAMS)
     ):
