@@ -59,7 +59,7 @@ NEAR = 15  # a line further up must share this much with the body or the slug:
 FAR_BODY_SHARE = 0.5  # ... its words found in the body's opening
 FAR_SLUG_SHARE = 0.3  # ... or the slug's words found in it
 MAX_CHARS = 300
-BODY_KEY_CHARS = 1000  # the body's opening, whose words a title shares
+BODY_KEY_CHARS = 600  # the body's opening, whose words a title shares
 CREDIT_CHARS = 60  # a caption this short right below a line is a photo credit: a caption title
 
 FEATURE_NAMES = (
@@ -106,43 +106,43 @@ FEATURE_NAMES = (
 # fitted by dev/train_title.py; see its output for the cross-validated figures
 WEIGHTS: tuple[float, ...] = (
     0.0000,  # bias
-    -0.3086,  # log_distance
-    1.3858,  # log_rank
-    -1.1605,  # log_shorts_between
-    -0.2671,  # log_boilers_between
-    0.8802,  # section_between
-    6.3124,  # slug_overlap
-    -0.0000,  # has_slug
-    -2.3763,  # date_shaped
-    0.3097,  # meta_separated
-    -2.7631,  # breadcrumb
-    -0.0916,  # name_shaped
-    0.7277,  # tag_list
-    -1.6720,  # meta_start
-    0.1078,  # few_words
-    0.4372,  # headline_words
-    -4.8197,  # many_words
-    0.3664,  # log_chars
-    -4.4082,  # ends_period
-    0.3907,  # ends_question
-    -2.1638,  # ends_colon
-    1.3026,  # byline_below
-    0.7358,  # credit_below
-    0.9065,  # dup
-    -0.3693,  # is_heading
-    0.1337,  # is_prose
-    0.3754,  # is_short
-    -0.0022,  # headline_like
-    1.5620,  # body_overlap
-    0.8611,  # log_body_shared
-    -0.0013,  # lead_overlap
-    -0.2381,  # in_run
-    -2.6307,  # truncated_teaser
-    3.4412,  # breadcrumb_tail
-    -0.0799,  # upper_share
-    0.0116,  # prose_below
-    0.0210,  # menu_above
-    0.9799,  # rules_pick
+    -0.4591,  # log_distance
+    1.4607,  # log_rank
+    -1.0676,  # log_shorts_between
+    -0.2043,  # log_boilers_between
+    0.7046,  # section_between
+    6.1906,  # slug_overlap
+    0.0000,  # has_slug
+    -2.5639,  # date_shaped
+    0.4249,  # meta_separated
+    -2.6451,  # breadcrumb
+    -0.0431,  # name_shaped
+    0.6484,  # tag_list
+    -1.8225,  # meta_start
+    0.0818,  # few_words
+    0.4675,  # headline_words
+    -4.6537,  # many_words
+    0.5103,  # log_chars
+    -4.3928,  # ends_period
+    0.4869,  # ends_question
+    -2.0196,  # ends_colon
+    1.2848,  # byline_below
+    0.8862,  # credit_below
+    0.8547,  # dup
+    -0.3807,  # is_heading
+    0.2116,  # is_prose
+    0.3542,  # is_short
+    -0.0139,  # headline_like
+    1.2512,  # body_overlap
+    0.6181,  # log_body_shared
+    0.2196,  # lead_overlap
+    -0.4357,  # in_run
+    -2.0040,  # truncated_teaser
+    3.3326,  # breadcrumb_tail
+    -0.0124,  # upper_share
+    0.0090,  # prose_below
+    -0.0288,  # menu_above
+    1.0071,  # rules_pick
 )
 
 _META_BELOW = frozenset({DATE, AUTHOR})
@@ -227,10 +227,9 @@ class Context:
     lead: frozenset[str]  # ... and of its first paragraph
     texts: tuple[str, ...]  # all candidates' texts
     rules: str  # the title the hand-written rules chose
-    # per block above the body: SHORT / BOILER blocks and section headers below it
-    shorts: dict[int, int]
-    boilers: dict[int, int]
-    sections: dict[int, int]
+    # per block above the body, nearest first: the SHORT and BOILER blocks and the
+    # section headers between it and the body
+    between: list[tuple[int, int, int]]
 
 
 def context(
@@ -240,12 +239,10 @@ def context(
     # the body's words, past the candidates at its head (a line shares all its own)
     body_from = max((i + 1 for i in cands if i >= start), default=start)
     body, lead = body_keys(blocks, body_from, end)
-    shorts: dict[int, int] = {}
-    boilers: dict[int, int] = {}
-    sections: dict[int, int] = {}
+    between: list[tuple[int, int, int]] = []
     n_short = n_boiler = n_section = 0
     for i in range(start - 1, min(cands) - 1, -1):
-        shorts[i], boilers[i], sections[i] = n_short, n_boiler, n_section
+        between.append((n_short, n_boiler, n_section))
         kind = blocks[i].kind
         if kind is SHORT:
             n_short += 1
@@ -254,8 +251,7 @@ def context(
         elif kind is SECTION:
             n_section += 1
     return Context(
-        start, slug, body, lead, tuple(blocks[i].text for i in cands), rules,
-        shorts, boilers, sections,
+        start, slug, body, lead, tuple(blocks[i].text for i in cands), rules, between
     )
 
 
@@ -268,6 +264,7 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
     n_words = len(words) or 1
     last = text[-1]
     start = ctx.start
+    shorts, boilers, sections = ctx.between[start - 1 - i] if i < start else (0, 0, 0)
     below = blocks[i + 1 : i + 4]
     own = raw_keys(text)
     n_keys = len(own) or 1
@@ -288,9 +285,9 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         1.0,
         math.log1p(abs(start - i)),
         math.log1p(rank),
-        math.log1p(ctx.shorts.get(i, 0)),
-        math.log1p(ctx.boilers.get(i, 0)),
-        1.0 if ctx.sections.get(i, 0) else 0.0,
+        math.log1p(shorts),
+        math.log1p(boilers),
+        1.0 if sections else 0.0,
         len(slug & word_keys(text)) / len(slug) if slug else 0.0,
         1.0 if slug else 0.0,
         *shape_parts(text),
