@@ -29,6 +29,11 @@ def _extract(text: str, url: str = "https://news.example.bg/a/1") -> Extracted:
     return result
 
 
+def _title_and_body(text: str) -> tuple[str, tuple[str, ...]]:
+    result = _extract(text)
+    return result.title, result.body_paragraphs
+
+
 def test_weights_match_the_features() -> None:
     blocks = [Block(TITLE, HEADING), Block(P1, PROSE), Block(P2, PROSE)]
     cands = candidates(blocks, 1, 3)
@@ -98,9 +103,7 @@ def test_dump_title_is_found_past_share_buttons_and_a_teaser() -> None:
         f"Новини\n\nСпорт\n\n{TITLE}\n\nИван Петров\n\n12 март 2025, 10:15\n\nСподели\n\n"
         f"Tweet\n\nИмейл\n\n{TEASER}\n\n{P1}\n\n{P2}\n\n{P3}"
     )
-    result = _extract(text)
-    assert result.title == TITLE
-    assert result.body_paragraphs == (P1, P2, P3)
+    assert _title_and_body(text) == (TITLE, (P1, P2, P3))
 
 
 def test_title_inside_the_run_ends_the_header_above_the_body() -> None:
@@ -129,9 +132,7 @@ def test_abbreviation_at_the_end_of_a_headline_is_not_a_sentence_end() -> None:
 def test_headline_ending_in_a_year_abbreviation_opens_the_run_as_title() -> None:
     title = "Общинският съвет във Варна прие бюджета за 2026 г."
     text = f"Mediapool.bg\n\nВход\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
-    result = _extract(text)
-    assert result.title == title
-    assert result.body_paragraphs == (P1, P2, P3)
+    assert _title_and_body(text) == (title, (P1, P2, P3))
 
 
 def test_headline_a_breadcrumb_ends_with_beats_a_subheading_nearer_the_body() -> None:
