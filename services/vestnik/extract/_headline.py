@@ -1,17 +1,20 @@
 """A small learned ranker for the title of a plain-text dump.
 
 A dump has no ``<h1>``: the title is one of the lines above the body, among menu
-items, teasers of other articles, share labels and bylines.  Every headline-shaped
-line up to :data:`REACH` blocks above the body (and the body run's first line) is a
-candidate; a logistic model scores each from its shape and its surroundings, and the
-best-scoring one is the title.  The strongest signals: the words of the line recur in
-the body (a teaser of another story shares few of them), it sits on a byline or a
-date, it agrees with the URL's slug, and little but share buttons lies between it and
-the body.
+items, teasers of other articles, share labels and bylines.  When the rules' choice
+(``_layout.title_and_lead``) does not already spell the URL's slug (:func:`settled`),
+every headline- or prose-shaped line up to :data:`REACH` blocks above the body (those
+further than :data:`NEAR` only when they share words with the body or the slug) and the
+body run's first lines are candidates; a linear score of each one's shape and
+surroundings picks the title.  The strongest signals: the words of the line recur in
+the body's opening (a teaser of another story shares few of them), it agrees with the
+slug, a breadcrumb ends with it, it sits on a byline or a date, little but share
+buttons lies between it and the body, and the rules chose it.
 
-The weights come from ``dev/train_title.py`` (logistic regression on the development
-pages whose gold title is one of the dump's lines, cross-validated by page); re-run it
-to refit.  Pure Python, a few dozen float operations per candidate.
+The weights come from ``dev/train_title.py``: a conditional logit (a softmax over each
+page's candidates) fitted on the development pages whose gold title is one of the dump's
+lines, cross-validated by page; re-run it to refit.  Pure Python, a few dozen float
+operations per candidate.
 """
 
 from __future__ import annotations
@@ -147,6 +150,7 @@ WEIGHTS: tuple[float, ...] = (
 
 _META_BELOW = frozenset({DATE, AUTHOR})
 _MENU = frozenset({SHORT, BOILER})
+_TEXT_KINDS = frozenset({HEADING, PROSE, SHORT})
 # a breadcrumb's last part, when it is long enough to be the page's headline
 _CRUMB_TAIL = re.compile(r" (?:[>/»›|→]) ([^>/»›|→]{15,})$")
 # a headline may end with an abbreviation: "... до 31 декември 2020 г.", "... to the U.S."
@@ -164,7 +168,6 @@ def ends_with_period(text: str) -> bool:
         and not text.endswith("..")
         and _ABBREVIATION_END.search(text[-12:]) is None
     )
-_TEXT_KINDS = frozenset({HEADING, PROSE, SHORT})
 
 
 def body_keys(
@@ -185,8 +188,9 @@ def body_keys(
 
 
 def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
-    """Indices of the lines that may be the title, nearest the body first: headline- or
-    prose-shaped lines above the body, and the body run's first line."""
+    """Indices of the lines that may be the title: the headline-shaped lines at the
+    body run's head (a header the run swallowed), then the headline- or prose-shaped
+    lines above the body, nearest first; a repeated line counts once."""
     out: list[int] = []
     seen: set[str] = set()
     for i in range(start, min(end, start + RUN_REACH)):  # a header the run swallowed
@@ -236,6 +240,8 @@ def context(
     blocks: list[Block], cands: list[int], start: int, end: int, slug: frozenset[str],
     rules: str = "",
 ) -> Context:
+    """What the candidates ``cands`` of the body run ``blocks[start:end]`` are compared
+    with (``cands`` not empty)."""
     # the body's words, past the candidates at its head (a line shares all its own)
     body_from = max((i + 1 for i in cands if i >= start), default=start)
     body, lead = body_keys(blocks, body_from, end)
