@@ -146,3 +146,15 @@ def test_headline_a_breadcrumb_ends_with_beats_a_subheading_nearer_the_body() ->
         Block(P2, PROSE),
     ]
     assert rank(blocks, 4, 6, frozenset()) == 1
+
+
+def test_meta_line_under_a_title_found_in_the_run_dates_the_article() -> None:
+    text = (
+        f"Новини\n\nВход\n\nНовини > Варна > {TITLE[:25]}...\n\n{TITLE}\n\n"
+        f"29 Януари 2018, 17:46 | 9050 прочитания | Коментари (2)\n\n{P1}\n\n"
+        "Сподели във Facebook\n\nНай-новото\n\n4 януари 2021\n\n"
+        "Друга новина от деня в страната и чужбина"
+    )
+    result = _extract(text)
+    assert (result.title, result.body_paragraphs) == (TITLE, (P1,))
+    assert str(result.published_at)[:10] == "2018-01-29"

@@ -370,6 +370,15 @@ def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _text_run_start(blocks: list[Block], start: int, end: int) -> int:
+    """A text run opens with its first paragraph, not with the header lines (byline,
+    date, meta line) it swallowed."""
+    start = _after_header(blocks, start, end)
+    while end - start > 1 and blocks[start].kind is not PROSE:
+        start += 1
+    return start
+
+
 def _after_header(blocks: list[Block], start: int, end: int) -> int:
     """Where the text proper starts when the run swallowed the article's header: a
     date or byline line among its first blocks ends the header (title, lead, byline)."""
@@ -499,7 +508,7 @@ def _ranked_title(
     if at >= start:
         if at + 1 >= end:
             return start, zone
-        start = at + 1
+        start = _text_run_start(blocks, at + 1, end)
         zone = _header_zone(blocks, start)
     draft.lead = _lead_below(blocks, at, start)
     return start, zone
@@ -730,10 +739,8 @@ def assemble(
     if end <= start:
         return draft, start, end
 
-    if not links:  # a text run opens with its first paragraph, not with header lines
-        start = _after_header(blocks, start, end)
-        while end - start > 1 and blocks[start].kind is not PROSE:
-            start += 1
+    if not links:
+        start = _text_run_start(blocks, start, end)
     zone = _header_zone(blocks, start)
     if not links and _opens_with_headline(blocks, start, end):
         zone.append(blocks[start])  # the dump's first line of the article: its title
