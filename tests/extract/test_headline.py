@@ -95,6 +95,7 @@ def test_rules_title_spelling_the_slug_is_settled() -> None:
     slug = slug_keys("https://news.example.bg/byudzhetat-na-varna-e-priet-sled-dalgo-zasedanie")
     assert settled(TITLE, slug)
     assert not settled(TITLE + ".", slug)  # a sentence: a lead or caption
+    assert not settled(f"{TITLE} в сряда.Снимка: БГНЕС", slug)  # a caption and its credit
     assert not settled(TITLE, frozenset())
 
 

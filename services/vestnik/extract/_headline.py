@@ -109,47 +109,48 @@ FEATURE_NAMES = (
 # fitted by dev/train_title.py; see its output for the cross-validated figures
 WEIGHTS: tuple[float, ...] = (
     0.0000,  # bias
-    -0.4591,  # log_distance
-    1.4607,  # log_rank
-    -1.0676,  # log_shorts_between
-    -0.2043,  # log_boilers_between
-    0.7046,  # section_between
-    6.1906,  # slug_overlap
-    0.0000,  # has_slug
-    -2.5639,  # date_shaped
-    0.4249,  # meta_separated
-    -2.6451,  # breadcrumb
-    -0.0431,  # name_shaped
-    0.6484,  # tag_list
-    -1.8225,  # meta_start
-    0.0818,  # few_words
-    0.4675,  # headline_words
-    -4.6537,  # many_words
-    0.5103,  # log_chars
-    -4.3928,  # ends_period
-    0.4869,  # ends_question
-    -2.0196,  # ends_colon
-    1.2848,  # byline_below
-    0.8862,  # credit_below
-    0.8547,  # dup
-    -0.3807,  # is_heading
-    0.2116,  # is_prose
-    0.3542,  # is_short
-    -0.0139,  # headline_like
-    1.2512,  # body_overlap
-    0.6181,  # log_body_shared
-    0.2196,  # lead_overlap
-    -0.4357,  # in_run
-    -2.0040,  # truncated_teaser
-    3.3326,  # breadcrumb_tail
-    -0.0124,  # upper_share
-    0.0090,  # prose_below
-    -0.0288,  # menu_above
-    1.0071,  # rules_pick
+    -0.4171,  # log_distance
+    1.4203,  # log_rank
+    -1.0752,  # log_shorts_between
+    -0.2170,  # log_boilers_between
+    0.6681,  # section_between
+    6.1688,  # slug_overlap
+    -0.0000,  # has_slug
+    -2.4051,  # date_shaped
+    0.4024,  # meta_separated
+    -2.6027,  # breadcrumb
+    -0.0462,  # name_shaped
+    0.6568,  # tag_list
+    -1.7879,  # meta_start
+    0.0293,  # few_words
+    0.5191,  # headline_words
+    -4.5835,  # many_words
+    0.4402,  # log_chars
+    -4.3291,  # ends_period
+    0.4056,  # ends_question
+    -2.0281,  # ends_colon
+    1.1926,  # byline_below
+    0.8788,  # credit_below
+    1.0298,  # dup
+    -0.3697,  # is_heading
+    0.2465,  # is_prose
+    0.3278,  # is_short
+    -0.0202,  # headline_like
+    1.4237,  # body_overlap
+    0.5665,  # log_body_shared
+    0.1978,  # lead_overlap
+    -0.5821,  # in_run
+    -1.8000,  # truncated_teaser
+    3.3468,  # breadcrumb_tail
+    -0.0761,  # upper_share
+    0.0344,  # prose_below
+    -0.0110,  # menu_above
+    0.9613,  # rules_pick
 )
 
 _META_BELOW = frozenset({DATE, AUTHOR})
 _MENU = frozenset({SHORT, BOILER})
+_SENTENCE_INSIDE = re.compile(r"\w{2}[.!?](?:\s+[A-ZА-Я]|[A-ZА-Я])")
 _TEXT_KINDS = frozenset({HEADING, PROSE, SHORT})
 # a breadcrumb's last part, when it is long enough to be the page's headline
 _CRUMB_TAIL = re.compile(r" (?:[>/»›|→]) ([^>/»›|→]{15,})$")
@@ -356,7 +357,9 @@ def settled(rules: str, slug: frozenset[str]) -> bool:
     return (
         bool(rules)
         and bool(slug)
-        and rules[-1] != "."  # a sentence sharing the slug's words: a lead or a caption
+        # a sentence sharing the slug's words is a lead or a caption
+        and rules[-1] != "."
+        and _SENTENCE_INSIDE.search(rules) is None  # "... in 2023.Credit Jeon/EPA"
         and slug_overlap(rules, slug) >= SETTLED_SLUG_SHARE
     )
 
