@@ -484,7 +484,7 @@ def classify_coarse(texts: list[str]) -> list[Kind]:
     multi-line pass); the other special kinds are left to :func:`refine`, which is run
     only where it matters (around the body candidate).
     """
-    kinds = list(map(_plain, texts))
+    kinds = [_plain(t) for t in texts]  # native calls (mypyc), not map()
     joined = "\n" + "\n".join(texts)
     low = joined.lower()
     lows = texts
