@@ -79,16 +79,18 @@ def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
 def cleaner() -> None:
     """Run the cleaning worker (scrape events -> articles)."""
     from vestnik.cleaner.app import create_app
+    from vestnik.worker import run_worker
 
-    asyncio.run(create_app().run())
+    run_worker(create_app)
 
 
 @main.command()
 def indexer() -> None:
     """Run the indexing worker (articles -> search index)."""
     from vestnik.indexer.app import create_app
+    from vestnik.worker import run_worker
 
-    asyncio.run(create_app().run())
+    run_worker(create_app)
 
 
 @main.command()

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(64, ge=1, le=10_000, description="Entries read per XREADGROUP.")
     poll_ms: int = Field(1000, ge=1, description="XREADGROUP block time.")
     graceful_timeout_s: float = Field(15.0, ge=0, description="Time to finish work on SIGTERM.")
+    startup_timeout_s: float = Field(
+        60.0, ge=0, description="How long a starting worker waits for an unreachable Redis."
+    )
 
     max_deliveries: int = Field(5, ge=1, description="Deliveries before an entry is dead-lettered.")
     claim_idle_ms: int = Field(

@@ -1,9 +1,12 @@
-"""What every vestnik worker shares: the broker, the group made at start, the upkeep loop."""
+"""What every vestnik worker shares: the broker, the group made at start, the upkeep loop,
+and a start that waits for Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from faststream import FastStream
@@ -13,6 +16,8 @@ from faststream.redis.annotations import Redis as RedisDep
 from faststream.redis.annotations import RedisBatchStreamMessage
 from pydantic import BaseModel, SkipValidation
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from vestnik import __version__
 from vestnik.logs import get_logger
@@ -101,3 +106,42 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
         log.info("stopped")
 
     return app
+
+
+# what a Redis that is not there (yet, or for a moment) raises while a worker starts
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+_FIRST_RETRY_S = 0.5
+_MAX_RETRY_S = 5.0
+
+
+def run_worker(create: Callable[[Settings], FastStream], settings: Settings | None = None) -> None:
+    """Run the worker ``create`` builds until it is stopped.
+
+    A Redis that cannot be reached before the worker has started (it is still starting,
+    or restarting) is waited for, retrying with backoff for up to
+    ``startup_timeout_s``, rather than ending the process; once started, the subscriber
+    rides out a lost connection itself.
+    """
+    settings = settings or Settings()
+    deadline = time.monotonic() + settings.startup_timeout_s
+    delay = _FIRST_RETRY_S
+    while True:
+        app = create(settings)
+        started = False
+
+        @app.after_startup
+        async def _started() -> None:
+            nonlocal started
+            started = True
+
+        try:
+            asyncio.run(app.run())
+            return
+        except _UNREACHABLE as exc:
+            if started or time.monotonic() + delay > deadline:
+                raise
+            get_logger(consumer=settings.consumer_name).warning(
+                "start_failed", error_type=type(exc).__name__, error=str(exc), retry_in_s=delay
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_RETRY_S)

@@ -6,7 +6,6 @@ write always fails (it must end as a dead letter after the delivery limit).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 from vestnik.contracts import Article
 from vestnik.indexer import store
 from vestnik.indexer.app import create_app
+from vestnik.worker import run_worker
 
 RATE = float(os.environ.get("FAULT_RATE", "0"))
 ALWAYS = os.environ.get("FAULT_ALWAYS_FAIL_URL")
@@ -31,4 +31,4 @@ def flaky_upsert(self: store.SqliteIndex, articles: Sequence[Article]) -> store.
 store.SqliteIndex.upsert_many = flaky_upsert  # type: ignore[method-assign]
 
 if __name__ == "__main__":
-    asyncio.run(create_app().run())
+    run_worker(create_app)

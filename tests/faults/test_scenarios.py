@@ -159,6 +159,28 @@ def test_redis_restarted_mid_flow_workers_resume_and_nothing_acknowledged_is_los
         server.wait(timeout=30)
 
 
+def test_workers_started_before_redis_wait_for_it_and_lose_nothing(tmp_path: Path) -> None:
+    port = _free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        for c in cluster(f"redis://127.0.0.1:{port}/0", tmp_path):
+            c.start("cleaner", "cleaner")
+            c.start("indexer", "indexer")
+            time.sleep(3.0)  # no Redis yet: both retry their start
+            assert all(p.poll() is None for p in c.procs.values()), "a worker gave up"
+            server = _redis_server(port, data)
+            c.publish(0, 300, retry_for_s=30)
+            report = _settle(c, "9 workers started before Redis")
+            assert report.indexed == 300
+            assert all(p.poll() is None for p in c.procs.values()), "a worker died"
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def test_replicas_scaled_one_to_three_to_one_mid_flow_lose_nothing(c: Cluster) -> None:
     c.start("cleaner-0", "cleaner")
     c.start("indexer-0", "indexer")
