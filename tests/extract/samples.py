@@ -1,6 +1,9 @@
-"""Small Bulgarian paragraphs and a fixed clock shared by the front-end tests."""
+"""Small Bulgarian paragraphs, a fixed clock and a text-dump helper shared by the
+front-end tests."""
 
 from datetime import UTC, datetime
+
+from vestnik.extract import Extracted, Page, extract
 
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
@@ -16,3 +19,10 @@ P3 = (
     "Опозицията настоя за повече пари за градския транспорт, но предложението й не събра "
     "нужното мнозинство в залата."
 )
+
+
+def extract_dump(text: str, url: str = "https://news.example.bg/a/1") -> Extracted:
+    """The article the text front end makes of ``text`` (which must be one)."""
+    result = extract(Page(url, NOW, "text/plain", text))
+    assert isinstance(result, Extracted), result
+    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from vestnik.extract import Extracted, Page, extract
 from vestnik.extract._blocks import BOILER, DATE, HEADING, PROSE, SHORT, Block
 from vestnik.extract._headline import (
     FEATURE_NAMES,
@@ -17,20 +16,14 @@ from vestnik.extract._headline import (
 )
 from vestnik.extract._title import slug_keys
 
-from .samples import NOW, P1, P2, P3
+from .samples import P1, P2, P3, extract_dump
 
 TITLE = "Бюджетът на Варна е приет след дълго заседание"
 TEASER = "Пловдив обяви конкурс за нов мост над Марица"
 
 
-def _extract(text: str, url: str = "https://news.example.bg/a/1") -> Extracted:
-    result = extract(Page(url, NOW, "text/plain", text))
-    assert isinstance(result, Extracted), result
-    return result
-
-
 def _title_and_body(text: str) -> tuple[str, tuple[str, ...]]:
-    result = _extract(text)
+    result = extract_dump(text)
     return result.title, result.body_paragraphs
 
 
@@ -110,7 +103,7 @@ def test_dump_title_is_found_past_share_buttons_and_a_teaser() -> None:
 def test_title_inside_the_run_ends_the_header_above_the_body() -> None:
     kicker = "Общество"
     text = f"{kicker}\n\n{TITLE}\n\n{P1}\n\n{P2}\n\n{P3}"
-    result = _extract(text)
+    result = extract_dump(text)
     assert result.title == TITLE
     assert kicker not in result.body_paragraphs
     assert result.body_paragraphs == (P1, P2, P3)
@@ -119,7 +112,7 @@ def test_title_inside_the_run_ends_the_header_above_the_body() -> None:
 def test_quoted_subheading_inside_the_body_is_not_the_title() -> None:
     sub = "„Аз съм Самуел“"
     text = f"{TITLE}\n\n{P1}\n\n{sub}\n\n{P2}\n\n{P3}"
-    result = _extract(text)
+    result = extract_dump(text)
     assert result.title == TITLE
     assert sub in result.body_paragraphs
 
@@ -156,6 +149,6 @@ def test_meta_line_under_a_title_found_in_the_run_dates_the_article() -> None:
         "Сподели във Facebook\n\nНай-новото\n\n4 януари 2021\n\n"
         "Друга новина от деня в страната и чужбина"
     )
-    result = _extract(text)
+    result = extract_dump(text)
     assert (result.title, result.body_paragraphs) == (TITLE, (P1,))
     assert str(result.published_at)[:10] == "2018-01-29"

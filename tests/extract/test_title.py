@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from vestnik.extract import Extracted, Page, extract
 from vestnik.extract._blocks import DATE, HEADING, PROSE, Block
 from vestnik.extract._layout import title_and_lead
 from vestnik.extract._title import headline_score, shape_penalty, slug_keys, slug_overlap
 
-from .samples import NOW, P1, P2, P3
-
-
-def _title(text: str, url: str = "https://news.example.bg/a/1") -> Extracted:
-    result = extract(Page(url, NOW, "text/plain", text))
-    assert isinstance(result, Extracted), result
-    return result
+from .samples import P1, P2, P3, extract_dump
 
 
 def test_slug_is_the_wordiest_path_segment_transliterated() -> None:
@@ -44,7 +37,7 @@ def test_slug_agreement_outweighs_nearness() -> None:
 
 def test_title_is_the_headline_not_the_date_line_above_the_body() -> None:
     text = f"Новини\n\nВарна прие бюджета си\n\n19.10.2025, 12:00\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == "Варна прие бюджета си"
+    assert extract_dump(text).title == "Варна прие бюджета си"
 
 
 def test_title_matching_the_slug_wins_over_a_nearer_teaser() -> None:
@@ -53,25 +46,25 @@ def test_title_matching_the_slug_wins_over_a_nearer_teaser() -> None:
         f"{P1}\n\n{P2}\n\n{P3}"
     )
     url = "https://news.example.bg/varna-prie-byudzheta-si-42"
-    assert _title(text, url).title == "Варна прие бюджета си"
+    assert extract_dump(text, url).title == "Варна прие бюджета си"
 
 
 def test_breadcrumb_that_ends_in_the_title_is_not_the_title() -> None:
     title = "Варна прие бюджета си"
     text = f"Начало » Новини » {title}\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_breadcrumb_of_sections_loses_to_the_headline_below_it() -> None:
     assert shape_penalty("Главная / Архив новостей") > 0.0
     text = f"Главная / Архив новостей\n\nКак утопить бюджетные миллионы?\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == "Как утопить бюджетные миллионы?"
+    assert extract_dump(text).title == "Как утопить бюджетные миллионы?"
 
 
 def test_headline_opening_with_a_figure_is_a_title() -> None:
     title = "157 миллиона за бездействие на съда"
     text = f"Архив\n\n{title}\n\nИван Петров 8 януари, 17:46\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_truncated_teaser_of_the_title_loses_to_the_full_title() -> None:
@@ -86,7 +79,7 @@ def test_truncated_teaser_of_the_title_loses_to_the_full_title() -> None:
 
 def test_icon_font_glyphs_are_not_a_headline() -> None:
     text = f"Варна прие бюджета си\n\n\ue616 \ue617 \ue618\n\n\ue620 {P1}\n\n{P2}\n\n{P3}"
-    result = _title(text)
+    result = extract_dump(text)
     assert result.title == "Варна прие бюджета си"
     assert result.body_paragraphs == (P1, P2, P3)
 
@@ -94,7 +87,7 @@ def test_icon_font_glyphs_are_not_a_headline() -> None:
 def test_headline_opening_the_prose_run_is_the_title_not_body() -> None:
     title = "Зірвана операція НАБУ: як Венедіктова захищала нардепа від „Слуги народу“"
     text = f"Фінанси\nМен\nДизайн\nНерухомість\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
-    result = _title(text)
+    result = extract_dump(text)
     assert result.title == title
     assert result.body_paragraphs == (P1, P2, P3)
 
@@ -103,14 +96,14 @@ def test_section_word_inside_the_top_menu_does_not_mute_the_article() -> None:
     menu = "\n".join(["Начало", "Политика", "Новини", "Спорт", "Култура"])
     footer = " ".join(["Използването на материали от сайта е разрешено само с връзка."] * 8)
     text = f"{menu}\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nПоследни новини\n\n{footer}"
-    result = _title(text)
+    result = extract_dump(text)
     assert result.body_paragraphs == (P1, P2, P3)
 
 
 def test_question_headline_opening_the_run_is_the_title() -> None:
     title = "Haben sich Mozarts Eltern je wegen seiner Schulnoten gesorgt?"
     text = f"Psychologie\nADHS\nService\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_header_swallowed_by_the_run_gives_title_and_lead() -> None:
@@ -120,14 +113,14 @@ def test_header_swallowed_by_the_run_gives_title_and_lead() -> None:
         f"Начало\nНовини\n\nНатиснете Enter, за да търсите в целия сайт на изданието.\n\n"
         f"{title}\n\n{lead}\n\nИван Петров\n\n16.11.2024, 15:00\n\n{P1}\n\n{P2}\n\n{P3}"
     )
-    result = _title(text)
+    result = extract_dump(text)
     assert (result.title, result.lead) == (title, lead)
     assert result.body_paragraphs == (P1, P2, P3)
 
 
 def test_two_word_headline_right_above_the_body_is_the_title() -> None:
     text = f"Начало\nНовини\nСпорт\n\nЛегкий троннинг\n\n14.05.2025, 20:28\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == "Легкий троннинг"
+    assert extract_dump(text).title == "Легкий троннинг"
 
 
 
@@ -143,7 +136,7 @@ def test_headline_on_its_byline_wins_over_a_nearer_teaser() -> None:
         f"Video\nLog In\n\n{title}\n\nby Ahiza Garcia February 1, 2016: 12:41 PM ET\n\n"
         f"The priest saving LA's gang members\n\n{P1}\n\n{P2}\n\n{P3}"
     )
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_photo_caption_above_its_credit_is_not_the_title() -> None:
@@ -152,7 +145,7 @@ def test_photo_caption_above_its_credit_is_not_the_title() -> None:
         f"{title}\n\nJun 7, 2023, 8:54 PM UTC\n\nThe Apple Vision Pro in the demo room.\n\n"
         f"Image: Vjeran Pavic / The Verge\n\n{P1}\n\n{P2}\n\n{P3}"
     )
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_headline_the_url_spells_is_found_above_a_share_bar_and_credit() -> None:
@@ -163,7 +156,7 @@ def test_headline_the_url_spells_is_found_above_a_share_bar_and_credit() -> None
         f"WEB18-Facebook-1160x768.jpg\n\n{P1}\n\n{P2}\n\n{P3}"
     )
     url = "https://www.aclu.org/blog/privacy/facebook-tracking-me-even-though-im-not-facebook"
-    assert _title(text, url).title == title
+    assert extract_dump(text, url).title == title
 
 
 def test_a_year_in_a_headline_is_its_subject_not_a_date_line() -> None:
@@ -174,7 +167,7 @@ def test_a_year_in_a_headline_is_its_subject_not_a_date_line() -> None:
 def test_headline_opening_with_a_year_and_a_dash_is_a_title() -> None:
     title = "2020 - окончателният развод с Острова"
     text = f"Начало > Европа\n\n{title}\n\nПреди 3 часа\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
@@ -183,7 +176,7 @@ def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
         f"Новини > Свят > Великобритания трябва да изпълнява всичк...\n\n{title}\n\n"
         f"29 Януари 2018, 17:46 | 9050 прочитания | Коментари (2)\n\n{P1} {P2}\n\n{P3}"
     )
-    result = _title(text)
+    result = extract_dump(text)
     assert result.title == title
     assert str(result.published_at)[:10] == "2018-01-29"
 
@@ -191,7 +184,7 @@ def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
 def test_headline_above_a_section_word_is_found_when_the_zone_has_none() -> None:
     title = "Варна прие бюджета си след дълъг спор"
     text = f"{title}\n\nКоментари\n\n{P1}\n\n{P2}\n\n{P3}"
-    assert _title(text).title == title
+    assert extract_dump(text).title == title
 
 
 def test_pipe_separated_trail_is_not_a_headline() -> None:
@@ -206,5 +199,5 @@ def test_standfirst_right_under_a_title_found_by_its_slug_is_the_lead() -> None:
         f"До теми\n\nАномальна і небезпечна погода\n\n{P1}\n\n{P2}\n\n{P3}"
     )
     url = "https://zaxid.net/nastupnogo_tizhnya_na_ukrayinu_chekayut_anomalna_speka_ta_grozi"
-    result = _title(text, url)
+    result = extract_dump(text, url)
     assert (result.title, result.lead) == (title, lead)

@@ -35,7 +35,14 @@ from vestnik.extract._blocks import (
     Block,
     is_headline_like,
 )
-from vestnik.extract._title import raw_keys, shape_parts, slug_overlap, text_keys, word_keys
+from vestnik.extract._title import (
+    raw_keys,
+    shape_parts,
+    slug_overlap,
+    teases,
+    text_keys,
+    word_keys,
+)
 
 __all__ = [
     "FEATURE_NAMES",
@@ -185,7 +192,7 @@ def body_keys(
                 break
     if not texts:
         return frozenset(), frozenset()
-    return text_keys(" ".join(texts)), raw_keys(texts[0])
+    return text_keys(" ".join(texts)), text_keys(texts[0])  # one-off texts: not cached
 
 
 def candidates(blocks: list[Block], start: int, end: int) -> list[int]:
@@ -231,6 +238,9 @@ class Context:
     body: frozenset[str]  # word keys of the body's opening ...
     lead: frozenset[str]  # ... and of its first paragraph
     texts: tuple[str, ...]  # all candidates' texts
+    # the last parts of the candidates that are breadcrumbs ("Новини > Общество > Ковид-19
+    # отстъпва, рязък спад на..."), which the title starts with
+    crumb_tails: tuple[str, ...]
     rules: str  # the title the hand-written rules chose
     # per block above the body, nearest first: the SHORT and BOILER blocks and the
     # section headers between it and the body
@@ -257,9 +267,10 @@ def context(
             n_boiler += 1
         elif kind is SECTION:
             n_section += 1
-    return Context(
-        start, slug, body, lead, tuple(blocks[i].text for i in cands), rules, between
-    )
+    texts = tuple(blocks[i].text for i in cands)
+    tails = (_CRUMB_TAIL.search(t) for t in texts)
+    crumb_tails = tuple(m.group(1).rstrip(".… ") for m in tails if m is not None)
+    return Context(start, slug, body, lead, texts, crumb_tails, rules, between)
 
 
 def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float]:
@@ -277,16 +288,6 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
     n_keys = len(own) or 1
     shared = own & ctx.body
     slug = ctx.slug
-    truncated = False
-    if last in ".…":
-        stem = text.rstrip(".… ")
-        truncated = any(len(t) > len(stem) and t != text and t.startswith(stem) for t in ctx.texts)
-    crumb = 0.0
-    for t in ctx.texts:  # "Новини > Общество > Ковид-19 отстъпва, рязък спад на..."
-        tail = _CRUMB_TAIL.search(t)
-        if tail is not None and text.startswith(tail.group(1).rstrip(".… ")):
-            crumb = 1.0
-            break
     prev = blocks[i - 1] if i > 0 else None
     return [
         1.0,
@@ -316,8 +317,8 @@ def features(blocks: list[Block], i: int, rank: int, ctx: Context) -> list[float
         math.log1p(len(shared)),
         len(own & ctx.lead) / n_keys,
         1.0 if i >= start else 0.0,
-        1.0 if truncated else 0.0,
-        crumb,
+        1.0 if teases(text, ctx.texts) else 0.0,
+        1.0 if any(text.startswith(tail) for tail in ctx.crumb_tails) else 0.0,
         sum(map(str.isupper, words)) / n_words,
         1.0 if below and below[0].kind is PROSE and len(below[0].text) > 100 else 0.0,
         1.0 if prev is not None and prev.kind in _MENU else 0.0,

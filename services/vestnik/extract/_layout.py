@@ -39,7 +39,13 @@ from vestnik.extract._dates import (
     is_update_line,
     may_hold_date,
 )
-from vestnik.extract._title import headline_score, lead_shaped, shape_penalty, slug_overlap
+from vestnik.extract._title import (
+    headline_score,
+    lead_shaped,
+    shape_penalty,
+    slug_overlap,
+    teases,
+)
 
 __all__ = [
     "CONTENT_TRUSTED_CHARS",
@@ -276,11 +282,9 @@ def title_and_lead(
             x.kind is DATE or x.kind is AUTHOR or _BYLINE.match(x.text) for x in below
         ):
             scores[i] += BYLINE_BONUS  # the headline sits on its byline and date
+    texts = [c.text for c in cands]
     for i, b in enumerate(cands):  # "Община Хасково осигури ..." teases the full title
-        stem = b.text.rstrip(".… ")
-        if len(stem) < len(b.text) and any(
-            c is not b and len(c.text) > len(stem) and c.text.startswith(stem) for c in cands
-        ):
+        if teases(b.text, texts):
             scores[i] -= 1.0
     full = [i for i, b in enumerate(cands) if b.kind is not SHORT]  # two-word lines aside
     if len(full) >= 2:

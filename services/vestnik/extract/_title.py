@@ -10,6 +10,7 @@ headline ("/rusiya-se-izteglya-ot-nagorni-karabah-12345").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +24,7 @@ __all__ = [
     "shape_penalty",
     "slug_keys",
     "slug_overlap",
+    "teases",
     "text_keys",
     "word_keys",
 ]
@@ -74,9 +76,7 @@ def raw_keys(text: str) -> frozenset[str]:
 
 
 def _translit_keys(text: str) -> frozenset[str]:
-    if text.isascii():
-        return text_keys(text)
-    return frozenset([w[:_KEY] for w in _WORD.findall(text.lower().translate(_TRANSLIT))])
+    return text_keys(text if text.isascii() else text.lower().translate(_TRANSLIT))
 
 
 @lru_cache(maxsize=16384)
@@ -137,6 +137,15 @@ def shape_penalty(text: str) -> float:
     line or a list of tags 1.0, a name 0.8."""
     date, meta, crumb, name, tags, start = shape_parts(text)
     return 1.5 * (date + crumb + start) + meta + tags + 0.8 * name
+
+
+def teases(text: str, others: Iterable[str]) -> bool:
+    """``text`` is cut short ("Община Хасково осигури ...") and one of ``others`` goes on
+    where it stops: a teaser of that line."""
+    stem = text.rstrip(".… ")
+    return len(stem) < len(text) and any(
+        len(t) > len(stem) and t != text and t.startswith(stem) for t in others
+    )
 
 
 def lead_shaped(text: str) -> bool:
