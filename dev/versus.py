@@ -124,7 +124,7 @@ def run(folder: Path, with_trafilatura: bool) -> list[Row]:
             row = Row(f"{tool} {'html' if suffix == '.html' else 'text'}")
             for page_file, gold_file in pages:
                 raw = json.loads(gold_file.read_text(encoding="utf-8"))
-                gold = Gold.from_json(raw)
+                gold = Gold.from_json(raw, "html" if suffix == ".html" else "text")
                 url = raw.get("url") or f"https://eval.vestnik.invalid/{page_file.stem}"
                 fetched = datetime.fromisoformat(raw.get("fetched_at") or FETCHED)
                 doc = page_file.read_text(encoding="utf-8", errors="replace")

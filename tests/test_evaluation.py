@@ -37,6 +37,15 @@ def test_title_is_exact_after_whitespace_and_dates_to_the_day() -> None:
     assert date_correct(None, Gold()) is None  # gold says nothing
 
 
+def test_a_dump_without_the_date_is_scored_by_its_text_published_at() -> None:
+    raw = {"title": "Заглавие", "published_at": "2020-06-29", "text_published_at": None}
+    html, text = Gold.from_json(raw), Gold.from_json(raw, "text")
+    assert date_correct(None, html) is False
+    assert date_correct(None, text) is True
+    assert date_correct(date(2020, 6, 29), text) is False  # the dump shows no date
+    assert Gold.from_json({"published_at": "2020-06-29"}, "text").published_at == "2020-06-29"
+
+
 def test_eval_of_the_seeds_scores_them_perfectly() -> None:
     results = evaluate(SEEDS)
     assert len(results) == 2

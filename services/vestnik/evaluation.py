@@ -11,6 +11,10 @@ Gold comes in two shapes, both JSON beside the page (``NAME.gold.json`` or
 
 ``title`` and ``published_at`` are scored where the gold has them (a gold
 ``published_at`` of null means the page shows no date: a date found there is wrong).
+``text_published_at``, where present, is the date as the page's text dump shows it and
+stands in for ``published_at`` when the text front end is scored (null: the dump shows
+no date, e.g. the HTML had it only in a ``<meta>`` tag).  ``fetched_at`` is when the
+page was fetched, for relative dates ("сьогодні, 18:06"); 2026-01-01 UTC when absent.
 """
 
 from __future__ import annotations
@@ -59,7 +63,10 @@ class Gold:
     lead_apart: bool = False  # the gold has its own ``lead``: the body is scored without it
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Gold:
+    def from_json(cls, obj: dict[str, Any], front_end: str = "html") -> Gold:
+        """The gold of one page as the ``front_end`` ("html" or "text") is scored."""
+        date_key = ("text_published_at" if front_end == "text" and "text_published_at" in obj
+                    else "published_at")
         body = obj.get("body")
         if body is None and isinstance(obj.get("body_paragraphs"), list):
             body = "\n".join(obj["body_paragraphs"])
@@ -69,8 +76,8 @@ class Gold:
             body=None if with_ else body,
             with_snippets=with_,
             without_snippets=tuple(obj.get("without") or ()),
-            published_at=obj.get("published_at"),
-            has_date="published_at" in obj,
+            published_at=obj.get(date_key),
+            has_date=date_key in obj,
             lead_apart="lead" in obj,
         )
 
@@ -157,8 +164,8 @@ def evaluate(folder: Any) -> list[PageResult]:
     results = []
     for page_file, gold_file in gold_pages(folder):
         raw = json.loads(gold_file.read_text(encoding="utf-8"))
-        gold = Gold.from_json(raw)
         ctype = _PAGE_TYPES[page_file.suffix]
+        gold = Gold.from_json(raw, "html" if ctype == "text/html" else "text")
         fetched = raw.get("fetched_at") or "2026-01-01T00:00:00+00:00"
         page = Page(url=raw.get("url") or f"https://eval.vestnik.invalid/{page_file.stem}",
                     fetched_at=datetime.fromisoformat(fetched).astimezone(UTC),

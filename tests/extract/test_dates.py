@@ -131,6 +131,16 @@ def test_date_inside_a_headline_is_not_the_page_date() -> None:
     assert pick_date(zone, TITLE, [], NOW) is None
 
 
+def test_todays_time_after_a_column_name_gives_the_date() -> None:
+    zone = [Block(TITLE, HEADING), Block("Право на гідність 11:00, сьогодні - Читать", SHORT)]
+    assert pick_date(zone, TITLE, [], NOW) == datetime(2025, 3, 10, 11, 0, tzinfo=SOFIA)
+
+
+def test_a_day_inside_a_headline_is_not_the_page_date_even_with_a_time() -> None:
+    zone = [Block("Протестът на площада започва днес в 18:00 пред сградата", SHORT)]
+    assert pick_date(zone, TITLE, [], NOW) is None
+
+
 def test_relative_date_takes_the_url_day_and_keeps_its_time() -> None:
     zone = [Block(TITLE, HEADING), Block("сегодня в 20:12", DATE)]
     found = pick_date(zone, TITLE, [], NOW, url_day=date(2020, 9, 23))

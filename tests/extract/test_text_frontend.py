@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from vestnik.extract import Extracted, Page, Rejected, extract
 from vestnik.extract._text import split_blocks
 
-from .samples import NOW, P1, P2, P3
+from .samples import NOW, P1, P2, P3, extract_dump
 
 
 def _page(text: str) -> Page:
@@ -204,3 +204,15 @@ def test_comments_after_the_article_are_not_a_continuation() -> None:
     comments = "\n\n".join(P3.replace("Опозицията", f"Читател {i}") for i in range(3))
     text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nКоментари\n\n{comments}"
     assert _article(text).body_paragraphs == (P1, P2)
+
+
+def test_todays_time_under_a_title_opening_the_dump_dates_the_article() -> None:
+    text = (
+        "Новини\n\nСпорт\n\nАфіша\n\n"
+        "Общинският съвет прие бюджета на Варна за догодина\n\n"
+        "Право на гідність 11:00, сьогодні - Читать новость на русском\n\n"
+        f"{P1}\n\n{P2}\n\n{P3}"
+    )
+    result = extract_dump(text)
+    assert result.title == "Общинският съвет прие бюджета на Варна за догодина"
+    assert result.published_at == datetime(2025, 3, 10, 11, 0, tzinfo=ZoneInfo("Europe/Sofia"))

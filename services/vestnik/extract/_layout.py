@@ -330,6 +330,7 @@ def _date_candidates(
                 found[1] > META_DATE_EDGE
                 and b.text[: found[1]].rstrip()[-1:] not in _META_DATE_SEPARATORS
                 and " " in b.text[: found[1]].strip()  # "programmerguru 24 янв в 17:00"
+                and not _stamp_after_label(b.text, found)
             ):
                 continue  # a date inside a headline is the headline's topic
         else:
@@ -368,6 +369,28 @@ def pick_date(
     if best is not None and isinstance(best[1], datetime):  # "сегодня в 20:12"
         return best[1].replace(year=url_day.year, month=url_day.month, day=url_day.day)
     return url_day
+
+
+def _dated_zone(zone: list[Block], run: list[Block]) -> list[Block]:
+    """The header zone searched for the date: when the title is the run's first line (a
+    text dump), the short lines between it and the first paragraph belong to the header
+    ("Право на гідність 11:00, сьогодні - Читать новость на русском")."""
+    if not run or not zone or zone[-1] is not run[0]:
+        return zone
+    k = 1
+    while k < min(len(run), RUN_HEADER_REACH) and run[k].kind is not PROSE:
+        k += 1
+    return [*zone, *run[1:k]]
+
+
+def _stamp_after_label(text: str, found: tuple[datetime | date, int, int, bool]) -> bool:
+    """A relative time stamp closing a label ("Право на гідність 11:00, сьогодні - Читать
+    новость на русском"): a column name or rubric, then when, then the line's end or a
+    separator; a headline's topic is a day ("Протест на 12 май"), not "today, 11:00"."""
+    value, _start, end, absolute = found
+    after = text[end:].lstrip()[:1]
+    return not absolute and isinstance(value, datetime) and (
+        not after or after in _META_DATE_SEPARATORS)
 
 
 def _day(value: datetime | date) -> date:
@@ -814,7 +837,8 @@ def assemble(
             1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
         )
 
-    draft.published = pick_date(zone, draft.title, [*run, *after], now, url_day)
+    draft.published = pick_date(_dated_zone(zone, run), draft.title, [*run, *after], now,
+                                url_day)
     for b in (*zone, *run, *after):
         if b.kind is SOURCE and draft.source is None:
             draft.source = find_source_line(b.text)
