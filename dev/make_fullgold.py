@@ -27,7 +27,9 @@ The gold is derived, not typed by hand, but checked page by page:
   is the text of an ``h1``/``h2`` of source.html or a segment of its ``<title>`` (the
   whole ``<title>`` when it has no separator such as `` | `` or `` - ``, otherwise one of
   the parts between separators); otherwise null (not scored), because readability's
-  title is sometimes the ``<title>`` with the site's name;
+  title is sometimes the ``<title>`` with the site's name.  Where the page's ``h1``/``h2``
+  spells it with other quotes (``“Burned Her Up”`` where the ``<title>`` has straight
+  ones), the headline's spelling, the one a reader of the page sees;
 * ``url``: the page's ``<link rel=canonical>`` or ``og:url`` where it has one;
 * no ``published_at`` (no date is scored) and no ``lead`` (the lead is part of the body).
 
@@ -282,9 +284,17 @@ def title_candidates(tree: LexborHTMLParser) -> set[str]:
     return found - {""}
 
 
+_QUOTES = str.maketrans("“”„«»‘’‚`´", "\"\"\"\"\"\'\'\'\'\'")
+
+
 def gold_title(meta_title: str | None, tree: LexborHTMLParser) -> str | None:
     title = norm(meta_title or "")
-    return title if title and title in title_candidates(tree) else None
+    if not title or title not in title_candidates(tree):
+        return None
+    plain = title.translate(_QUOTES)
+    shown = [h for h in (norm(node.text()) for node in tree.css("h1, h2"))
+             if h != title and h.translate(_QUOTES) == plain]
+    return shown[0] if shown else title
 
 
 def page_url(tree: LexborHTMLParser) -> str | None:

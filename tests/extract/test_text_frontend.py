@@ -216,3 +216,25 @@ def test_todays_time_under_a_title_opening_the_dump_dates_the_article() -> None:
     result = extract_dump(text)
     assert result.title == "Общинският съвет прие бюджета на Варна за догодина"
     assert result.published_at == datetime(2025, 3, 10, 11, 0, tzinfo=ZoneInfo("Europe/Sofia"))
+
+
+def test_a_list_of_truncated_teasers_is_not_the_articles_opening() -> None:
+    title = "Студентка почина след хапчета за отслабване, купени онлайн"
+    teasers = "\n\n".join([
+        "23 неща, които всички момичета от 2000-те…",
+        "Реклама",
+        "21 татуировки, които са невероятно красиви и…",
+        "Ето как изглеждат дрехите в „голям размер“ на…",
+        "Четирите пъти, в които сериалът разплака…",
+    ])
+    text = f"Начало\n\nНовини\n\n{teasers}\n\nТОП\n\n{title}\n\n{P1}\n\n{P2}\n\n{P3}"
+    result = extract_dump(text, "https://news.example.bg/studentka-hapcheta-otslabvane")
+    assert result.title == title
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_a_lone_paragraph_trailing_off_stays_in_the_body() -> None:
+    trailing = "А после всичко се промени за един миг…"
+    text = f"Начало\n\nЗаглавие на статията за бюджета\n\n{P1}\n\n{trailing}\n\n{P2}"
+    result = extract_dump(text)
+    assert trailing in result.body_paragraphs

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import pairwise
 
-from vestnik.extract._blocks import Block, Draft, classify_coarse
+from vestnik.extract._blocks import HEADING, PROSE, Block, Draft, Kind, classify_coarse
 from vestnik.extract._dates import date_in_url
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair_lines
@@ -26,6 +27,8 @@ _BLANK = " \t\u00a0"  # a line of only these ends a paragraph
 _WRAP_END = frozenset(".!?:;\"“”»)]")
 _LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяёїієґ")
 _NEWLINES = re.compile(r"\r\n?")
+_TEASER_MAX_WORDS = 12  # a line this short that trails off ("…", "...") ...
+_TEASER_GAP = 2  # ... this near another such line is a truncated teaser, not prose
 
 
 def split_blocks(text: str) -> list[str]:
@@ -68,6 +71,22 @@ def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
     raw = "\n".join(lines)
     texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
+    _cut_teasers(texts, kinds)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]  # native calls (mypyc)
     draft, _, _ = assemble(blocks, now, slug=slug_keys(url), url_day=date_in_url(url))
     return draft
+
+
+def _cut_teasers(texts: list[str], kinds: list[Kind]) -> None:
+    """A list of truncated teasers ("21 tatouages qui ont merveilleusement bien…",
+    "Voici à quoi ressemblent des vêtements «grande…") reads as short prose: two or more
+    such lines close together are headlines (a lone one may be the article's own
+    "Ich bedanke mich für die Tipp-Provision von 2%…")."""
+    cut = [
+        i for i, t in enumerate(texts)
+        if kinds[i] is PROSE and (t[-1] == "…" or t.endswith("..."))
+        and t.count(" ") < _TEASER_MAX_WORDS
+    ]
+    for a, b in pairwise(cut):
+        if b - a <= _TEASER_GAP:
+            kinds[a] = kinds[b] = HEADING
