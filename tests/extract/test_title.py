@@ -201,3 +201,24 @@ def test_standfirst_right_under_a_title_found_by_its_slug_is_the_lead() -> None:
     url = "https://zaxid.net/nastupnogo_tizhnya_na_ukrayinu_chekayut_anomalna_speka_ta_grozi"
     result = extract_dump(text, url)
     assert (result.title, result.lead) == (title, lead)
+
+
+def test_tags_marked_with_hash_or_star_look_like_a_tag_list_not_a_headline() -> None:
+    hubs = "Блог компании RUVDS.com Высокая производительность *JavaScript *Браузеры"
+    assert shape_penalty(hubs) >= 1.0
+    assert shape_penalty("#Строительство #Экономика #Сельское хозяйство") >= 1.0
+    assert shape_penalty("Курс доллара* вырос до 90 рублей") == 0.0
+
+
+def test_title_above_an_other_news_box_is_the_articles() -> None:
+    title = "Томский МФЦ выходит в отдаленные районы Томской области"
+    text = (
+        "Главная\n\nНовости\n\nТомская область в СМИ\n\n"
+        f"{title}\n\nДругие новости\n\n13 июня 2012\n\n"
+        "Более 60 тысяч жителей Томской области посетили Томский МФЦ\n\n25 мая 2012\n\n"
+        "С июля в Томской области начнут выдавать сертификаты\n\n22 июня 2012\n\n"
+        f"{P1}\n\n{P2}\n\n{P3}"
+    )
+    result = extract_dump(text)
+    assert result.title == title
+    assert str(result.published_at)[:10] == "2012-06-22"

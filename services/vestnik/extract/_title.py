@@ -59,6 +59,8 @@ _META_START = re.compile(
     r"(?i)(?:by|von|от|автор\w*|reviewed by|written by|posted (?:by|in|on)|filed under|"
     r"from the section|go to|your video will|click to|published|updated|read more)\b"
 )
+# tags marked each with a sign: "#Строительство #Экономика", "*JavaScript *Браузеры"
+_MARKED_TAG = re.compile(r"(?:^|\s)[#*]\w")
 _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
@@ -124,7 +126,8 @@ def shape_parts(text: str) -> tuple[float, float, float, float, float, float]:
         1.0 if _META_SEPARATORS.search(text) is not None or text.count("|") >= 2 else 0.0,
         1.0 if _BREADCRUMB.match(text) is not None else 0.0,  # "Главная / Архив новостей"
         1.0 if words <= 3 and len(text) <= 40 and _NAME_LIKE.match(text) is not None else 0.0,
-        1.0 if len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts) else 0.0,
+        1.0 if (len(parts) >= 3 and all(p.count(" ") <= 3 for p in parts))
+        or (("#" in text or "*" in text) and len(_MARKED_TAG.findall(text)) >= 2) else 0.0,
         # "Reviewed by ...", "From the section ...", "photo-1160x768.jpg"
         1.0 if _META_START.match(text) is not None or _FILE_NAME.search(text) is not None
         else 0.0,
