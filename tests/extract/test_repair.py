@@ -120,3 +120,14 @@ def test_text_is_normalised_to_nfc() -> None:
 def test_repair_lines_repairs_every_line() -> None:
     text = "Р уските дойдоха\n<p>Mоже&nbsp;</p>\nИ двете"
     assert repair_lines(text) == "Руските дойдоха\nМоже\nИ двете"
+
+
+def test_every_invisible_character_is_removed_whatever_else_the_text_holds() -> None:
+    from vestnik.extract._repair import _INVISIBLE, remove_invisible
+
+    invisible = [chr(c) for c in range(0x10000) if _INVISIBLE.match(chr(c))]
+    assert len(invisible) > 6000  # the private-use area and the rest
+    for ch in invisible:
+        for text in (f"ab{ch}cd", f"Заглавие\n{ch}текст", f"a\u00a0b{ch}"):
+            assert remove_invisible(text) == text.replace(ch, ""), hex(ord(ch))
+    assert remove_invisible("Заглавие\nтекст\u00a0и\tтаб") == "Заглавие\nтекст\u00a0и\tтаб"

@@ -99,16 +99,18 @@ _LATIN_STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 
-# (language, script-run pattern): letters are counted by runs, which is fast
+# (language, script-run pattern): letters are counted by runs, which is fast; "[x][x]*"
+# rather than "[x]+": a pattern that opens with a class is searched fast (sre skips the
+# positions the class rejects), one that opens with a repeat is tried at every position
 _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cyr", re.compile("[\u0400-\u04ff]+")),
-    ("lat", re.compile("[A-Za-z\u00c0-\u024f]+")),
-    ("el", re.compile("[\u0370-\u03ff]+")),
-    ("ar", re.compile("[\u0600-\u06ff]+")),
-    ("he", re.compile("[\u0590-\u05ff]+")),
-    ("ja", re.compile("[\u3040-\u30ff]+")),
-    ("zh", re.compile("[\u4e00-\u9fff]+")),
-    ("ko", re.compile("[\uac00-\ud7af]+")),
+    ("cyr", re.compile("[\u0400-\u04ff][\u0400-\u04ff]*")),
+    ("lat", re.compile("[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f]*")),
+    ("el", re.compile("[\u0370-\u03ff][\u0370-\u03ff]*")),
+    ("ar", re.compile("[\u0600-\u06ff][\u0600-\u06ff]*")),
+    ("he", re.compile("[\u0590-\u05ff][\u0590-\u05ff]*")),
+    ("ja", re.compile("[\u3040-\u30ff][\u3040-\u30ff]*")),
+    ("zh", re.compile("[\u4e00-\u9fff][\u4e00-\u9fff]*")),
+    ("ko", re.compile("[\uac00-\ud7af][\uac00-\ud7af]*")),
 )
 # ъ as a vowel (between consonants / inside a word) is Bulgarian; Russian uses it only
 # as a hard sign before е ё ю я

@@ -60,10 +60,19 @@ def _mojibake_run(table: dict[str, int]) -> re.Pattern[str]:
 
 
 _RUN_CP1251 = _mojibake_run(_CP1251)
-# cheap gates (single-character tests): characters any mojibake of real text contains,
-# e.g. "Р°" = "а", "Рµ" = "е", "Рѕ" = "о", "С‚" = "т", "СЃ" = "с", "вЂ" = "“"
-_GATE_CP1251 = "°µѕ‚ЃЂЅ"
-_GATE_CP1252 = "ÐÑÃÂâ"
+# cheap gates, C-level substring searches, before the costly run patterns:
+# 1. characters any mojibake of real text holds, rare in real text: "°µѕ‚ЃЂЅ" of "Р°" =
+#    "а", "Рµ" = "е", "Рѕ" = "о", "С‚" = "т", "СЃ" = "с", "вЂ" = "“"; "ÐÑÃÂâ" (latin-1)
+_CHARS_CP1251 = "°µѕ‚ЃЂЅ"
+_CHARS_CP1252 = "ÐÑÃÂâ"
+# 2. then pairs (single-character searches are several times faster than pairs, so they
+#    come first): cp1251, the commonest Cyrillic letters, "вЂ" (“ ” – —), "Г©" (é) ...
+_GATE_CP1251 = ("Рѕ", "Рµ", "Р°", "Рё", "РЅ", "С‚", "СЃ", "Р»", "СЂ", "РІ", "вЂ", "Г©")
+# ... cp1252/latin-1: "â€" (’ “ ” – —), "â„" (™), or a lead ("Ã" of "Ã©" = "é", "Â" of
+# "Â«", "Ð"/"Ñ" of Cyrillic) before a continuation character (not "ESPAÑA", "âge")
+_GATE_CP1252 = ("â€", "â„")
+_LEADS_CP1252 = "ÃÂÐÑ"
+_CONT_CP1252 = frozenset(ch for ch, b in _CP1252.items() if 0x80 <= b <= 0xBF)
 _RUN_CP1252 = _mojibake_run(_CP1252)
 _UNIT_COUNT_CP1251 = re.compile(
     f"[{_chars(_CP1251, 0xC2, 0xDF)}][{_chars(_CP1251, 0x80, 0xBF)}]"
@@ -110,6 +119,19 @@ def _fix_runs(
     return pattern.sub(fix, text)
 
 
+def _maybe_cp1252(text: str) -> bool:
+    """Whether ``text`` may hold UTF-8 read as cp1252/latin-1 (see _GATE_CP1252)."""
+    if any(g in text for g in _GATE_CP1252):
+        return True
+    for lead in _LEADS_CP1252:
+        at = text.find(lead)
+        while at >= 0:
+            if text[at + 1 : at + 2] in _CONT_CP1252:
+                return True
+            at = text.find(lead, at + 1)
+    return False
+
+
 def fix_mojibake(text: str) -> str:
     """Reverse UTF-8 text that was decoded as cp1251 or latin-1/cp1252.
 
@@ -118,13 +140,18 @@ def fix_mojibake(text: str) -> str:
     """
     if not text.isascii():
         if (
-            any(g in text for g in _GATE_CP1251)
+            any(c in text for c in _CHARS_CP1251)
+            and any(g in text for g in _GATE_CP1251)
             and _RUN_CP1251.search(text)
             and len(_UNIT_COUNT_CP1251.findall(text)) >= 2
         ):
             whole = _reencode(text, _CP1251, "cp1251")
             text = whole if whole is not None else _fix_runs(text, _RUN_CP1251, _CP1251, "cp1251")
-        if any(g in text for g in _GATE_CP1252) and _RUN_CP1252.search(text):
+        if (
+            any(c in text for c in _CHARS_CP1252)
+            and _maybe_cp1252(text)
+            and _RUN_CP1252.search(text)
+        ):
             whole = _reencode(text, _CP1252, "cp1252")
             text = whole if whole is not None else _fix_runs(text, _RUN_CP1252, _CP1252, "cp1252")
     return text
@@ -161,7 +188,7 @@ _INVISIBLE = re.compile(  # and the private-use area: icon-font glyphs
 _ODD_SPACES = tuple(
     ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in " \n\u00a0\u202f"
 )
-_SPACE_RUN = re.compile("  +")  # a literal prefix: searched fast
+_SPACE_RUN = re.compile("   *")  # a literal prefix ("  +" has none): searched fast
 # runs of spaces with a no-break one, in patterns that start with a literal (the regex
 # engine searches for it fast): from each kind of no-break space on, and the one before
 _NBSP_RUN = re.compile("\u00a0[ \u00a0\u202f]+")
@@ -171,6 +198,11 @@ _SPACE_NBSP = re.compile(" [\u00a0\u202f]")
 
 def remove_invisible(text: str) -> str:
     """Drop soft hyphens, zero-width characters, BOMs and control characters."""
+    # every character of _INVISIBLE but U+034F is "not printable": a text that is all
+    # printable but its line breaks and no-break spaces has none (isprintable() is a
+    # C loop several times faster than a character-class search over a document)
+    if text.replace("\n", " ").replace("\u00a0", " ").isprintable() and "\u034f" not in text:
+        return text
     return _INVISIBLE.sub("", text)
 
 
@@ -193,7 +225,8 @@ def _collapse_runs(text: str) -> str:
     for ch in _ODD_SPACES:
         if ch in text:
             text = text.replace(ch, " ")
-    text = _SPACE_RUN.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
     nbsp, nnbsp = "\u00a0" in text, "\u202f" in text
     if nbsp or nnbsp:
         if nbsp:
@@ -216,8 +249,8 @@ _CYR_TO_LAT = str.maketrans(
 )
 _LAT_CONFUSABLE = frozenset("ABCEHKMOPTXYaceopxyk")
 _CYR_CONFUSABLE = frozenset("АВЕКМНОРСТХУаеорсухіјѕ")
-_LAT_RUN = re.compile(r"[A-Za-z]+")
-_CYR_RUN = re.compile(r"[\u0400-\u04ff]+")
+_LAT_RUN = re.compile(r"[A-Za-z][A-Za-z]*")  # not "[A-Za-z]+": a leading class is searched fast
+_CYR_RUN = re.compile(r"[\u0400-\u04ff][\u0400-\u04ff]*")
 _CYR_LETTER = re.compile(r"[\u0400-\u04ff]")
 _LAT_LETTER = re.compile(r"[A-Za-z]")
 
@@ -258,15 +291,16 @@ def fix_homoglyphs(text: str) -> str:
     A word is converted to the script most of its letters are in, and only when every
     letter of the other script has a look-alike; ties go to the script of the text.
     """
-    if text.isascii() or not _has_cyrillic(text):
+    if text.isascii():
         return text
-    lat_runs = _LAT_RUN.findall(text)
-    if not lat_runs:
+    raw = text.encode("utf-8", "surrogatepass")
+    n_cyr = sum(raw.count(lead) for lead in _CYR_LEAD_BYTES)  # Cyrillic letters
+    if not n_cyr:
         return text
-    cyr_runs = _CYR_RUN.findall(text)
-    text_cyr = sum(map(len, cyr_runs)) >= sum(map(len, lat_runs))
-    # walk the runs of the rarer script and look at their neighbours
-    rare = _LAT_RUN if len(lat_runs) <= len(cyr_runs) else _CYR_RUN
+    # walk the runs of the rarer script (a text a quarter Cyrillic is mostly Cyrillic
+    # letters: its Latin runs are the fewer) and look at their neighbours
+    rare = _LAT_RUN if 4 * n_cyr >= len(text) else _CYR_RUN
+    text_cyr: bool | None = None  # whether most letters are Cyrillic, found when needed
     out: list[str] = []
     pos = 0
     n = len(text)
@@ -283,6 +317,8 @@ def fix_homoglyphs(text: str) -> str:
         while end < n and text[end].isalpha():
             end += 1
         word = text[start:end]
+        if text_cyr is None:
+            text_cyr = n_cyr >= sum(map(len, _LAT_RUN.findall(text)))
         fixed = _fix_word(word, text_cyr)
         if fixed != word:
             out.append(text[pos:start])
