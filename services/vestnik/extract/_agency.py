@@ -73,8 +73,10 @@ SOURCE_LINE_PATTERN = (
     r"fuente|fonte|źródło|zdroj)\s*(?::|-|–|—)\s*(?P<name>[^\s].{0,60}?)\s*[.;]?$"
 )
 _SOURCE_LINE = re.compile(SOURCE_LINE_PATTERN, re.IGNORECASE)
+# opens with "/" or "(": the regex engine jumps between them (a leading "\s*" would be
+# tried at every position of the paragraph)
 _TRAILING = re.compile(
-    r"\s*(?:/\s*(?P<a>" + _KNOWN_ALT + "|" + _CAPS_NAME + r")\s*/?"
+    r"(?:/\s*(?P<a>" + _KNOWN_ALT + "|" + _CAPS_NAME + r")\s*/?"
     r"|\(\s*(?P<b>" + _KNOWN_ALT + r")\s*\))\s*$",
 )
 _DATELINE = re.compile(
@@ -110,7 +112,7 @@ def find_source_line(block: str) -> str | None:
 def strip_trailing_credit(paragraph: str) -> tuple[str, str | None]:
     """Split "... армия. /БГНЕС" into ("... армия.", "БГНЕС"); no credit -> (p, None)."""
     m = _TRAILING.search(paragraph)
-    if m is None or m.start() == 0:
+    if m is None:
         return paragraph, None
     name = m.group("a") or m.group("b")
     before = paragraph[: m.start()].rstrip()

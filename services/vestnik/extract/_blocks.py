@@ -529,11 +529,14 @@ def refine(blocks: list[Block], lo: int, hi: int, now: datetime | None) -> list[
     return changed
 
 
+@lru_cache(maxsize=16384)  # asked of a page's header lines more than once
 def is_headline_like(text: str) -> bool:
     """A capitalised run of 2-40 words, or one opening with a figure and 4+ words
     ("157 миллиона за бездействие")."""
+    if len(text) > 250:
+        return False
     words = word_count(text)
-    if not 2 <= words <= 40 or len(text) > 250:
+    if not 2 <= words <= 40:
         return False
     return _STARTS_UPPER.match(text) is not None or (
         words >= 4 and _STARTS_FIGURE.match(text) is not None

@@ -192,7 +192,8 @@ def body_keys(
                 break
     if not texts:
         return frozenset(), frozenset()
-    return text_keys(" ".join(texts)), text_keys(texts[0])  # one-off texts: not cached
+    lead = text_keys(texts[0])  # one-off texts: not cached
+    return (lead | text_keys(" ".join(texts[1:])) if len(texts) > 1 else lead), lead
 
 
 def candidates(blocks: list[Block], start: int, end: int) -> list[int]:

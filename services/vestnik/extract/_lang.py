@@ -157,7 +157,9 @@ def _best(scores: dict[str, int]) -> str | None:
     return best
 
 
-def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
+def _cyrillic(sample: str, n_letters: int) -> str:
+    """The language of a lowercased Cyrillic ``sample``: by its letters, the function
+    words (listed only when needed) settling what the letters leave open."""
     per_k = 1000.0 / max(1, n_letters)
     ru = _count(sample, "ыэё") * per_k
     uk = _count(sample, "їєґі") * per_k
@@ -171,7 +173,7 @@ def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
     if mk_only >= 1.0 and mk_only >= sr_only:
         return "mk"
     if sr_only >= 1.0 or srmk >= 2.0:
-        words_score = _stopword_scores(words, _CYR_INDEX)
+        words_score = _stopword_scores(_WORD.findall(sample), _CYR_INDEX)
         return "mk" if words_score.get("mk", 0) > words_score.get("sr", 0) else "sr"
     if uk >= 3.0 and uk > ru:
         return "uk"
@@ -180,7 +182,7 @@ def _cyrillic(sample: str, n_letters: int, words: list[str]) -> str:
     if bg >= 1.0 or sample.count("щ") * per_k >= 2.0:
         return "bg"
     # no letter cue (very short text): fall back to function words
-    return _best(_stopword_scores(words, _CYR_INDEX)) or "bg"
+    return _best(_stopword_scores(_WORD.findall(sample), _CYR_INDEX)) or "bg"
 
 
 def detect_language(text: str) -> str | None:
@@ -204,7 +206,6 @@ def detect_language(text: str) -> str | None:
     if script not in ("cyr", "lat"):
         return script
     lower = sample.lower()
-    words = _WORD.findall(lower)
     if script == "cyr":
-        return _cyrillic(lower, n, words)
-    return _best(_stopword_scores(words, _LATIN_INDEX))
+        return _cyrillic(lower, n)
+    return _best(_stopword_scores(_WORD.findall(lower), _LATIN_INDEX))
