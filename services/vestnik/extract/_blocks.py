@@ -202,7 +202,8 @@ _LEGAL = re.compile(alternation(_LEGAL_PHRASES))
 # one of these is in every phrase above: a cheaper first test for long paragraphs
 _LEGAL_ANCHORS = (
     "материал", "матеріал", "ссылк", "посилан", "връзк", "сайт", "письм", "писм", "рекл",
-    "регистр", "роскомнадзор", "комент", "коммент", "rights", "права", "rechte", "droits",
+    "регистр", "роскомнадзор", "комент", "коммент", "общени", "rights", "права", "rechte",
+    "droits",
 )
 _LEGAL_MAX_CHARS = 1500
 DUP_MIN_SHARE = 3  # a block inside a neighbour up to this many times its length repeats it
@@ -440,9 +441,9 @@ def _short_special(text: str) -> tuple[Kind | None, bool, Kind | None]:
 
 
 def _legal(low: str) -> bool:
-    """A notice of the site's terms; past the length of a boilerplate phrase, the anchor
-    words are a cheaper first test than the phrases."""
-    if len(low) > _BOILER_MAX_CHARS and not any(w in low for w in _LEGAL_ANCHORS):
+    """A notice of the site's terms; the anchor words are a cheaper first test than the
+    phrases."""
+    if not any(w in low for w in _LEGAL_ANCHORS):
         return False
     return _LEGAL.search(low) is not None
 
@@ -471,6 +472,7 @@ def classify(text: str, now: datetime | None) -> Kind:
     return _special(text, now) or _plain(text)
 
 
+_SECTION_HEAD_CHARS = 100  # a line's head searched for a section header or a counter
 # every line of a document starts after a "\n" (one is prepended): the leading literal
 # lets the regex engine jump from line start to line start instead of trying every char
 _SECTION_OR_COUNT = re.compile(
@@ -487,11 +489,15 @@ def classify_coarse(texts: list[str]) -> list[Kind]:
     only where it matters (around the body candidate).
     """
     kinds = [_plain(t) for t in texts]  # native calls (mypyc), not map()
-    joined = "\n" + "\n".join(texts)
+    # each line's head is enough: the headers and counters are short, and a pattern that
+    # goes on to the line's end (".*" of "Етикети: ...") matches its head as its whole;
+    # lowercasing the paragraphs in full would cost more than the rest of this pass
+    heads = [t[:_SECTION_HEAD_CHARS] for t in texts]
+    joined = "\n" + "\n".join(heads)
     low = joined.lower()
-    lows = texts
+    lows = heads
     if len(low) != len(joined):  # a few characters ("İ") change length when lowercased
-        lows = [t.lower() for t in texts]
+        lows = [t.lower() for t in heads]
         low = "\n" + "\n".join(lows)
     found = [m.start() for m in _SECTION_OR_COUNT.finditer(low)]
     if not found:

@@ -116,8 +116,10 @@ _UNIT_SECONDS: tuple[tuple[str, int], ...] = (
 )
 _YESTERDAY = re.compile(r"\b(?:вчера|yesterday|учора)\b")
 _TODAY = re.compile(r"\b(?:днес|сегодня|сьогодні|today)\b")
-# a date needs a digit or a relative day word: a cheap gate before the big patterns
-_GATE = re.compile(r"\d|вчера|днес|yesterday|today|сегодня|учора|сьогодні")
+# a date needs a digit or a relative day word: a cheap gate before the big patterns (a
+# lone class is searched fast; an alternation that opens with \d is tried everywhere)
+_DIGIT = re.compile(r"\d")
+_DAY_WORDS = ("вчера", "днес", "yesterday", "today", "сегодня", "учора", "сьогодні")
 # necessary conditions, cheap to search for: every absolute date has a 19xx/20xx year,
 # every relative one one of these words
 _YEAR = re.compile(r"[12][09]\d\d")
@@ -276,7 +278,7 @@ def find_dated(
         found = _absolute(text, tz)
         if found is not None:
             return (*found, True)
-    elif _GATE.search(text) is None:
+    elif not _gate(text):
         return None
     if now is None:
         return None
@@ -318,9 +320,14 @@ def date_in_url(url: str) -> date | None:
     return None
 
 
+def _gate(low: str) -> bool:
+    """A lowercased text may hold a date: it has a digit or a relative day word."""
+    return _DIGIT.search(low) is not None or any(w in low for w in _DAY_WORDS)
+
+
 def may_hold_date(text: str) -> bool:
     """False when :func:`find_date` finds nothing in ``text`` whatever the time."""
-    return _GATE.search(text.lower()) is not None
+    return _DIGIT.search(text) is not None or _gate(text.lower())
 
 
 def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bool:
