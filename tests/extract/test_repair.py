@@ -131,3 +131,22 @@ def test_every_invisible_character_is_removed_whatever_else_the_text_holds() -> 
         for text in (f"ab{ch}cd", f"Заглавие\n{ch}текст", f"a\u00a0b{ch}"):
             assert remove_invisible(text) == text.replace(ch, ""), hex(ord(ch))
     assert remove_invisible("Заглавие\nтекст\u00a0и\tтаб") == "Заглавие\nтекст\u00a0и\tтаб"
+
+
+def test_collapsing_a_whole_dump_equals_collapsing_each_line() -> None:
+    import random
+
+    from vestnik.extract._repair import (
+        _printable,
+        collapse_line_whitespace,
+        collapse_whitespace,
+    )
+
+    pieces = ["a", "б", "Дума", " ", "  ", "\n", "\u00a0", "\u202f", "\t", "\u2009", "\u3000"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = "\n".join(collapse_whitespace(line) for line in text.split("\n"))
+        assert collapse_line_whitespace(text) == expected, repr(text)
+        if _printable(text):
+            assert collapse_line_whitespace(text, odd_spaces=False) == expected, repr(text)

@@ -196,35 +196,52 @@ _NNBSP_RUN = re.compile("\u202f[ \u00a0\u202f]+")
 _SPACE_NBSP = re.compile(" [\u00a0\u202f]")
 
 
-def remove_invisible(text: str) -> str:
-    """Drop soft hyphens, zero-width characters, BOMs and control characters."""
-    # every character of _INVISIBLE but U+034F is "not printable": a text that is all
-    # printable but its line breaks and no-break spaces has none (isprintable() is a
-    # C loop several times faster than a character-class search over a document)
-    if text.replace("\n", " ").replace("\u00a0", " ").isprintable() and "\u034f" not in text:
+def _printable(text: str) -> bool:
+    """No character but printable ones, line breaks and no-break spaces: then ``text``
+    holds no invisible character (every one of _INVISIBLE but U+034F is "not printable")
+    and no whitespace but " ", "\\n" and NBSP.  isprintable() is a C loop several times
+    faster than a character-class search over a document."""
+    return text.replace("\n", " ").replace("\u00a0", " ").isprintable()
+
+
+def remove_invisible(text: str, printable: bool | None = None) -> str:
+    """Drop soft hyphens, zero-width characters, BOMs and control characters
+    (``printable``: :func:`_printable` of ``text``, when known)."""
+    if (_printable(text) if printable is None else printable) and "\u034f" not in text:
         return text
     return _INVISIBLE.sub("", text)
 
 
-def collapse_whitespace(text: str) -> str:
+def collapse_whitespace(text: str, odd_spaces: bool = True) -> str:
     """Collapse whitespace runs (NBSP and other Unicode spaces too) into one space.
 
     A lone non-breaking space between two words is typography ("5\u00a0000",
     "2020\u00a0г.") and is kept as it is; leading and trailing spaces are removed.
+    ``odd_spaces=False``: the text has no whitespace but " ", "\\n" and NBSP.
     """
-    return _collapse_runs(text.replace("\n", " ")).strip()
+    return _collapse_runs(text.replace("\n", " "), odd_spaces).strip()
 
 
-def collapse_line_whitespace(text: str) -> str:
+def collapse_line_whitespace(text: str, odd_spaces: bool = True) -> str:
     """Like :func:`collapse_whitespace` for each line; line breaks are kept."""
-    text = _collapse_runs(text)
-    return "\n".join(map(str.strip, text.split("\n")))
+    text = _collapse_runs(text, odd_spaces)
+    # the only whitespace left is " ", "\n" and the no-break spaces: lines are stripped
+    # one by one only when one of them starts or ends with a space
+    nbsp, nnbsp = "\u00a0" in text, "\u202f" in text
+    if (
+        "\n " in text or " \n" in text
+        or (nbsp and ("\n\u00a0" in text or "\u00a0\n" in text))
+        or (nnbsp and ("\n\u202f" in text or "\u202f\n" in text))
+    ):
+        return "\n".join(map(str.strip, text.split("\n")))
+    return text.strip(" \u00a0\u202f")
 
 
-def _collapse_runs(text: str) -> str:
-    for ch in _ODD_SPACES:
-        if ch in text:
-            text = text.replace(ch, " ")
+def _collapse_runs(text: str, odd_spaces: bool = True) -> str:
+    if odd_spaces:
+        for ch in _ODD_SPACES:
+            if ch in text:
+                text = text.replace(ch, " ")
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     nbsp, nnbsp = "\u00a0" in text, "\u202f" in text
@@ -390,13 +407,14 @@ def repair_lines(text: str) -> str:
     return _repair(text, collapse_line_whitespace)
 
 
-def _repair(text: str, collapse: Callable[[str], str]) -> str:
+def _repair(text: str, collapse: Callable[[str, bool], str]) -> str:
     text = fix_mojibake(text)
     text = unescape_entities(text)
     text = strip_leaked_tags(text)
-    text = remove_invisible(text)
+    printable = _printable(text)  # most texts: no invisible characters, no odd spaces
+    text = remove_invisible(text, printable)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    text = collapse(text)
+    text = collapse(text, not printable)
     text = fix_homoglyphs(text)
     return join_drop_cap(text)
