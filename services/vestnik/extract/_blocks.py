@@ -77,18 +77,48 @@ CAPTION = Kind.CAPTION
 COUNT = Kind.COUNT
 
 
-@dataclass(slots=True)
 class Block:
-    text: str
-    kind: Kind = PROSE
-    dup: bool = False
-    score: float = 0.0
-    # HTML front end hints
-    tag: str = ""
-    link_density: float = 0.0
-    hint: float = 0.0  # class/id hint: >0 content-like, <0 boilerplate-like
-    refined: bool = False  # fully classified (see refine())
-    path: tuple[int, ...] = ()  # HTML: ids of the enclosing block elements, outermost first
+    """One block of a page (a line of a dump, a block element of HTML) and what is known
+    of it.  A plain class, not a dataclass: mypyc compiles its ``__init__`` (a dataclass's
+    is generated Python, which made building the blocks a tenth of a dump's time)."""
+
+    __slots__ = (
+        "dup",
+        "hint",
+        "kind",
+        "link_density",
+        "path",
+        "refined",
+        "score",
+        "tag",
+        "text",
+    )
+
+    def __init__(
+        self,
+        text: str,
+        kind: Kind = PROSE,
+        dup: bool = False,
+        score: float = 0.0,
+        tag: str = "",  # HTML front end hints: the element's tag ...
+        link_density: float = 0.0,
+        hint: float = 0.0,  # ... its class/id hint: >0 content-like, <0 boilerplate-like
+        refined: bool = False,  # fully classified (see refine())
+        path: tuple[int, ...] = (),  # HTML: ids of the enclosing block elements, outermost first
+    ) -> None:
+        self.text = text
+        self.kind = kind
+        self.dup = dup
+        self.score = score
+        self.tag = tag
+        self.link_density = link_density
+        self.hint = hint
+        self.refined = refined
+        self.path = path
+
+    def __repr__(self) -> str:
+        return (f"Block({self.text!r}, {self.kind.name}, dup={self.dup}, tag={self.tag!r}, "
+                f"link_density={self.link_density}, hint={self.hint})")
 
 
 _WORDS = re.compile(r"\w+")
