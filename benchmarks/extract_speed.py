@@ -1,7 +1,7 @@
 """Extraction speed on a folder of pages: pages/s per front end and peak memory.
 
     .venv/bin/python benchmarks/extract_speed.py dev/pages [--limit N] [--trafilatura]
-                                                 [--repeat 3] [--per-page]
+                                                 [--repeat 3] [--per-page] [--front text]
 
 Reads every *.html (as text/html) and *.txt (as text/plain) page into memory first (with
 its URL from the NAME.gold.json or NAME.expected.json beside it, when there is one), then
@@ -102,9 +102,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed passes; the fastest counts")
     ap.add_argument("--per-page", action="store_true",
                     help="sum each page's fastest time over the passes (a busy machine)")
+    ap.add_argument("--front", choices=("html", "text"), help="one front end only")
     args = ap.parse_args()
     rows = []
     for suffix, ctype, front in ((".html", "text/html", "html"), (".txt", "text/plain", "text")):
+        if args.front and front != args.front:
+            continue
         files = sorted(args.folder.glob(f"*{suffix}"))[: args.limit or None]
         if not files:
             continue
