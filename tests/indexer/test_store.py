@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from vestnik.contracts import Article
 from vestnik.indexer.store import (
     CANDIDATES_SQL,
+    EXACT_SQL,
     HIGHLIGHT,
     Hit,
     SqliteIndex,
@@ -312,19 +313,25 @@ def test_copies_follow_their_canonical_when_it_becomes_a_copy(index: SqliteIndex
     }
 
 
-def test_duplicate_lookup_uses_band_indexes_not_a_scan(index: SqliteIndex,
-                                                        tmp_path: Path) -> None:
+def test_duplicate_lookup_uses_indexes_never_a_scan_nor_a_sort_of_every_copy(
+    index: SqliteIndex, tmp_path: Path
+) -> None:
     conn = sqlite3.connect(tmp_path / "index.sqlite3")
     try:
-        params = {"content_hash": "h", "article_id": "a",
+        params = {"content_hash": "h", "article_id": "a", "before": 10,
                   "band0": 1, "band1": 2, "band2": 3, "band3": 4}
         plan = " | ".join(row[3] for row in conn.execute(
             f"EXPLAIN QUERY PLAN {CANDIDATES_SQL}", params))
+        exact = " | ".join(row[3] for row in conn.execute(
+            f"EXPLAIN QUERY PLAN {EXACT_SQL}", params))
     finally:
         conn.close()
     assert "SCAN articles" not in plan
-    for band in range(4):
-        assert f"articles_band{band} (band{band}=?)" in plan
+    for band in range(4):  # each band lookup stops at the exact copy's id
+        assert f"articles_band{band} (band{band}=? AND rowid<?)" in plan
+    # the earliest exact copy comes straight off the content-hash index: no sort of
+    # every copy (hundreds, for a wire story) before the first is taken
+    assert exact == "SEARCH articles USING INDEX articles_content_hash (content_hash=?)"
 
 
 # --- search --------------------------------------------------------------------------------

@@ -66,12 +66,21 @@ _SCHEMA = (
     ) WITHOUT ROWID""",
 )
 
+_NO_ID = 2**62  # above every id: no exact copy bounds the near-copy lookups
 _EXISTING_SQL = """SELECT article_id, id, content_hash FROM articles
     WHERE article_id IN (SELECT value FROM json_each(?))"""
-# Candidates share a band or the content hash: an OR of indexed lookups, never a scan.
+# The earliest exact copy that is not one of the article's own copies: the content-hash
+# index lists equal hashes in id order, so this reads a row or two however many copies
+# there are (a wire story indexed from hundreds of sites).
+EXACT_SQL = """SELECT id, article_id, duplicate_of FROM articles
+    WHERE content_hash = :content_hash AND article_id != :article_id
+      AND coalesce(duplicate_of, article_id) != :article_id
+    ORDER BY id LIMIT 1"""
+# Near copies share a band: an OR of indexed lookups, never a scan; each lookup stops at
+# :before (the exact copy found, which an earlier near copy alone can beat).
 CANDIDATES_SQL = """SELECT article_id, simhash, content_hash, duplicate_of FROM articles
-    WHERE (content_hash = :content_hash OR band0 = :band0 OR band1 = :band1
-           OR band2 = :band2 OR band3 = :band3)
+    WHERE ((band0 = :band0 AND id < :before) OR (band1 = :band1 AND id < :before)
+           OR (band2 = :band2 AND id < :before) OR (band3 = :band3 AND id < :before))
       AND article_id != :article_id
     ORDER BY id"""
 _INSERT_SQL = """INSERT INTO articles (article_id, url, site, title, published_at,
@@ -290,7 +299,13 @@ class SqliteIndex:
     def _canonical_for(self, row: _Row) -> str | None:
         """The article id ``row`` is a copy of: the canonical of the earliest-indexed article
         with the same content hash or a fingerprint within ``MAX_DISTANCE`` bits."""
-        params = {"content_hash": row.content_hash, "article_id": row.article_id,
+        exact = self._conn.execute(
+            EXACT_SQL, {"content_hash": row.content_hash, "article_id": row.article_id}
+        ).fetchone()
+        before, found = (exact[0], str(exact[2] or exact[1])) if exact else (_NO_ID, None)
+        if row.fingerprint is None:
+            return found
+        params = {"article_id": row.article_id, "before": before,
                   **{k: row.columns[k] for k in ("band0", "band1", "band2", "band3")}}
         for article_id, simhash, content_hash, duplicate_of in self._conn.execute(
             CANDIDATES_SQL, params
@@ -300,7 +315,7 @@ class SqliteIndex:
             canonical = str(duplicate_of or article_id)
             if canonical != row.article_id:  # not one of this article's own copies
                 return canonical
-        return None
+        return found
 
     def _highlight(self, query: _Query) -> str:
         """What snippets highlight: the query's match, or in the body any written form of
