@@ -135,6 +135,15 @@ class Cluster:
             between(n)
             time.sleep(pause_s)
 
+    def wait_flowing(self, timeout_s: float = 60.0) -> None:
+        """Until the cleaners have published an article: the workers are past their start
+        (which takes seconds on a slow machine) and mid-flow."""
+        deadline = time.monotonic() + timeout_s
+        while not self.client.exists(self.settings.articles_stream):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no article in {timeout_s}s: {self.groups()}")
+            time.sleep(0.05)
+
     # -- the end -----------------------------------------------------------------------
 
     def wait_drained(self, timeout_s: float = 180.0) -> None:
