@@ -2,12 +2,14 @@
 
     .venv/bin/python benchmarks/extract_speed.py dev/pages [--limit N] [--trafilatura]
                                                  [--repeat 3] [--per-page] [--front text]
+                                                 [--once]
 
 Reads every *.html (as text/html) and *.txt (as text/plain) page into memory first (with
 its URL from the NAME.gold.json or NAME.expected.json beside it, when there is one), then
 times vestnik's extract() alone on one core, the fastest of --repeat passes; with
 --trafilatura, times trafilatura.extract on the same HTML pages (and on the text dumps
-wrapped one <p> per line) in the same run.
+wrapped one <p> per line) in the same run.  ``--once`` extracts every page once and
+times nothing: a run for profilers and instruction counters (benchmarks/instructions.sh).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import vestnik.extract._core  # noqa: F401  (extract imports it on its first call)
 from vestnik.extract import Page, extract
 
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -103,6 +106,8 @@ def main() -> None:
     ap.add_argument("--per-page", action="store_true",
                     help="sum each page's fastest time over the passes (a busy machine)")
     ap.add_argument("--front", choices=("html", "text"), help="one front end only")
+    ap.add_argument("--once", action="store_true",
+                    help="extract each page once, time nothing (for a profiler)")
     args = ap.parse_args()
     rows = []
     for suffix, ctype, front in ((".html", "text/html", "html"), (".txt", "text/plain", "text")):
@@ -113,6 +118,10 @@ def main() -> None:
             continue
         docs = [f.read_text(encoding="utf-8", errors="replace") for f in files]
         items = [(_url(f), doc) for f, doc in zip(files, docs, strict=True)]
+        if args.once:
+            for item in items:
+                _vestnik(ctype)(item)
+            continue
         rate, peak = _time(
             _vestnik(ctype), items, args.repeat, warm=items[:20], per_page=args.per_page
         )
@@ -127,6 +136,8 @@ def main() -> None:
 
             rate, peak = _time(traf, docs, args.repeat)
             rows.append((f"trafilatura {front}", len(docs), rate, peak))
+    if args.once:
+        return
     print(f"{'':<18}{'pages':>7}{'pages/s':>10}{'peak MiB per page':>25}")
     for name, n, rate, peak in rows:
         print(f"{name:<18}{n:>7}{rate:>10.0f}{peak:>25.1f}")

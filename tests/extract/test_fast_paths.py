@@ -54,10 +54,11 @@ def test_drop_cap_on_every_line(text: str) -> None:
     assert _repair.join_drop_cap(text) == _slow_drop_cap(text)
 
 
-def test_has_cyrillic() -> None:
-    assert _repair._has_cyrillic("abc д")
-    assert _repair._has_cyrillic("\u04ff")
-    assert not _repair._has_cyrillic("Straße – „quote“ \u0500 \ud800")
+def test_cyrillic_count() -> None:
+    assert _repair._cyrillic_count("abc д") == 1
+    assert _repair._cyrillic_count("\u04ff") == 1
+    assert _repair._cyrillic_count("Straße – „quote“ \u0500 \ud800") == 0
+    assert _repair._cyrillic_count("Mоже да, ѐ и ӿ") == 8
 
 
 def _expansions(pattern: str) -> list[str]:

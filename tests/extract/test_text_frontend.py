@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from vestnik.extract import Extracted, Page, Rejected, extract
+from vestnik.extract import Page, Rejected, extract
 from vestnik.extract._text import split_blocks
 
 from .samples import NOW, P1, P2, P3, extract_dump
@@ -13,12 +13,6 @@ from .samples import NOW, P1, P2, P3, extract_dump
 
 def _page(text: str) -> Page:
     return Page("https://news.example.bg/a/1", NOW, "text/plain", text)
-
-
-def _article(text: str) -> Extracted:
-    result = extract(_page(text))
-    assert isinstance(result, Extracted), result
-    return result
 
 
 def _listing(n: int) -> str:
@@ -31,7 +25,7 @@ def _listing(n: int) -> str:
 
 def test_body_is_the_prose_run_and_title_is_above_it() -> None:
     text = f"Начало\nНовини\nСпорт\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n"
-    result = _article(text)
+    result = extract_dump(text)
     assert result.title == "Варна прие бюджета си"
     assert result.body_paragraphs == (P1, P2, P3)
     assert result.language == "bg"
@@ -39,7 +33,7 @@ def test_body_is_the_prose_run_and_title_is_above_it() -> None:
 
 def test_lead_sits_between_title_and_body() -> None:
     lead = "Най-много пари отиват за училищата"
-    result = _article(f"Варна прие бюджета си\n\n{lead}\n\n{P1}\n\n{P2}\n\n{P3}")
+    result = extract_dump(f"Варна прие бюджета си\n\n{lead}\n\n{P1}\n\n{P2}\n\n{P3}")
     assert result.title == "Варна прие бюджета си"
     assert result.lead == lead
     assert lead not in result.body_paragraphs
@@ -47,14 +41,14 @@ def test_lead_sits_between_title_and_body() -> None:
 
 def test_repeated_title_is_not_taken_for_a_lead() -> None:
     title = "Варна прие бюджета си"
-    result = _article(f"{title}\n\n{title}\n\n{P1}\n\n{P2}")
+    result = extract_dump(f"{title}\n\n{title}\n\n{P1}\n\n{P2}")
     assert result.title == title
     assert result.lead is None
 
 
 def test_latest_news_list_after_the_article_is_dropped() -> None:
     text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nПоследни\n\n{_listing(6)}"
-    result = _article(text)
+    result = extract_dump(text)
     assert result.body_paragraphs == (P1, P2)
     assert result.published_at is None  # "Преди N часа" of the list is not the article's
 
@@ -66,7 +60,7 @@ def test_widgets_share_and_follow_us_are_dropped() -> None:
         "Коментари (12)\n\nЗапомни ме\nЗабравена парола\n"
         "Полето Потребителско име не трябва да е празно.\n"
     )
-    result = _article(text)
+    result = extract_dump(text)
     assert result.body_paragraphs == (P1, P2)
     assert result.comment_count == 12
 
@@ -77,26 +71,26 @@ def test_date_source_and_caption_in_the_header_are_read() -> None:
         "Сградата на общината, снимка: архив\n\n"
         f"{P1}\n\n{P2}\n"
     )
-    result = _article(text)
+    result = extract_dump(text)
     assert result.published_at == datetime(2025, 3, 7, 14, 35, tzinfo=ZoneInfo("Europe/Sofia"))
     assert result.source_agency == "БТА"
     assert result.captions == ("Сградата на общината, снимка: архив",)
 
 
 def test_day_only_date_is_a_plain_date() -> None:
-    result = _article(f"5 Март, 2025\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}")
+    result = extract_dump(f"5 Март, 2025\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}")
     assert result.published_at == date(2025, 3, 5)
 
 
 def test_trailing_agency_is_stripped_from_the_last_paragraph() -> None:
-    result = _article(f"Варна прие бюджета си\n\n{P1}\n\n{P2} /БГНЕС")
+    result = extract_dump(f"Варна прие бюджета си\n\n{P1}\n\n{P2} /БГНЕС")
     assert result.body_paragraphs[-1] == P2
     assert result.source_agency == "БГНЕС"
 
 
 def test_source_line_wins_over_trailing_and_quoted_credits() -> None:
     p1 = P1[:-1] + ", предаде Ройтерс."
-    result = _article(f"Варна прие бюджета си\nИзточник: Фокус\n\n{p1}\n\n{P2} /БТА")
+    result = extract_dump(f"Варна прие бюджета си\nИзточник: Фокус\n\n{p1}\n\n{P2} /БТА")
     assert result.source_agency == "Фокус"
     assert result.body_paragraphs[-1] == P2
 
@@ -104,7 +98,7 @@ def test_source_line_wins_over_trailing_and_quoted_credits() -> None:
 def test_leaked_markup_and_drop_caps_are_repaired_in_body() -> None:
     p0 = "Решението беше взето с мнозинство от 31 гласа, съобщиха от пресцентъра на общината."
     text = f"Варна прие бюджета си\n\n<p>Р {p0[1:]}&nbsp;</p>\n\n{P1}\n\nC{P2[1:]}"  # Latin C
-    result = _article(text)
+    result = extract_dump(text)
     assert result.body_paragraphs[0] == p0
     assert result.body_paragraphs[2] == P2
 
@@ -145,16 +139,16 @@ def test_comment_form_prompt_after_the_body_is_dropped() -> None:
         f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nОставете коментар\n\n"
         "Вашият имейл адрес няма да бъде публикуван."
     )
-    result = _article(text)
+    result = extract_dump(text)
     assert result.body_paragraphs == (P1, P2, P3)
 
 
 
-def test_tags_line_ends_the_article() -> None:
+def test_tags_line_ends_theextract_dump() -> None:
     appeal = " ".join(["Подкрепете независимата журналистика с дарение по нашата сметка."] * 4)
     tags = "Етикети: Варна бюджет общини"
     text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n{tags}\n\n{appeal}"
-    assert _article(text).body_paragraphs == (P1, P2, P3)
+    assert extract_dump(text).body_paragraphs == (P1, P2, P3)
 
 
 def test_tags_line_above_the_article_does_not_mute_it() -> None:
@@ -163,7 +157,7 @@ def test_tags_line_above_the_article_does_not_mute_it() -> None:
         f"Тагове: Варна, бюджет\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n"
         f"Последни новини\n\n{footer}"
     )
-    assert _article(text).body_paragraphs == (P1, P2, P3)
+    assert extract_dump(text).body_paragraphs == (P1, P2, P3)
 
 
 def test_terms_of_reuse_after_the_body_are_dropped() -> None:
@@ -180,14 +174,14 @@ def test_terms_of_reuse_after_the_body_are_dropped() -> None:
     )
     for notice in notices:
         text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\n{notice.strip()}"
-        assert _article(text).body_paragraphs == (P1, P2, P3), notice[:30]
+        assert extract_dump(text).body_paragraphs == (P1, P2, P3), notice[:30]
 
 
 def test_subheading_quoted_by_the_next_paragraph_stays() -> None:
     sub = "„Аз съм Самуел“"
     para = f"Хиляди хора излязоха на протест под надслов {sub} в центъра на столицата в неделя."
     text = f"Варна прие бюджета си\n\n{P1}\n\n{sub}\n\n{para}\n\n{P2}\n\n{P3}"
-    assert _article(text).body_paragraphs == (P1, sub, para, P2, P3)
+    assert extract_dump(text).body_paragraphs == (P1, sub, para, P2, P3)
 
 
 def test_article_resumes_after_an_in_text_related_box() -> None:
@@ -197,16 +191,16 @@ def test_article_resumes_after_an_in_text_related_box() -> None:
         f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{box}\n\n" + "\n\n".join(more)
         + "\n\nКоментари (3)\n\n" + P3
     )
-    assert _article(text).body_paragraphs == (P1, P2, *more)
+    assert extract_dump(text).body_paragraphs == (P1, P2, *more)
 
 
 def test_comments_after_the_article_are_not_a_continuation() -> None:
     comments = "\n\n".join(P3.replace("Опозицията", f"Читател {i}") for i in range(3))
     text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\nКоментари\n\n{comments}"
-    assert _article(text).body_paragraphs == (P1, P2)
+    assert extract_dump(text).body_paragraphs == (P1, P2)
 
 
-def test_todays_time_under_a_title_opening_the_dump_dates_the_article() -> None:
+def test_todays_time_under_a_title_opening_the_dump_dates_theextract_dump() -> None:
     text = (
         "Новини\n\nСпорт\n\nАфіша\n\n"
         "Общинският съвет прие бюджета на Варна за догодина\n\n"

@@ -322,12 +322,16 @@ def date_in_url(url: str) -> date | None:
 
 def _gate(low: str) -> bool:
     """A lowercased text may hold a date: it has a digit or a relative day word."""
-    return _DIGIT.search(low) is not None or any(w in low for w in _DAY_WORDS)
+    return _DIGIT.search(low) is not None or _has_day_word(low)
+
+
+def _has_day_word(low: str) -> bool:
+    return any(w in low for w in _DAY_WORDS)
 
 
 def may_hold_date(text: str) -> bool:
     """False when :func:`find_date` finds nothing in ``text`` whatever the time."""
-    return _DIGIT.search(text) is not None or _gate(text.lower())
+    return _DIGIT.search(text) is not None or _has_day_word(text.lower())
 
 
 def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bool:

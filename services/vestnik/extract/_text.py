@@ -84,7 +84,7 @@ def _cut_teasers(texts: list[str], kinds: list[Kind]) -> None:
     "Ich bedanke mich für die Tipp-Provision von 2%…")."""
     cut = [
         i for i, t in enumerate(texts)
-        if kinds[i] is PROSE and (t[-1] == "…" or t.endswith("..."))
+        if kinds[i] is PROSE and t.endswith(("…", "..."))
         and t.count(" ") < _TEASER_MAX_WORDS
     ]
     for a, b in pairwise(cut):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from vestnik.extract._dates import MONTH_PATTERN
+from vestnik.extract._url import split_url
 
 __all__ = [
     "headline_score",
@@ -89,13 +90,10 @@ def word_keys(text: str) -> frozenset[str]:
 
 def slug_keys(url: str) -> frozenset[str]:
     """Word keys of the URL path's longest wordy segment (the slug), transliterated."""
-    if "://" in url:  # most URLs: no need for urlsplit
-        path = url.partition("://")[2].partition("#")[0].partition("?")[0].partition("/")[2]
-    else:
-        try:
-            path = urlsplit(url).path
-        except ValueError:
-            return frozenset()
+    split = split_url(url)
+    if split is None:
+        return frozenset()
+    path = split[1]
     if "%" in path:
         path = unquote(path)
     best: frozenset[str] = frozenset()

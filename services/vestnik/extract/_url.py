@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from vestnik.extract._blocks import word_set
 
-__all__ = ["UrlKind", "url_kind"]
+__all__ = ["UrlKind", "split_url", "url_kind"]
 
 UrlKind = Literal["home", "section", "search"]
 
@@ -43,20 +43,27 @@ _SECTION_NAMES = word_set(
 _INDEX_FILE = re.compile(r"^(?:index|default|home|main)\.(?:html?|php|aspx?)$")
 
 
-def url_kind(url: str) -> UrlKind | None:
-    """Say "home", "section" or "search" when the URL alone tells; else None."""
+def split_url(url: str) -> tuple[str, str, str] | None:
+    """(host, path, query) of ``url``, the fragment dropped; None when it cannot be
+    parsed.  The path may come without its leading "/": callers split it into segments."""
     if "://" in url:  # most URLs: split by hand, urlsplit costs more than the rest
         rest = url.partition("://")[2].partition("#")[0]
-        rest, _, query_string = rest.partition("?")
+        rest, _, query = rest.partition("?")
         netloc, _, path = rest.partition("/")
-    else:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return None
-        netloc, path, query_string = parts.netloc, parts.path, parts.query
-    if not netloc:
+        return netloc, path, query
+    try:
+        parts = urlsplit(url)
+    except ValueError:
         return None
+    return parts.netloc, parts.path, parts.query
+
+
+def url_kind(url: str) -> UrlKind | None:
+    """Say "home", "section" or "search" when the URL alone tells; else None."""
+    split = split_url(url)
+    if split is None or not split[0]:
+        return None
+    _, path, query_string = split
     segments = [s for s in path.lower().split("/") if s]
     if segments and _INDEX_FILE.match(segments[-1]):
         segments.pop()
