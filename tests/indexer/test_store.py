@@ -21,6 +21,8 @@ from vestnik.indexer.store import (
     EXACT_SQL,
     HIGHLIGHT,
     Hit,
+    IndexMissing,
+    QueryError,
     SqliteIndex,
     UpsertReport,
     open_index,
@@ -451,7 +453,7 @@ def test_query_without_words_finds_nothing(news: SqliteIndex, query: str) -> Non
 @pytest.mark.parametrize("query", [
     'Карабах"', '"Карабах', 'AND', 'OR NOT', 'Карабах AND', 'NEAR(руски войски, 2)',
     'карабах*', '*', '^карабах', 'title:карабах', '{title}: x', '(карабах', 'карабах)',
-    '"a""b"', "'", '-карабах', '+', 'карабах - баку', "\x00", '"""', 'a:b:c',
+    '"a""b"', "'", '+', 'карабах - баку', 'карабах -', 'карабах -"', 'карабах --', "\x00", '"""', 'a:b:c',
 ])
 def test_query_with_fts_syntax_characters_does_not_raise(news: SqliteIndex, query: str) -> None:
     assert isinstance(news.search(query), list)
@@ -464,8 +466,36 @@ def test_operators_in_a_query_are_words_not_syntax(news: SqliteIndex) -> None:
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from('абвкар"*:(){}^-+ ANDORNEAR\'.,ё\u0301'), max_size=40))
-def test_no_query_raises(news: SqliteIndex, query: str) -> None:
-    assert isinstance(news.search(query), list)
+def test_no_query_raises_but_one_that_only_excludes(news: SqliteIndex, query: str) -> None:
+    try:
+        assert isinstance(news.search(query), list)
+    except QueryError:
+        assert "-" in query
+
+
+def test_a_word_opened_by_a_minus_excludes_the_articles_holding_it(news: SqliteIndex) -> None:
+    assert _ids(news.search("войски")) == ["troops", "karabakh"]
+    assert _ids(news.search("войски -Баку")) == ["troops"]
+    assert _ids(news.search("войски -баку -финландия")) == []
+
+
+def test_an_excluded_word_is_stemmed_like_a_searched_one(news: SqliteIndex) -> None:
+    assert _ids(news.search("войски -москвата")) == []  # both bodies say "Москва"
+
+
+def test_an_excluded_phrase_must_not_occur_as_written(news: SqliteIndex) -> None:
+    assert _ids(news.search('войски -"нагорни карабах"')) == ["troops"]
+    assert _ids(news.search('войски -"карабах нагорни"')) == ["troops", "karabakh"]
+
+
+def test_a_hyphen_inside_or_alone_excludes_nothing(news: SqliteIndex) -> None:
+    assert _ids(news.search("карабах - баку")) == ["karabakh"]
+    assert _ids(news.search("купесто-дъждовна")) == ["weather"]
+
+
+def test_a_query_that_only_excludes_is_an_error(news: SqliteIndex) -> None:
+    with pytest.raises(QueryError, match="only excludes"):
+        news.search("-карабах -баку")
 
 
 # --- opening by URL ------------------------------------------------------------------------
@@ -499,6 +529,35 @@ def test_unopenable_path_names_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir" / "index.db"
     with pytest.raises(sqlite3.OperationalError, match="no-such-dir"):
         open_index(f"sqlite:///{missing}")
+
+
+def test_opening_a_missing_index_for_reading_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="index.db"):
+        open_index(f"sqlite:///{tmp_path}/index.db", create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_index_opened_for_reading_finds_what_another_connection_wrote(
+    tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/index.db"
+    with open_index(url) as writer:
+        writer.upsert_many([make_article("karabakh", "Карабах", KARABAKH)])
+        with open_index(url, create=False) as reader:
+            assert _ids(reader.search("карабах")) == ["karabakh"]
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                reader.upsert_many([make_article("other")])
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all" * 50])
+def test_a_file_that_is_no_index_is_refused_for_reading_naming_it(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "index.db"
+    path.write_bytes(content)
+    with pytest.raises(sqlite3.OperationalError, match="index.db"):
+        open_index(f"sqlite:///{path}", create=False)
+    assert path.read_bytes() == content
 
 
 # --- several processes on one file ---------------------------------------------------------

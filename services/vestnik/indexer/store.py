@@ -13,6 +13,7 @@ several indexer processes can share one file.  Nothing here does I/O beyond that
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -22,12 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import orjson
 
 from vestnik.contracts import Article
 from vestnik.indexer import _dedup
-from vestnik.indexer._stem import stem, stemmed_forms, strip_invisible, tokenize
+from vestnik.indexer._stem import stem, stemmed_forms, stems, strip_invisible, tokenize
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
@@ -109,7 +111,18 @@ _SEARCH_SQL = """SELECT a.id, a.article_id, a.url, a.site, a.title, a.published_
     LIMIT :limit"""
 _SNIPPET_SQL = """SELECT snippet(articles_fts, 1, :open, :close, :ellipsis, :tokens)
     FROM articles_fts WHERE articles_fts MATCH :match AND rowid = :id"""
-_PHRASE = re.compile(r'"([^"]*)"')
+# A "quoted phrase", excluded when a '-' opens it: -"phrase".
+_PHRASE = re.compile(r'(?:(?<!\S)(-))?"([^"]*)"')
+_STEM_COLUMNS = "{title_stem body_stem}"
+_TEXT_COLUMNS = "{title body}"
+
+
+class IndexMissing(FileNotFoundError):
+    """``open_index(url, create=False)`` names a file that does not exist."""
+
+
+class QueryError(ValueError):
+    """A query that cannot be run as written (it only excludes words)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,12 +203,18 @@ class SqliteIndex:
     serialised), e.g. through ``anyio.to_thread``.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        """Open (with ``create``, make) the index in ``path``; without ``create`` the file
+        must exist and is opened read-only: ``IndexMissing`` when it does not."""
         self.path = path
         self._lock = threading.Lock()
-        self._conn = _connect(path)
+        read_only = not create and path != ":memory:"
+        self._conn = _connect_read_only(path) if read_only else _connect(path)
         try:
-            _create_schema(self._conn)
+            if read_only:
+                _check_schema(self._conn, path)
+            else:
+                _create_schema(self._conn)
         except BaseException:
             self._conn.close()
             raise
@@ -224,7 +243,9 @@ class SqliteIndex:
     def search(self, query: str, limit: int = 10, *, include_duplicates: bool = False,
                ) -> list[Hit]:
         """Articles matching every word of ``query`` (stemmed) and every quoted phrase in it
-        (as written), best first; copies of other articles only with ``include_duplicates``."""
+        (as written) and none of its -excluded words or -"phrases", best first; copies of
+        other articles only with ``include_duplicates``.  ``QueryError`` when the query
+        only excludes."""
         parsed = _parse_query(query)
         if parsed is None or limit < 1:
             return []
@@ -334,10 +355,11 @@ class SqliteIndex:
         return "" if row is None else str(row[0])
 
 
-def open_index(url: str) -> SqliteIndex:
+def open_index(url: str, *, create: bool = True) -> SqliteIndex:
     """Open the index an URL names: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``
-    or ``sqlite:///:memory:``."""
-    return SqliteIndex(sqlite_path(url))
+    or ``sqlite:///:memory:``.  ``create=False`` (for reading) opens an existing file
+    read-only and raises ``IndexMissing`` rather than make one."""
+    return SqliteIndex(sqlite_path(url), create=create)
 
 
 def sqlite_path(url: str) -> str:
@@ -374,17 +396,44 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def _open_error(path: str, exc: sqlite3.OperationalError) -> sqlite3.OperationalError:
+def _connect_read_only(path: str) -> sqlite3.Connection:
+    """A read-only connection to an index file that must exist; nothing is created."""
+    if not os.path.exists(path):
+        raise IndexMissing(f"no index at {path!r}")
+    uri = f"file:{quote(path)}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.OperationalError as exc:
+        raise _open_error(path, exc) from exc
+    return conn
+
+
+def _check_schema(conn: sqlite3.Connection, path: str) -> None:
+    """An existing file opened read-only holds an index this code can read."""
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:  # not a database at all
+        raise _open_error(path, exc) from exc
+    if version == 0:
+        raise _open_error(path, sqlite3.DatabaseError("the file holds no vestnik index"))
+    _refuse_newer(version)
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"index schema version {version} is newer than this code's ({SCHEMA_VERSION})"
+        )
+
+
+def _open_error(path: str, exc: sqlite3.DatabaseError) -> sqlite3.OperationalError:
     return sqlite3.OperationalError(f"cannot open the index at {path!r}: {exc}")
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:
     with _write_transaction(conn):
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"index schema version {version} is newer than this code's ({SCHEMA_VERSION})"
-            )
+        _refuse_newer(int(conn.execute("PRAGMA user_version").fetchone()[0]))
         for statement in _SCHEMA:
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -440,18 +489,40 @@ def _parse_query(text: str) -> _Query | None:
     """The FTS5 expressions for a user query; None when it has no words.
 
     Bare words are stemmed and must all occur in the stemmed columns; each "quoted phrase"
-    must occur as written (case and accents aside).  Every token is quoted for FTS5, so no
-    input can be an FTS5 syntax error.
+    must occur as written (case and accents aside).  A word or phrase opened by '-'
+    (``-армения``, ``-"нагорни карабах"``) must not occur; a hyphenated ``-word-word``
+    excludes the two words in a row.  Every token is quoted for FTS5, so no input can be
+    an FTS5 syntax error.  ``QueryError`` when every word is excluded.
     """
-    phrases = [" ".join(p[:MAX_QUERY_TERMS]) for p in map(tokenize, _PHRASE.findall(text)) if p]
-    words = tokenize(_PHRASE.sub(" ", text))[:MAX_QUERY_TERMS]
+    phrases: dict[bool, list[str]] = {False: [], True: []}  # by excluded
+    for minus, phrase in _PHRASE.findall(text):
+        if words := tokenize(phrase)[:MAX_QUERY_TERMS]:
+            phrases[bool(minus)].append(" ".join(words))
+    chunks = _PHRASE.sub(" ", text).split()
+    words = tokenize(" ".join(c for c in chunks if not c.startswith("-")))[:MAX_QUERY_TERMS]
     terms = list(dict.fromkeys(stem(word) for word in words))
-    clauses = [f"{{title body}} : {_quote(p)}" for p in phrases[:MAX_QUERY_TERMS]]
-    if terms:
-        clauses.insert(0, f"{{title_stem body_stem}} : ({' AND '.join(map(_quote, terms))})")
+    excluded = [" ".join(stems(c)) for c in chunks if c.startswith("-")]
+    clauses = _match_clauses(terms, phrases[False][:MAX_QUERY_TERMS])
+    exclusions = _match_clauses([e for e in excluded if e][:MAX_QUERY_TERMS],
+                                phrases[True][:MAX_QUERY_TERMS], joiner=" OR ")
     if not clauses:
+        if exclusions:
+            raise QueryError(f"the query {text.strip()!r} only excludes words: "
+                             "add one to look for")
         return None
-    return _Query(" AND ".join(clauses), words, terms, phrases[:MAX_QUERY_TERMS])
+    match = " AND ".join(clauses)
+    if exclusions:
+        match = f"({match}) NOT ({' OR '.join(exclusions)})"
+    return _Query(match, words, terms, phrases[False][:MAX_QUERY_TERMS])
+
+
+def _match_clauses(terms: list[str], phrases: list[str], joiner: str = " AND ") -> list[str]:
+    """FTS5 clauses: the stems ``terms`` (joined by ``joiner``) in the stemmed columns,
+    each phrase as written in the text columns."""
+    clauses = [f"{_TEXT_COLUMNS} : {_quote(p)}" for p in phrases]
+    if terms:
+        clauses.insert(0, f"{_STEM_COLUMNS} : ({joiner.join(map(_quote, terms))})")
+    return clauses
 
 
 def _quote(token: str) -> str:
