@@ -53,7 +53,7 @@ async def test_publish_then_search_finds_the_seed_articles(
     assert 1 <= len(out.splitlines()) < 6  # syndicated copies hidden by default
 
 
-async def test_status_shows_length_pending_lag_consumers_and_dead_letters(
+async def test_status_shows_every_stream_with_pending_lag_workers_and_dead_letters(
     redis: Redis, settings: Settings
 ) -> None:
     for i in range(3):
@@ -61,12 +61,20 @@ async def test_status_shows_length_pending_lag_consumers_and_dead_letters(
     async with running_workers(settings):
         await wait_drained(redis, settings)
         code, out, err = await _vestnik(settings, "status")
+        jcode, jout, _ = await _vestnik(settings, "status", "--json")
     assert code == 0, err
-    row = next(line.split() for line in out.splitlines()
-               if line.startswith(settings.events_stream))
-    assert row[1] == settings.cleaner_group
-    assert row[2] in ("0", "3")  # length: trimmed or not yet
-    assert row[3:] == ["0", "0", "1", "3"]  # pending, lag, consumers, dead letters
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines()[1:]}
+    events = rows[(settings.events_stream, settings.cleaner_group)]
+    assert events[0] in ("0", "3")  # length: trimmed or not yet
+    assert events[1:5] == ["0", "0", "1", "1"]  # pending, lag, live workers, consumers
+    assert rows[(settings.dead_letter_stream("cleaner"), "-")][0] == "3"
+    assert (settings.rejected_stream, "-") in rows
+    assert jcode == 0
+    report = json.loads(jout)
+    assert report["drained"] is True
+    dead = next(s for s in report["streams"]
+                if s["stream"] == settings.dead_letter_stream("cleaner"))
+    assert dead["length"] == 3 and dead["groups"] == []
 
 
 async def test_dlq_list_show_and_replay_from_the_command_line(

@@ -149,25 +149,27 @@ def eval_(folder: Path, per_page: bool) -> None:
 
 
 @main.command()
-def status() -> None:
-    """Per stream and group: length, pending, lag, consumers and dead letters."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def status(as_json: bool) -> None:
+    """Per stream and group (every group, not only vestnik's): length, pending, lag,
+    live workers, consumers; the rejected and dead-letter streams too."""
     from redis.asyncio import Redis
 
-    from vestnik.status import pipeline_status
+    from vestnik import status as st
 
     settings = Settings()
 
-    async def _run() -> None:
+    async def _run() -> list[st.StreamStatus]:
         client: Redis = Redis.from_url(settings.resolved_redis_url)
         async with client:
-            rows = await pipeline_status(client, settings)
-        click.echo(f"{'stream':<24}{'group':<20}{'length':>8}{'pending':>9}{'lag':>8}"
-                   f"{'consumers':>11}{'dead':>7}")
-        for r in rows:
-            click.echo(f"{r.stream:<24}{r.group:<20}{r.length:>8}{r.pending:>9}"
-                       f"{'?' if r.lag is None else r.lag:>8}{r.consumers:>11}{r.dead_letters:>7}")
+            return await st.pipeline_status(client, settings)
 
-    asyncio.run(_run())
+    statuses = asyncio.run(_run())
+    if as_json:
+        click.echo(_dump(st.as_json(statuses, settings)))
+    else:
+        for line in st.as_table(statuses, settings):
+            click.echo(line)
 
 
 @main.group()

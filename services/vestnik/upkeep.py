@@ -7,6 +7,8 @@
 * **trim**: the input stream is trimmed (XTRIM MINID) up to the slowest group's position:
   its oldest pending entry, or past its last delivered entry when nothing is pending. No
   entry is trimmed before every group has acknowledged it.
+* **liveness**: a heartbeat per replica (``workers_key``) that ``vestnik status`` counts;
+  Redis's own consumer list cannot tell an idle live replica from a dead one.
 * **hygiene**: consumers idle longer than ``consumer_max_idle_ms`` that hold nothing are
   removed from the group; a replica that stops cleanly removes itself when it holds nothing.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +28,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
-from vestnik.stage import Entry, Stage, last_error_key
+from vestnik.stage import Entry, Stage, last_error_key, workers_key
 from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, encode_model
 
@@ -93,7 +96,7 @@ class Upkeep:
                 await asyncio.wait_for(self._task, timeout=5)
         if self._redis is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._leave_if_empty(self._redis)
+                await self._leave(self._redis)
             await self._redis.aclose()
 
     async def _loop(self) -> None:
@@ -107,6 +110,7 @@ class Upkeep:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.upkeep_interval_s)
 
     async def run_once(self, redis: Redis) -> None:
+        await self.beat(redis)
         await self.reclaim(redis)
         if self.settings.trim:
             await self.trim(redis)
@@ -178,6 +182,19 @@ class Upkeep:
             self.log.debug("trimmed", stream=self.stage.stream, removed=removed, minid=floor)
         return removed
 
+    # -- liveness ----------------------------------------------------------------------
+
+    async def beat(self, redis: Redis) -> None:
+        """Say this replica is alive until a few upkeep rounds from now; forget replicas
+        whose last heartbeat has expired (``vestnik status`` counts the rest)."""
+        key = workers_key(self.stage.stream, self.stage.group)
+        now_ms = int(time.time() * 1000)
+        ttl_ms = int((3 * self.settings.upkeep_interval_s + 5) * 1000)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {self.consumer: now_ms + ttl_ms})
+            pipe.zremrangebyscore(key, "-inf", now_ms)
+            await pipe.execute()
+
     # -- consumer hygiene --------------------------------------------------------------
 
     async def remove_idle_consumers(self, redis: Redis) -> list[str]:
@@ -192,8 +209,10 @@ class Upkeep:
             self.log.info("consumers_removed", consumers=removed)
         return removed
 
-    async def _leave_if_empty(self, redis: Redis) -> None:
+    async def _leave(self, redis: Redis) -> None:
+        """Stop counting as a live replica; leave the group if this replica holds nothing."""
         st = self.stage
+        await redis.zrem(workers_key(st.stream, st.group), self.consumer)
         for c in await redis.xinfo_consumers(st.stream, st.group):
             if _text(c["name"]) == self.consumer and int(c["pending"]) == 0:
                 await redis.xgroup_delconsumer(st.stream, st.group, self.consumer)

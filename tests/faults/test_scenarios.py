@@ -7,9 +7,7 @@ lost = 0 and index rows = distinct articles.
 
 from __future__ import annotations
 
-import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,7 +17,9 @@ import orjson
 import pytest
 import redis
 
-from ..conftest import REDIS_URL
+from vestnik.embedded import free_port
+
+from ..conftest import REDIS_SERVER, REDIS_URL
 from .conftest import REPORTS
 from .harness import Cluster, Report, cluster, event_url
 
@@ -108,15 +108,9 @@ def test_failing_index_writes_end_indexed_and_an_always_failing_one_dead_lettere
     assert letter["error_type"] == "max_deliveries" and "never indexes" in letter["reason"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _redis_server(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is needed for the restart scenario"
+    binary = REDIS_SERVER
+    assert binary, "a redis-server binary is needed for this scenario"
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
          "--appendfsync", "always", "--dir", str(workdir)],
@@ -135,7 +129,7 @@ def _redis_server(port: int, workdir: Path) -> subprocess.Popen[bytes]:
 def test_redis_restarted_mid_flow_workers_resume_and_nothing_acknowledged_is_lost(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     data = tmp_path / "redis"
     data.mkdir()
     server = _redis_server(port, data)
@@ -160,7 +154,7 @@ def test_redis_restarted_mid_flow_workers_resume_and_nothing_acknowledged_is_los
 
 
 def test_workers_started_before_redis_wait_for_it_and_lose_nothing(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     data = tmp_path / "redis"
     data.mkdir()
     server: subprocess.Popen[bytes] | None = None
