@@ -453,7 +453,8 @@ def test_query_without_words_finds_nothing(news: SqliteIndex, query: str) -> Non
 @pytest.mark.parametrize("query", [
     'Карабах"', '"Карабах', 'AND', 'OR NOT', 'Карабах AND', 'NEAR(руски войски, 2)',
     'карабах*', '*', '^карабах', 'title:карабах', '{title}: x', '(карабах', 'карабах)',
-    '"a""b"', "'", '+', 'карабах - баку', 'карабах -', 'карабах -"', 'карабах --', "\x00", '"""', 'a:b:c',
+    '"a""b"', "'", '+', 'карабах - баку', 'карабах -', 'карабах -"', 'карабах --', "\x00",
+    '"""', 'a:b:c',
 ])
 def test_query_with_fts_syntax_characters_does_not_raise(news: SqliteIndex, query: str) -> None:
     assert isinstance(news.search(query), list)
@@ -532,7 +533,7 @@ def test_unopenable_path_names_the_path(tmp_path: Path) -> None:
 
 
 def test_opening_a_missing_index_for_reading_creates_nothing(tmp_path: Path) -> None:
-    with pytest.raises(IndexMissing, match="index.db"):
+    with pytest.raises(IndexMissing, match=r"index\.db"):
         open_index(f"sqlite:///{tmp_path}/index.db", create=False)
     assert list(tmp_path.iterdir()) == []
 
@@ -555,7 +556,7 @@ def test_a_file_that_is_no_index_is_refused_for_reading_naming_it(
 ) -> None:
     path = tmp_path / "index.db"
     path.write_bytes(content)
-    with pytest.raises(sqlite3.OperationalError, match="index.db"):
+    with pytest.raises(sqlite3.OperationalError, match=r"index\.db"):
         open_index(f"sqlite:///{path}", create=False)
     assert path.read_bytes() == content
 

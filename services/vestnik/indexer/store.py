@@ -416,7 +416,8 @@ def _check_schema(conn: sqlite3.Connection, path: str) -> None:
     except sqlite3.DatabaseError as exc:  # not a database at all
         raise _open_error(path, exc) from exc
     if version == 0:
-        raise _open_error(path, sqlite3.DatabaseError("the file holds no vestnik index"))
+        empty = sqlite3.DatabaseError("the file holds no vestnik index")
+        raise _open_error(path, empty) from empty
     _refuse_newer(version)
 
 
