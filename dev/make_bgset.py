@@ -2,13 +2,15 @@
 
 Usage::
 
-    .venv/bin/python dev/make_bgset.py [OUT_DIR] [--mirror /work/.mirror] [--cap 300]
+    git clone https://github.com/UL-FRI-Zitnik/BSNLP-2021-Shared-Task CLONES/BSNLP-2021-Shared-Task
+    .venv/bin/python dev/make_bgset.py --clones CLONES [OUT_DIR] [--cap 300]
     .venv/bin/vestnik eval OUT_DIR
 
 The prose is the Bulgarian part of the BSNLP 2021 shared task (the raw documents in
 ``data/datasets/bsnlp/<topic>/raw/bg/*.txt`` of UL-FRI-Zitnik/BSNLP-2021-Shared-Task,
-read from the git directory the ``fetch`` tool leaves in
-``/work/.mirror/<owner>+<name>/repo``, pinned to ``COMMIT``).  Each raw file is: id,
+read from the clone ``CLONES/BSNLP-2021-Shared-Task``, a work tree or a bare clone (see
+dev/sources.py; nothing needs checking out), at the pinned commit ``COMMIT``,
+5163242ff2e0b41d760afb3b9e9f4508f8dbaac6, master of 2021-03-04).  Each raw file is: id,
 language, date (YYYY-MM-DD), URL, title, then the body.
 
 The body is cleaned first (HTML entities are decoded; the crawl glued site boilerplate,
@@ -64,10 +66,11 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_devset import git_blobs
+from sources import CLONES_HELP, CloneError, clone_git_dir, clone_path
 
 HERE = Path(__file__).resolve().parent
 REPO = "UL-FRI-Zitnik/BSNLP-2021-Shared-Task"
-COMMIT = "5163242ff2e0b41d760afb3b9e9f4508f8dbaac6"  # HEAD of 2021-03-04
+COMMIT = "5163242ff2e0b41d760afb3b9e9f4508f8dbaac6"  # master, 2021-03-04
 RAW = re.compile(r"^data/datasets/bsnlp/(?P<topic>[^/]+)/raw/bg/(?P<file>[^/]+\.txt)$")
 MIN_BODY = 400
 SOFIA = ZoneInfo("Europe/Sofia")
@@ -76,12 +79,6 @@ _WS = re.compile(r"\s+")
 _NAME_SAFE = re.compile(r"[^\w-]+")
 
 # -- reading the corpus ----------------------------------------------------------------
-
-
-def git_dir(mirror: Path, repo: str) -> Path:
-    """The git directory ``fetch`` made for ``repo`` (bare, or a work tree's .git)."""
-    base = mirror / repo.replace("/", "+") / "repo"
-    return base / ".git" if (base / ".git").is_dir() else base
 
 
 def raw_documents(gdir: Path) -> dict[str, str]:
@@ -842,10 +839,11 @@ def render(doc: Doc, others: list[Doc]) -> tuple[str, dict[str, object], list[st
                                          "raw" if url == doc.url else "made"]
 
 
-def build(out: Path, mirror: Path, cap: int) -> int:
-    gdir = git_dir(mirror, REPO)
-    if not gdir.is_dir():
-        print(f"no mirror of {REPO} in {mirror} (use the fetch tool)", file=sys.stderr)
+def build(out: Path, clones: Path, cap: int) -> int:
+    try:
+        gdir = clone_git_dir(clone_path(clones, REPO), REPO, [COMMIT])
+    except CloneError as exc:
+        print(exc, file=sys.stderr)
         return 1
     raw = raw_documents(gdir)
     parsed = [parse_document(path, text) for path, text in raw.items()]
@@ -871,10 +869,10 @@ def build(out: Path, mirror: Path, cap: int) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("out", nargs="?", default=str(HERE / "bg"))
-    ap.add_argument("--mirror", default="/work/.mirror", help="where fetch put the repositories")
+    ap.add_argument("--clones", type=Path, metavar="DIR", required=True, help=CLONES_HELP)
     ap.add_argument("--cap", type=int, default=300, help="at most this many pages (0: all)")
     args = ap.parse_args()
-    return build(Path(args.out), Path(args.mirror), args.cap)
+    return build(Path(args.out), args.clones, args.cap)
 
 
 if __name__ == "__main__":

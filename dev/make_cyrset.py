@@ -2,13 +2,34 @@
 
 Usage::
 
-    .venv/bin/python dev/make_cyrset.py [OUT_DIR] [--mirror /work/.mirror]
+    .venv/bin/python dev/make_cyrset.py --clones CLONES [OUT_DIR]
     .venv/bin/python dev/make_cyrset.py --score [OUT_DIR]     # vestnik vs trafilatura
 
 The pages are real news (and a few blog) pages that other projects keep as test
-fixtures; they are read straight from the git directories the ``fetch`` tool leaves in
-``/work/.mirror/<owner>+<name>/repo`` (no work tree needed), each pinned to a commit
-(see ``SOURCES``).  Per page this writes::
+fixtures.  They are read from clones of those repositories (work trees or bare clones,
+see dev/sources.py; nothing needs checking out), each at the commit ``SOURCES`` pins.
+CLONES is a folder holding one clone per repository, made in it with::
+
+    git clone https://github.com/adbar/htmldate
+    git clone https://github.com/adbar/trafilatura
+    git clone https://github.com/flairNLP/fundus
+    git clone https://github.com/mediacloud/metadata-lib
+    git clone https://github.com/ukeeper/ukeeper-readability
+    git clone https://github.com/omnivore-app/omnivore
+    git clone https://github.com/mvasilkov/readability2
+    git clone https://github.com/openteam-esp/searcher
+    git clone https://github.com/fipl-hse/2022-2-level-ctlr
+    git clone https://github.com/fipl-hse/2021-2-level-ctlr
+    git clone https://github.com/zanachka/yandex-parser
+    git clone https://github.com/aquilax/GovAlert-framework
+    # pinned commits that are on no branch, only on a pull request:
+    git -C 2022-2-level-ctlr fetch origin pull/38/head:refs/pull/38/head
+    git -C 2021-2-level-ctlr fetch origin pull/15/head:refs/pull/15/head
+    git -C 2021-2-level-ctlr fetch origin pull/17/head:refs/pull/17/head
+    git -C 2021-2-level-ctlr fetch origin pull/39/head:refs/pull/39/head
+
+A missing clone or commit stops the build with the command that gets it.  Per page this
+writes::
 
     OUT_DIR/<name>.html       the page, decoded to UTF-8 honouring its declared charset
     OUT_DIR/<name>.txt        the text dump of dev/make_devset.py (one block per line)
@@ -40,6 +61,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_devset import decode_html, text_dump
+from sources import CLONES_HELP, CloneError, clone_git_dir, clone_path
 
 HERE = Path(__file__).resolve().parent
 GOLD_DIR = HERE / "gold_cyr"
@@ -137,12 +159,6 @@ SOURCES: list[tuple[str, str, str, str]] = [
 ]
 
 
-def git_dir(mirror: Path, repo: str) -> Path:
-    """The git directory ``fetch`` made for ``repo`` (bare, or a work tree's .git)."""
-    base = mirror / repo.replace("/", "+") / "repo"
-    return base / ".git" if (base / ".git").is_dir() else base
-
-
 def read_blob(gdir: Path, commit: str, path: str) -> bytes:
     raw = subprocess.run(
         ["git", f"--git-dir={gdir}", "cat-file", "blob", f"{commit}:{path}"],
@@ -151,16 +167,26 @@ def read_blob(gdir: Path, commit: str, path: str) -> bytes:
     return gzip.decompress(raw) if path.endswith(".gz") else raw
 
 
-def build(out: Path, mirror: Path) -> int:
+def build(out: Path, clones: Path) -> int:
+    gdirs: dict[str, Path] = {}
+    errors: list[str] = []
+    for repo in dict.fromkeys(repo for repo, _, _, _ in SOURCES):
+        try:
+            gdirs[repo] = clone_git_dir(clone_path(clones, repo), repo,
+                                        [c for r, c, _, _ in SOURCES if r == repo])
+        except CloneError as exc:
+            errors.append(str(exc))
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     (out / "reject").mkdir(exist_ok=True)
     n = missing = 0
     for repo, commit, path, name in SOURCES:
         gold_file = GOLD_DIR / f"{name}.gold.json"
-        gdir = git_dir(mirror, repo)
-        if not gold_file.is_file() or not gdir.is_dir():
-            print(f"skip {name}: {'no gold' if gdir.is_dir() else f'no mirror of {repo}'}",
-                  file=sys.stderr)
+        gdir = gdirs[repo]
+        if not gold_file.is_file():
+            print(f"skip {name}: no gold", file=sys.stderr)
             missing += 1
             continue
         html = decode_html(read_blob(gdir, commit, path))
@@ -237,16 +263,18 @@ def score(out: Path) -> int:
 
 def cli(doc: str | None, default_out: Path, build: Callable[[Path, Path], int],
         score: Callable[[Path], int]) -> int:
-    """The command line of the dev-set builders: ``[OUT_DIR] [--mirror DIR] [--score]``."""
+    """The command line of the dev-set builders: ``[OUT_DIR] --clones DIR | --score``."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("out", nargs="?", default=str(default_out))
-    ap.add_argument("--mirror", default="/work/.mirror", help="where fetch put the repositories")
+    ap.add_argument("--clones", type=Path, metavar="DIR", help=CLONES_HELP)
     ap.add_argument("--score", action="store_true",
                     help="score vestnik and trafilatura on OUT_DIR instead of building it")
     args = ap.parse_args()
     if args.score:
         return score(Path(args.out))
-    return build(Path(args.out), Path(args.mirror))
+    if args.clones is None:
+        ap.error("building needs --clones DIR, the folder holding the git clones (see --help)")
+    return build(Path(args.out), args.clones)
 
 
 def main() -> int:

@@ -2,10 +2,14 @@
 
 Usage::
 
-    .venv/bin/python dev/make_devset.py /work/.mirror/adbar+trafilatura/repo [OUT_DIR]
+    git clone https://github.com/adbar/trafilatura
+    .venv/bin/python dev/make_devset.py trafilatura [OUT_DIR]
 
-Reads ``tests/evaldata.json`` and the pages under ``tests/cache`` and ``tests/eval``
-straight from the git directory (no work tree needed) and writes, per page::
+The first argument is a clone of adbar/trafilatura (a work tree, or a bare clone; see
+dev/sources.py).  The script reads ``tests/evaldata.json`` and the pages under
+``tests/cache`` and ``tests/eval`` at the pinned commit ``COMMIT``
+(e90b0ef51ab026fdb905fb6c5b3c84dd3d784fd5, master of 2026-08-21; nothing needs checking
+out) and writes, per page::
 
     OUT_DIR/<name>.html       the page, decoded to UTF-8 (vestnik receives decoded text)
     OUT_DIR/<name>.txt        a text dump: the visible text, one block per line,
@@ -30,6 +34,13 @@ import sys
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sources import CloneError, clone_command, clone_git_dir
+
+REPO = "adbar/trafilatura"
+COMMIT = "e90b0ef51ab026fdb905fb6c5b3c84dd3d784fd5"  # master, 2026-08-21
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:-]+)""", re.I)
 def words(text: str) -> frozenset[str]:
@@ -73,9 +84,9 @@ def git_blobs(git_dir: str, paths: list[str], rev: str = "HEAD") -> dict[str, by
     return out
 
 
-def list_tree(git_dir: str, folder: str) -> set[str]:
+def list_tree(git_dir: str, folder: str, rev: str = "HEAD") -> set[str]:
     res = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", "--name-only", "HEAD", folder],
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", "--name-only", rev, folder],
         capture_output=True,
         check=True,
     )
@@ -158,14 +169,20 @@ def page_title(html: str) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("git_dir", help="trafilatura mirror git directory (from the fetch tool)")
+    ap.add_argument("clone", type=Path,
+                    help=f"a clone of {REPO} ({clone_command(REPO)}), holding {COMMIT[:12]}")
     ap.add_argument("out", nargs="?", default=str(Path(__file__).parent / "pages"))
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages")
     args = ap.parse_args()
+    try:
+        gdir = str(clone_git_dir(args.clone, REPO, [COMMIT]))
+    except CloneError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
-    gold_raw = git_blobs(args.git_dir, ["tests/evaldata.json"])["tests/evaldata.json"]
+    gold_raw = git_blobs(gdir, ["tests/evaldata.json"], COMMIT)["tests/evaldata.json"]
     evaldata: dict[str, dict[str, object]] = json.loads(gold_raw)
-    available = list_tree(args.git_dir, "tests/cache") | list_tree(args.git_dir, "tests/eval")
+    available = list_tree(gdir, "tests/cache", COMMIT) | list_tree(gdir, "tests/eval", COMMIT)
     wanted: list[tuple[str, str, dict[str, object]]] = []
     for url in sorted(evaldata):
         item = evaldata[url]
@@ -177,7 +194,7 @@ def main() -> int:
                 break
     if args.limit:
         wanted = wanted[: args.limit]
-    blobs = git_blobs(args.git_dir, [p for _, p, _ in wanted])
+    blobs = git_blobs(gdir, [p for _, p, _ in wanted], COMMIT)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

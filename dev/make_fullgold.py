@@ -2,14 +2,16 @@
 
 Usage::
 
-    .venv/bin/python dev/make_fullgold.py [OUT_DIR] [--mirror /work/.mirror]
+    git clone https://github.com/mozilla/readability CLONES/readability
+    .venv/bin/python dev/make_fullgold.py --clones CLONES [OUT_DIR]
     .venv/bin/python dev/make_fullgold.py --score [OUT_DIR]   # vestnik vs trafilatura
 
 The pages are readability's regression fixtures (``test/test-pages/<name>/``): the
 saved ``source.html``, readability's cleaned article ``expected.html`` and its
-``expected-metadata.json``.  They are read straight from the git directory the
-``fetch`` tool leaves in ``/work/.mirror/mozilla+readability/repo`` (no work tree
-needed), pinned to ``COMMIT``.  Per kept page this writes::
+``expected-metadata.json``.  They are read from the clone ``CLONES/readability`` (a work
+tree or a bare clone, see dev/sources.py; nothing needs checking out) at the pinned
+commit ``COMMIT``, ab4027a8b37669745016869a37a504727992b2ba (main of 2026-07-09).  Per
+kept page this writes::
 
     OUT_DIR/<name>.html       source.html, decoded to UTF-8 honouring its declared charset
     OUT_DIR/<name>.txt        the text dump of dev/make_devset.py (one block per line)
@@ -56,10 +58,11 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_devset import decode_html, text_dump, words
+from sources import CloneError, clone_git_dir, clone_path
 
 HERE = Path(__file__).resolve().parent
 REPO = "mozilla/readability"
-COMMIT = "ab4027a8b37669745016869a37a504727992b2ba"  # HEAD of the mirror, 2026-07-09
+COMMIT = "ab4027a8b37669745016869a37a504727992b2ba"  # main, 2026-07-09
 PAGES = "test/test-pages"
 
 # Prose pages that are no news or blog article (page name -> why).
@@ -170,12 +173,6 @@ _TITLE_SEP = re.compile(r"\s+(?:[|\-\u2013\u2014\u00bb/\\>:]{1,2})\s+")
 def norm(text: str) -> str:
     """Whitespace-normalised text, as vestnik.evaluation.norm (invisible characters out)."""
     return _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
-
-
-def git_dir(mirror: Path) -> Path:
-    """The git directory ``fetch`` made for REPO (bare, or a work tree's .git)."""
-    base = mirror / REPO.replace("/", "+") / "repo"
-    return base / ".git" if (base / ".git").is_dir() else base
 
 
 def read_blob(gdir: Path, path: str) -> bytes:
@@ -306,10 +303,11 @@ def page_url(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def build(out: Path, mirror: Path) -> int:
-    gdir = git_dir(mirror)
-    if not gdir.is_dir():
-        print(f"no mirror of {REPO} in {mirror} (run the fetch tool)", file=sys.stderr)
+def build(out: Path, clones: Path) -> int:
+    try:
+        gdir = clone_git_dir(clone_path(clones, REPO), REPO, [COMMIT])
+    except CloneError as exc:
+        print(exc, file=sys.stderr)
         return 1
     out.mkdir(parents=True, exist_ok=True)
     n = 0
