@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import sys
 from pathlib import Path
 from typing import Any, cast
@@ -10,6 +11,7 @@ from typing import Any, cast
 import click
 import orjson
 
+from vestnik.cli_errors import UserError, VestnikGroup
 from vestnik.contracts import Article, ContentType
 from vestnik.files import event_fields, page_files
 from vestnik.settings import Settings
@@ -19,10 +21,24 @@ def _dump(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-@click.group()
+@click.group(cls=VestnikGroup)
 @click.version_option(package_name="vestnik")
-def main() -> None:
-    """vestnik: scraped news pages in, clean searchable articles out."""
+@click.option("--debug", is_flag=True,
+              help="On an error, show its traceback instead of one line.")
+def main(debug: bool) -> None:
+    """vestnik: scraped news pages in, clean searchable articles out.
+
+    An error is one line on stderr, saying what is wrong and what to do, and the exit
+    code is 1; `vestnik --debug COMMAND` shows the traceback instead.
+    """
+
+
+def _known_charset(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else codecs.lookup(value).name  # LookupError: unknown
+
+
+_CHARSET = click.option("--charset", callback=_known_charset,
+                        help="Charset of the page files (default: UTF-8), e.g. windows-1251.")
 
 
 @main.command()
@@ -33,14 +49,20 @@ def main() -> None:
     type=click.Choice(["text/html", "text/plain"]),
     help="Default: from the file's extension.",
 )
-def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None) -> None:
-    """Clean page files or folders offline: one JSON line per page, in input order."""
+@_CHARSET
+def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
+          charset: str | None) -> None:
+    """Clean page files or folders offline: one JSON line per page, in input order, with
+    its "article", "rejected" (not an article) or "error" (unreadable). Exit code 1 when
+    any page has an error."""
     from vestnik.cleaner.pipeline import clean_event
     from vestnik.wire import WireError, decode_event
 
     settings = Settings()
+    pages = failed = 0
     for path in page_files(paths):
-        fields = event_fields(path, url=url, content_type=content_type)  # type: ignore[arg-type]
+        fields = event_fields(path, url=url, content_type=content_type,  # type: ignore[arg-type]
+                              charset=charset)
         raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
         line: dict[str, Any] = {"path": str(path)}
         try:
@@ -48,10 +70,15 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None) ->
             result = clean_event(event)
         except WireError as exc:
             line["error"] = {"error_type": exc.code, "reason": exc.reason}
+            failed += 1
         else:
             key = "article" if isinstance(result, Article) else "rejected"
             line[key] = result.model_dump(mode="json")
+        pages += 1
         click.echo(_dump(line))
+    if failed:
+        raise UserError(f'{failed} of {pages} page(s) could not be read: see their "error" '
+                        "lines")
 
 
 @main.command()
@@ -60,18 +87,21 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None) ->
 @click.option("--content-type", type=click.Choice(["text/html", "text/plain"]))
 @click.option("--repeat", default=1, show_default=True, help="Publish each page N times, "
               "as N distinct URLs (for load tests).")
+@_CHARSET
 def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
-            repeat: int) -> None:
+            repeat: int, charset: str | None) -> None:
     """Publish page files or folders as scrape events (pipelined, with a progress bar)."""
     from vestnik.publishing import publish_files
 
     settings = Settings()
     files = list(page_files(paths))
+    _with_redis(lambda r: r.ping())  # an unreachable Redis is told before the progress bar
     with click.progressbar(length=len(files) * repeat, label="publishing",
                            file=sys.stderr) as bar:
         ctype = cast(ContentType | None, content_type)
         count = asyncio.run(publish_files(settings, files, url=url, content_type=ctype,
-                                          repeat=repeat, progress=bar.update))
+                                          repeat=repeat, charset=charset,
+                                          progress=bar.update))
     click.echo(f"published {count} events to {settings.events_stream}", err=True)
 
 
@@ -102,7 +132,7 @@ def search(query: str, as_json: bool, limit: int, duplicates: bool) -> None:
     """Search the index (Bulgarian-aware)."""
     from vestnik.indexer.store import open_index
 
-    index = open_index(Settings().index_url)
+    index = open_index(Settings().index_url, create=False)
     try:
         hits = index.search(query, limit=limit, include_duplicates=duplicates)
     finally:
@@ -137,7 +167,7 @@ def eval_(folder: Path, per_page: bool) -> None:
 
     results = evaluate(folder)
     if not results:
-        raise click.ClickException(f"no page with a gold file in {folder}")
+        raise UserError(f"no page with a gold file in {folder}")
     if per_page:
         for r in results:
             click.echo(_dump({"page": r.name, "front_end": r.front_end, "body_f1": r.body.f1,
@@ -220,7 +250,7 @@ def dlq_show(stage: str, letter_id: str) -> None:
     stream = Settings().dead_letter_stream(stage)
     letter = _with_redis(lambda r: show_letter(r, stream, letter_id))
     if letter is None:
-        raise click.ClickException(f"no dead letter {letter_id} in {stream}")
+        raise UserError(f"no dead letter {letter_id} in {stream}")
     click.echo(orjson.dumps(letter.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
 
 
@@ -258,7 +288,7 @@ def schemas(check: bool, out: Path) -> None:
             click.echo(f"wrote {target}")
     if stale:
         names = ", ".join(stale)
-        raise click.ClickException(f"out of date in {out}: {names}; run `vestnik schemas`")
+        raise UserError(f"out of date in {out}: {names}; run `vestnik schemas`")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,18 +38,21 @@ def event_fields(
     url: str | None = None,
     url_base: str = LOCAL_URL_BASE,
     suffix: str = "",
+    charset: str | None = None,
 ) -> dict[str, str | bytes]:
     """Plain stream fields (producer shape 3) for the page in ``path``.
 
-    The body stays bytes, so a page in another charset is carried untouched. Without
+    The body stays bytes, so a page in another charset (``charset``, default UTF-8) is
+    carried untouched. Without
     ``url``, the URL is made from the file name; ``fetched_at`` is the file's mtime, so
     publishing the same file twice gives the same event id.
     """
     ctype = content_type or content_type_for(path) or "text/plain"
     fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return {
+    fields: dict[str, str | bytes] = {
         "url": url or f"{url_base.rstrip('/')}/{path.stem}{suffix}",
         "fetched_at": fetched.isoformat(),
         "content_type": ctype,
         "body": path.read_bytes(),
     }
+    return fields | ({"charset": charset} if charset else {})

@@ -21,6 +21,7 @@ async def publish_files(
     url: str | None = None,
     content_type: ContentType | None = None,
     repeat: int = 1,
+    charset: str | None = None,
     progress: Callable[[int], object] = lambda _n: None,
 ) -> int:
     """XADD each file (``repeat`` times, as distinct URLs) in pipelines of ``CHUNK``."""
@@ -32,7 +33,8 @@ async def publish_files(
             for i in range(repeat):
                 suffix = f"-{i}" if repeat > 1 else ""
                 fields = event_fields(path, url=url and f"{url}{suffix}",
-                                      content_type=content_type, suffix=suffix)
+                                      content_type=content_type, suffix=suffix,
+                                      charset=charset)
                 pipe.xadd(settings.events_stream, fields)  # type: ignore[arg-type]
                 sent += 1
                 if len(pipe) >= CHUNK:
