@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import pytest
+
 from vestnik.contracts import Article
+from vestnik.indexer.store import open_index
 
 from .conftest import ROOT, SEEDS
 
@@ -78,3 +84,86 @@ def test_clean_reads_pages_in_the_charset_given(tmp_path: Path) -> None:
     expected = json.loads(seed.with_suffix("").with_suffix(".expected.json").read_text())
     assert json.loads(done.stdout)["article"]["title"] == expected["title"]
 
+
+# --- search, for people --------------------------------------------------------------------
+
+
+def _article(article_id: str, title: str, *paragraphs: str) -> Article:
+    body = "\n\n".join(paragraphs)
+    return Article(
+        article_id=article_id, url=f"https://news.example.bg/{article_id}",
+        site="news.example.bg", title=title, body_paragraphs=list(paragraphs),
+        body_text=body, word_count=len(body.split()), published_at=date(2025, 12, 7),
+        content_hash=hashlib.sha256(f"{title}\n{body}".encode()).hexdigest(),
+        provenance={"event_id": f"ev-{article_id}", "fetched_at": "2025-12-07T10:00:00Z",
+                    "cleaner_version": "test"},
+    )
+
+
+@pytest.fixture
+def index_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a ``vestnik search`` on a small index: an article on Karabakh
+    naming Armenia (its paragraphs short, so a snippet spans several), a syndicated copy
+    of it, and one on Karabakh and Baku that does not name Armenia."""
+    url = f"sqlite:///{tmp_path}/index.sqlite3"
+    armenia = ("Руските войски напускат Карабах.", "Армения следи изтеглянето отблизо.",
+               "Баку приветства решението.")
+    with open_index(url) as index:
+        index.upsert_many([
+            _article("withdrawal", "Русия се изтегля от Карабах", *armenia),
+            _article("withdrawal-copy", "Русия се изтегля от Карабах", *armenia),
+            _article("baku", "Баку за Карабах", "Азербайджан говори за Карабах и за мира."),
+        ])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")}
+    return env | {"VESTNIK_INDEX_URL": url}
+
+
+def _hits(out: str) -> list[list[str]]:
+    """The hits of a search's text output: blocks of lines, a blank line between them."""
+    return [block.splitlines() for block in out.rstrip("\n").split("\n\n")]
+
+
+def test_search_shows_ranks_relative_relevance_and_one_line_snippets(
+    index_env: dict[str, str]
+) -> None:
+    done = _run("search", "карабах", "армения", env=index_env)
+    assert done.returncode == 0, done.stderr
+    (hit,) = _hits(done.stdout)
+    assert hit == [
+        "1. Русия се изтегля от Карабах",
+        "   relevance 100%  ·  2025-12-07  ·  news.example.bg",
+        "   https://news.example.bg/withdrawal",
+        "   Руските войски напускат [Карабах]. [Армения] следи изтеглянето отблизо. Баку "
+        "приветства решението.",
+    ]
+    done = _run("search", "карабах", env=index_env)
+    hits = _hits(done.stdout)
+    assert [hit[0].split(". ")[0] for hit in hits] == ["1", "2"]
+    assert not re.search(r"\de-\d", done.stdout)  # no raw scores
+    percents = [re.findall(r"^   relevance (\d+)%  ·  ", hit[1]) for hit in hits]
+    assert percents[0] == ["100"] and 0 < int(percents[1][0]) <= 100
+
+
+def test_search_marks_a_syndicated_copy_with_its_canonical(index_env: dict[str, str]) -> None:
+    done = _run("search", "изтегля", "--duplicates", env=index_env)
+    first, second = _hits(done.stdout)
+    assert "copy of" not in first[1]
+    assert second[1].endswith("  ·  copy of withdrawal")
+    assert "copy of" not in _run("search", "изтегля", env=index_env).stdout
+
+
+@pytest.mark.parametrize("query", [["карабах -армения"], ["--", "-армения", "карабах"],
+                                   ["--", "карабах", "-Армения"]])
+def test_search_leaves_out_articles_with_a_minus_word(
+    index_env: dict[str, str], query: list[str]
+) -> None:
+    done = _run("search", "--json", *query, env=index_env)
+    assert done.returncode == 0, done.stderr
+    hits = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(h["rank"], h["article_id"]) for h in hits] == [(1, "baku")]
+    assert isinstance(hits[0]["score"], float)
+
+
+def test_search_help_says_how_to_exclude_a_word() -> None:
+    done = _run("search", "--help")
+    assert "'карабах -армения'" in done.stdout and "-- -армения" in done.stdout

@@ -135,6 +135,16 @@ def test_unknown_charset_is_one_line_before_anything_is_done(
     assert done.stdout == ""
 
 
+def test_a_query_that_only_excludes_is_one_line(tmp_path: Path) -> None:
+    from vestnik.indexer.store import open_index
+
+    url = f"sqlite:///{tmp_path}/index.sqlite3"
+    open_index(url).close()
+    line = _error_line(_run("search", "--", "-армения", "-баку", index_url=url))
+    assert line == ("vestnik: error: the query '-армения -баку' only excludes words: "
+                    "add one to look for")
+
+
 def test_debug_shows_the_traceback_instead(unreachable: str) -> None:
     done = _run("--debug", "dlq", "list", redis_url=unreachable)
     assert done.returncode == 1

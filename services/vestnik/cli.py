@@ -6,15 +6,18 @@ import asyncio
 import codecs
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import orjson
 
-from vestnik.cli_errors import UserError, VestnikGroup
+from vestnik.cli_errors import UserError, VestnikGroup, one_line
 from vestnik.contracts import Article, ContentType
 from vestnik.files import event_fields, page_files
 from vestnik.settings import Settings
+
+if TYPE_CHECKING:
+    from vestnik.indexer.store import Hit
 
 
 def _dump(obj: Any) -> str:
@@ -124,27 +127,58 @@ def indexer() -> None:
 
 
 @main.command()
-@click.argument("query")
-@click.option("--json", "as_json", is_flag=True, help="One JSON line per hit.")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON line per hit: its rank, raw score (-bm25) and fields.")
 @click.option("--limit", default=10, show_default=True)
 @click.option("--duplicates", is_flag=True, help="Show syndicated copies too.")
-def search(query: str, as_json: bool, limit: int, duplicates: bool) -> None:
-    """Search the index (Bulgarian-aware)."""
+def search(query: tuple[str, ...], as_json: bool, limit: int, duplicates: bool) -> None:
+    """Search the index (Bulgarian-aware) for articles holding every word of QUERY, in any
+    form, and "a phrase" as written; -word (any form) or -"a phrase" excludes the articles
+    holding it.
+
+    \b
+      vestnik search карабах войски
+      vestnik search '"нагорни карабах"'
+      vestnik search 'карабах -армения'
+      vestnik search --json -- -армения карабах
+
+    Put `--` before a query that opens with -, after the options.
+
+    Each hit: its rank, relevance (percent of the best hit's score), date, site, and
+    "copy of ID" for a syndicated copy (--duplicates); its URL; a snippet.
+    """
     from vestnik.indexer.store import open_index
 
-    index = open_index(Settings().index_url, create=False)
-    try:
-        hits = index.search(query, limit=limit, include_duplicates=duplicates)
-    finally:
-        index.close()
-    for hit in hits:
+    text = " ".join(query)
+    with open_index(Settings().index_url, create=False) as index:
+        hits = index.search(text, limit=limit, include_duplicates=duplicates)
+    for rank, hit in enumerate(hits, 1):
         if as_json:
-            click.echo(_dump({f: getattr(hit, f) for f in hit.__dataclass_fields__}))
+            click.echo(_dump({"rank": rank, **{f: getattr(hit, f)
+                                               for f in hit.__dataclass_fields__}}))
         else:
-            click.echo(f"{hit.score:9.3g}  {hit.published_at or '-':<25}  {hit.title}\n"
-                       f"          {hit.url}\n          {hit.snippet}")
+            click.echo(("\n" if rank > 1 else "")
+                       + "\n".join(_hit_lines(rank, hit, hits[0].score, len(hits))))
     if not as_json:
-        click.echo(f"{len(hits)} hit(s) for {query!r}", err=True)
+        click.echo(f"{len(hits)} hit(s) for {text!r}", err=True)
+
+
+def _hit_lines(rank: int, hit: Hit, best: float, count: int) -> list[str]:
+    """A hit for people: rank and title; relevance, date, site, copy of; URL; snippet."""
+    width = len(str(count))
+    indent = " " * (width + 2)
+    facts = [f"relevance {_percent(hit.score, best)}", hit.published_at or "no date", hit.site]
+    if hit.duplicate_of:
+        facts.append(f"copy of {hit.duplicate_of}")
+    lines = [f"{rank:>{width}}. {one_line(hit.title)}", indent + "  ·  ".join(facts),
+             indent + hit.url]
+    return lines + ([indent + one_line(hit.snippet)] if hit.snippet.strip() else [])
+
+
+def _percent(score: float, best: float) -> str:
+    """``score`` as a percentage of the best hit's."""
+    return f"{round(100 * score / best)}%" if best > 0 else "?"
 
 
 @main.command()
