@@ -53,7 +53,7 @@ def unreachable() -> str:
 
 
 @pytest.mark.parametrize("command", [
-    ["dlq", "list"], ["dlq", "show", "1-0"], ["dlq", "replay", "--all"],
+    ["dlq", "list"], ["dlq", "show", "1-0"], ["dlq", "replay", "--all"], ["rejected", "list"],
     ["publish", str(SEEDS)], ["status"],
 ])
 def test_unreachable_redis_is_one_line_with_the_url_masked(

@@ -11,6 +11,7 @@ import sys
 import orjson
 from redis.asyncio import Redis
 
+from vestnik.contracts import Rejection
 from vestnik.settings import Settings
 from vestnik.wire import WireError, dead_letter, encode_model
 
@@ -120,3 +121,67 @@ async def test_cleaner_runs_under_faststream_run_and_logs_one_canonical_line_per
     assert {"event_id", "entry_id", "stage", "outcome", "duration_ms"} <= set(line)
     assert line["stage"] == "cleaner" and line["outcome"] == "article"
     assert REDIS_URL  # the workers above used the test Redis
+
+
+async def test_dlq_list_json_gives_one_object_per_letter_without_its_original_fields(
+    redis: Redis, settings: Settings
+) -> None:
+    dlq = settings.dead_letter_stream("cleaner")
+    letter = dead_letter(stage="cleaner", error=WireError("schema", "url: missing"),
+                         source_stream=settings.events_stream, entry_id="1-0",
+                         fields={b"__data__": b'{"body": "x"}'})
+    letter_id = (await redis.xadd(dlq, encode_model(letter))).decode()  # type: ignore[arg-type]
+    broken_id = (await redis.xadd(dlq, {"__data__": b"{broken"})).decode()
+    code, out, err = await _vestnik(settings, "dlq", "list", "--json")
+    assert code == 0, err
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first == {"id": letter_id, **letter.model_dump(mode="json", exclude={"fields"})}
+    assert {"error_type": "schema", "reason": "url: missing", "entry_id": "1-0",
+            "source_stream": settings.events_stream}.items() <= first.items()
+    assert second["id"] == broken_id and second["unreadable"]["error_type"] == "invalid_json"
+
+
+async def _rejections(redis: Redis, settings: Settings) -> list[tuple[str, Rejection]]:
+    """Two rejections on the rejected stream, written as the cleaner writes them."""
+    out = []
+    for n, reason in enumerate(["listing", "login_wall"]):
+        rejection = Rejection(event_id=f"ev-{n}", url=f"https://a.bg/{reason}", reason=reason,
+                              detail=f"a {reason}\nover two lines", cleaner_version="test",
+                              source_entry_id=f"{n}-0")
+        write = encode_model(rejection)
+        entry_id = await redis.xadd(settings.rejected_stream, write)  # type: ignore[arg-type]
+        out.append((entry_id.decode(), rejection))
+    return out
+
+
+async def test_rejected_list_gives_a_line_per_rejected_page(
+    redis: Redis, settings: Settings
+) -> None:
+    rejections = await _rejections(redis, settings)
+    code, out, err = await _vestnik(settings, "rejected", "list")
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"{entry_id}  {r.reason:<16} {r.url}  a {r.reason} over two lines"
+        for entry_id, r in rejections
+    ]
+    assert err == f"2 entries in {settings.rejected_stream}\n"
+    code, out, _ = await _vestnik(settings, "rejected", "list", "--json", "--limit", "1")
+    ((entry_id, rejection),) = rejections[:1]
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"id": entry_id, **rejection.model_dump(mode="json")}]
+
+
+async def test_rejected_show_prints_the_whole_rejection_or_one_line_saying_there_is_none(
+    redis: Redis, settings: Settings
+) -> None:
+    (_, _), (entry_id, rejection) = await _rejections(redis, settings)
+    code, out, err = await _vestnik(settings, "rejected", "show", entry_id)
+    assert code == 0, err
+    assert Rejection.model_validate_json(out) == rejection
+    code, out, err = await _vestnik(settings, "rejected", "show", "1-0")
+    assert (code, out) == (1, "")
+    assert err == (f"vestnik: error: no entry 1-0 in {settings.rejected_stream}: `list` shows "
+                   "what there is\n")
+    code, _, err = await _vestnik(settings, "rejected", "show", "latest")
+    assert code == 1 and err.startswith("vestnik: error: 'latest' is not an entry id")
+    assert len(err.splitlines()) == 1

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 import orjson
 
 from vestnik.cli_errors import UserError, VestnikGroup, one_line
-from vestnik.contracts import Article, ContentType
+from vestnik.contracts import Article, ContentType, DeadLetter, Rejection
 from vestnik.files import event_fields, page_files
 from vestnik.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from vestnik.indexer.store import Hit
+    from vestnik.wire import WireError
+
+M = TypeVar("M", bound="BaseModel")
+_ENTRY_ID = re.compile(r"\d+(-\d+)?")
 
 
 def _dump(obj: Any) -> str:
@@ -42,6 +50,8 @@ def _known_charset(ctx: click.Context, param: click.Parameter, value: str | None
 
 _CHARSET = click.option("--charset", callback=_known_charset,
                         help="Charset of the page files (default: UTF-8), e.g. windows-1251.")
+_JSON_LINES = click.option("--json", "as_json", is_flag=True,
+                           help="One JSON object per line, for scripts.")
 
 
 @main.command()
@@ -256,22 +266,62 @@ def _with_redis(fn: Any) -> Any:
     return asyncio.run(_run())
 
 
+def _list(stream: str, model: type[M], limit: int, as_json: bool,
+          describe: Callable[[M], str]) -> None:
+    """The first ``limit`` messages of ``stream``, a line each (``describe``'s, or JSON
+    without a dead letter's original fields); the count on stderr."""
+    from vestnik.dlq import list_entries
+
+    rows = _with_redis(lambda r: list_entries(r, stream, model, count=limit))
+    for entry_id, item in rows:
+        click.echo(_entry_json(entry_id, item) if as_json else _entry_line(entry_id, item,
+                                                                             describe))
+    click.echo(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} in {stream}", err=True)
+
+
+def _entry_line(entry_id: str, item: M | WireError, describe: Callable[[M], str]) -> str:
+    if isinstance(item, Exception):
+        return f"{entry_id}  unreadable: {item}"
+    return f"{entry_id}  {describe(item)}"
+
+
+def _entry_json(entry_id: str, item: BaseModel | WireError) -> str:
+    if isinstance(item, Exception):
+        return _dump({"id": entry_id, "unreadable": {"error_type": item.code,
+                                                     "reason": item.reason}})
+    return _dump({"id": entry_id, **item.model_dump(mode="json", exclude={"fields"})})
+
+
+def _show(stream: str, model: type[BaseModel], entry_id: str) -> None:
+    """One message of ``stream``, whole, as indented JSON."""
+    from vestnik.dlq import show_entry
+
+    if not _ENTRY_ID.fullmatch(entry_id):
+        raise UserError(f"{entry_id!r} is not an entry id (like 1733561234567-0): "
+                        "`list` shows them")
+    item = _with_redis(lambda r: show_entry(r, stream, entry_id, model))
+    if item is None:
+        raise UserError(f"no entry {entry_id} in {stream}: `list` shows what there is")
+    click.echo(orjson.dumps(item.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+
+
+def _letter_line(letter: DeadLetter) -> str:
+    return (f"{letter.error_type:<16} {letter.source_stream} {letter.entry_id}  "
+            f"{one_line(letter.reason)[:120]}")
+
+
+def _rejection_line(rejection: Rejection) -> str:
+    return f"{rejection.reason:<16} {rejection.url}  {one_line(rejection.detail)[:120]}"
+
+
 @dlq.command("list")
 @_STAGE
 @click.option("--limit", default=100, show_default=True)
-def dlq_list(stage: str, limit: int) -> None:
-    """One line per dead letter: id, error type, source entry, reason."""
-    from vestnik.dlq import list_letters
-
-    stream = Settings().dead_letter_stream(stage)
-    rows = _with_redis(lambda r: list_letters(r, stream, count=limit))
-    for letter_id, letter in rows:
-        if isinstance(letter, Exception):
-            click.echo(f"{letter_id}  unreadable dead letter: {letter}")
-        else:
-            click.echo(f"{letter_id}  {letter.error_type:<16} {letter.source_stream} "
-                       f"{letter.entry_id}  {letter.reason[:120]}")
-    click.echo(f"{len(rows)} dead letter(s) in {stream}", err=True)
+@_JSON_LINES
+def dlq_list(stage: str, limit: int, as_json: bool) -> None:
+    """One line per dead letter: id, error type, source stream and entry, reason; with
+    --json, the dead letter without its original fields (`dlq show` has them)."""
+    _list(Settings().dead_letter_stream(stage), DeadLetter, limit, as_json, _letter_line)
 
 
 @dlq.command("show")
@@ -279,13 +329,7 @@ def dlq_list(stage: str, limit: int) -> None:
 @click.argument("letter_id")
 def dlq_show(stage: str, letter_id: str) -> None:
     """The whole dead letter, as JSON."""
-    from vestnik.dlq import show_letter
-
-    stream = Settings().dead_letter_stream(stage)
-    letter = _with_redis(lambda r: show_letter(r, stream, letter_id))
-    if letter is None:
-        raise UserError(f"no dead letter {letter_id} in {stream}")
-    click.echo(orjson.dumps(letter.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+    _show(Settings().dead_letter_stream(stage), DeadLetter, letter_id)
 
 
 @dlq.command("replay")
@@ -301,6 +345,26 @@ def dlq_replay(stage: str, letter_ids: tuple[str, ...], replay_all: bool) -> Non
     stream = Settings().dead_letter_stream(stage)
     new_ids = _with_redis(lambda r: replay(r, stream, None if replay_all else letter_ids))
     click.echo(f"replayed {len(new_ids)} dead letter(s) from {stream}")
+
+
+@main.group()
+def rejected() -> None:
+    """Rejected pages (read fine, but not articles: listings, login walls...): list, show."""
+
+
+@rejected.command("list")
+@click.option("--limit", default=100, show_default=True)
+@_JSON_LINES
+def rejected_list(limit: int, as_json: bool) -> None:
+    """One line per rejected page: id, reason, URL, detail."""
+    _list(Settings().rejected_stream, Rejection, limit, as_json, _rejection_line)
+
+
+@rejected.command("show")
+@click.argument("rejection_id")
+def rejected_show(rejection_id: str) -> None:
+    """The whole rejection, as JSON."""
+    _show(Settings().rejected_stream, Rejection, rejection_id)
 
 
 @main.command()
