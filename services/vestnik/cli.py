@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 import orjson
 
-from vestnik.cli_errors import UserError, VestnikGroup, one_line
+from vestnik.cli_errors import UserError, VestnikGroup
 from vestnik.contracts import Article, ContentType, DeadLetter, Rejection
 from vestnik.files import event_fields, page_files
+from vestnik.render import hits_text, one_line
 from vestnik.settings import Settings
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from vestnik.indexer.store import Hit
     from vestnik.wire import WireError
 
 M = TypeVar("M", bound="BaseModel")
@@ -163,43 +163,28 @@ def search(query: tuple[str, ...], as_json: bool, limit: int, duplicates: bool) 
     text = " ".join(query)
     with open_index(Settings().index_url, create=False) as index:
         hits = index.search(text, limit=limit, include_duplicates=duplicates)
-    for rank, hit in enumerate(hits, 1):
-        if as_json:
+    if as_json:
+        for rank, hit in enumerate(hits, 1):
             click.echo(_dump({"rank": rank, **{f: getattr(hit, f)
                                                for f in hit.__dataclass_fields__}}))
-        else:
-            click.echo(("\n" if rank > 1 else "")
-                       + "\n".join(_hit_lines(rank, hit, hits[0].score, len(hits))))
+    elif hits:
+        click.echo(hits_text(hits))
     if not as_json:
         click.echo(f"{len(hits)} hit(s) for {text!r}", err=True)
-
-
-def _hit_lines(rank: int, hit: Hit, best: float, count: int) -> list[str]:
-    """A hit for people: rank and title; relevance, date, site, copy of; URL; snippet."""
-    width = len(str(count))
-    indent = " " * (width + 2)
-    facts = [f"relevance {_percent(hit.score, best)}", hit.published_at or "no date", hit.site]
-    if hit.duplicate_of:
-        facts.append(f"copy of {hit.duplicate_of}")
-    lines = [f"{rank:>{width}}. {one_line(hit.title)}", indent + "  ·  ".join(facts),
-             indent + hit.url]
-    return lines + ([indent + one_line(hit.snippet)] if hit.snippet.strip() else [])
-
-
-def _percent(score: float, best: float) -> str:
-    """``score`` as a percentage of the best hit's."""
-    return f"{round(100 * score / best)}%" if best > 0 else "?"
 
 
 @main.command()
 @click.option("--seeds", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="Folder of pages (default: the repository's seeds/).")
 @click.option("--query", default="Карабах", show_default=True)
-def demo(seeds: Path | None, query: str) -> None:
+@click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("vestnik-demo.sqlite3"), show_default=True,
+              help="Where the demo's index is left (replaced if it exists).")
+def demo(seeds: Path | None, query: str, index_path: Path) -> None:
     """Run the whole path on the seeds with a private Redis and print the result."""
     from vestnik.demo import run_demo
 
-    sys.exit(run_demo(seeds, query))
+    sys.exit(run_demo(seeds, query, index_path))
 
 
 @main.command("eval")

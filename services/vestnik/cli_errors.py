@@ -22,6 +22,7 @@ from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from vestnik.render import one_line
 from vestnik.settings import Settings
 
 PROG = "vestnik"
@@ -77,10 +78,6 @@ def mask_url(url: str) -> str:
                            safe="*")
         url = url.replace(f"?{parts.query}", f"?{masked}", 1)
     return url
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _explainers() -> list[tuple[type[BaseException], Callable[[Any], str | None]]]:

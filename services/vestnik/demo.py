@@ -22,9 +22,9 @@ from vestnik.files import page_files
 from vestnik.indexer.app import create_app as indexer_app
 from vestnik.indexer.store import open_index, sqlite_path
 from vestnik.publishing import publish_files
+from vestnik.render import hits_text
 from vestnik.settings import Settings
 from vestnik.status import wait_drained
-
 
 DEMO_INDEX = Path("vestnik-demo.sqlite3")
 
@@ -94,8 +94,8 @@ def run_demo(seeds: Path | None, query: str, index_path: Path = DEMO_INDEX) -> i
                                f"{len(article.body_paragraphs)} paragraphs)")
             hits = index.search(query, limit=10)
             click.echo(f"\nsearch {query!r}: {len(hits)} hit(s)")
-            for hit in hits:
-                click.echo(f"  {hit.score:9.3g}  {hit.title}\n           {hit.snippet}")
+            if hits:
+                click.echo(hits_text(hits))
         finally:
             index.close()
     click.echo(f"\nThe index stays in {sqlite_path(settings.index_url)}; search it with\n"
