@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -108,6 +110,10 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
     return app
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    sys.exit(0)
+
+
 # what a Redis that is not there (yet, or for a moment) raises while a worker starts
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 _FIRST_RETRY_S = 0.5
@@ -126,6 +132,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
     deadline = time.monotonic() + settings.startup_timeout_s
     delay = _FIRST_RETRY_S
     while True:
+        # Until the app installs its own handler (which finishes the batch in flight), and
+        # again between attempts (a failed start takes the app's handler with it), a
+        # worker has read nothing: SIGTERM ends it cleanly rather than by the default death.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
         app = create(settings)
         started = False
 
@@ -143,5 +153,6 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
             get_logger(consumer=settings.consumer_name).warning(
                 "start_failed", error_type=type(exc).__name__, error=str(exc), retry_in_s=delay
             )
+            signal.signal(signal.SIGTERM, _exit_cleanly)
             time.sleep(delay)
             delay = min(delay * 2, _MAX_RETRY_S)

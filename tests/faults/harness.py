@@ -142,7 +142,7 @@ class Cluster:
         """Until the cleaners have published an article: the workers are past their start
         (which takes seconds on a slow machine) and mid-flow."""
         deadline = time.monotonic() + timeout_s
-        while not self.client.exists(self.settings.articles_stream):
+        while not self.client.xlen(self.settings.articles_stream):
             if time.monotonic() > deadline:
                 raise AssertionError(f"no article in {timeout_s}s: {self.groups()}")
             time.sleep(0.05)
