@@ -23,7 +23,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from vestnik.files import page_files
-from vestnik.indexer.store import open_index
+from vestnik.index import open_index
 from vestnik.publishing import publish_files
 from vestnik.settings import Settings
 from vestnik.status import wait_drained

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from vestnik.contracts import Article
-from vestnik.indexer.store import open_index
+from vestnik.index import open_index
 
 from .conftest import ROOT, SEEDS
 
@@ -135,6 +135,7 @@ def test_search_shows_ranks_relative_relevance_and_one_line_snippets(
         "   https://news.example.bg/withdrawal",
         "   Руските войски напускат [Карабах]. [Армения] следи изтеглянето отблизо. Баку "
         "приветства решението.",
+        "   also on: news.example.bg (1 copies)",
     ]
     done = _run("search", "карабах", env=index_env)
     hits = _hits(done.stdout)
@@ -159,9 +160,10 @@ def test_search_leaves_out_articles_with_a_minus_word(
 ) -> None:
     done = _run("search", "--json", *query, env=index_env)
     assert done.returncode == 0, done.stderr
-    hits = [json.loads(line) for line in done.stdout.splitlines()]
+    *hits, summary = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(h["rank"], h["article_id"]) for h in hits] == [(1, "baku")]
     assert isinstance(hits[0]["score"], float)
+    assert summary["total"] == 1 and summary["facets"]["site"] == {"news.example.bg": 1}
 
 
 def test_search_help_says_how_to_exclude_a_word() -> None:

@@ -136,7 +136,7 @@ def test_unknown_charset_is_one_line_before_anything_is_done(
 
 
 def test_a_query_that_only_excludes_is_one_line(tmp_path: Path) -> None:
-    from vestnik.indexer.store import open_index
+    from vestnik.index import open_index
 
     url = f"sqlite:///{tmp_path}/index.sqlite3"
     open_index(url).close()

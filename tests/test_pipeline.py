@@ -11,7 +11,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from vestnik.contracts import DeadLetter, Rejection
-from vestnik.indexer.store import open_index
+from vestnik.index import open_index
 from vestnik.settings import Settings
 from vestnik.wire import decode_model
 

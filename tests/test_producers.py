@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from vestnik.contracts import Article, DeadLetter, Rejection
-from vestnik.indexer.store import open_index
+from vestnik.index import open_index
 from vestnik.settings import Settings
 from vestnik.wire import decode_model
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import dataclasses
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -22,6 +24,7 @@ from vestnik.settings import Settings
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from vestnik.index import Sort
     from vestnik.wire import WireError
 
 M = TypeVar("M", bound="BaseModel")
@@ -139,38 +142,57 @@ def indexer() -> None:
 @main.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON line per hit: its rank, raw score (-bm25) and fields.")
-@click.option("--limit", default=10, show_default=True)
-@click.option("--duplicates", is_flag=True, help="Show syndicated copies too.")
-def search(query: tuple[str, ...], as_json: bool, limit: int, duplicates: bool) -> None:
-    """Search the index (Bulgarian-aware) for articles holding every word of QUERY, in any
-    form, and "a phrase" as written; -word (any form) or -"a phrase" excludes the articles
-    holding it.
+              help="One JSON line per hit (rank, score, fields, copies), then the facets.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 10_000))
+@click.option("--site", help="Only articles of this site, e.g. dnevnik.bg.")
+@click.option("--lang", "language", help="Only articles in this language (ISO 639-1).")
+@click.option("--agency", help="Only articles credited to this agency, e.g. БТА.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
+              help="Published on or after this day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]),
+              help="Published on or before this day (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--duplicates", is_flag=True,
+              help="Syndicated copies as hits of their own, not folded into their original.")
+def search(query: tuple[str, ...], as_json: bool, limit: int, offset: int, site: str | None,
+           language: str | None, agency: str | None, date_from: datetime | None,
+           date_to: datetime | None, sort: str, duplicates: bool) -> None:
+    """Search the index for articles holding every word of QUERY in any form (Bulgarian,
+    Russian and English inflections), "a phrase", either of two words (a OR b), a prefix*;
+    -word or -"a phrase" excludes the articles holding it.
 
     \b
       vestnik search карабах войски
       vestnik search '"нагорни карабах"'
       vestnik search 'карабах -армения'
+      vestnik search 'баку OR ереван' --lang bg --from 2025-01-01
       vestnik search --json -- -армения карабах
 
     Put `--` before a query that opens with -, after the options.
 
-    Each hit: its rank, relevance (percent of the best hit's score), date, site, and
-    "copy of ID" for a syndicated copy (--duplicates); its URL; a snippet.
+    Each hit: its rank, relevance (percent of the best hit's score), date, site, agency;
+    its URL; a snippet with the matches in [brackets]; the sites of its syndicated copies.
     """
-    from vestnik.indexer.store import open_index
+    from vestnik.index import SearchRequest, open_index
 
-    text = " ".join(query)
+    request = SearchRequest(
+        q=" ".join(query), site=site, language=language, source_agency=agency,
+        date_from=date_from and date_from.date(), date_to=date_to and date_to.date(),
+        sort=cast("Sort", sort), limit=limit, offset=offset, include_duplicates=duplicates)
     with open_index(Settings().index_url, create=False) as index:
-        hits = index.search(text, limit=limit, include_duplicates=duplicates)
+        page = index.search(request)
     if as_json:
-        for rank, hit in enumerate(hits, 1):
-            click.echo(_dump({"rank": rank, **{f: getattr(hit, f)
-                                               for f in hit.__dataclass_fields__}}))
-    elif hits:
-        click.echo(hits_text(hits))
-    if not as_json:
-        click.echo(f"{len(hits)} hit(s) for {text!r}", err=True)
+        for rank, hit in enumerate(page.hits, offset + 1):
+            click.echo(_dump({"rank": rank, **dataclasses.asdict(hit)}))
+        click.echo(_dump({"total": page.total, "facets": page.facets}))
+        return
+    if page.hits:
+        click.echo(hits_text(page.hits, first_rank=offset + 1))
+    click.echo(f"{page.total} hit(s) for {request.q!r}"
+               + (f", showing {offset + 1}-{offset + len(page.hits)}" if page.hits else ""),
+               err=True)
 
 
 @main.command()

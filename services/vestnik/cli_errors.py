@@ -82,7 +82,7 @@ def mask_url(url: str) -> str:
 
 def _explainers() -> list[tuple[type[BaseException], Callable[[Any], str | None]]]:
     """(exception type, its explanation), the first matching type wins."""
-    from vestnik.indexer.store import IndexMissing, QueryError
+    from vestnik.index import IndexMissing, IndexUnavailable, QueryError
     from vestnik.wire import WireError
 
     return [
@@ -90,6 +90,7 @@ def _explainers() -> list[tuple[type[BaseException], Callable[[Any], str | None]
         ((RedisConnectionError, RedisTimeoutError), _unreachable),  # type: ignore[list-item]
         (ValidationError, _bad_setting),
         (IndexMissing, _missing_index),
+        (IndexUnavailable, str),
         (sqlite3.Error, _unusable_index),
         (QueryError, str),
         (LookupError, _unknown_charset),

@@ -19,8 +19,9 @@ from redis.asyncio import Redis
 from vestnik.cleaner.app import create_app as cleaner_app
 from vestnik.embedded import private_redis
 from vestnik.files import page_files
+from vestnik.index import SearchRequest, open_index
+from vestnik.index.sqlite import sqlite_path
 from vestnik.indexer.app import create_app as indexer_app
-from vestnik.indexer.store import open_index, sqlite_path
 from vestnik.publishing import publish_files
 from vestnik.render import hits_text
 from vestnik.settings import Settings
@@ -92,7 +93,7 @@ def run_demo(seeds: Path | None, query: str, index_path: Path = DEMO_INDEX) -> i
                                f"({article.published_at or 'no date'}, "
                                f"{article.source_agency or 'no agency'}, "
                                f"{len(article.body_paragraphs)} paragraphs)")
-            hits = index.search(query, limit=10)
+            hits = index.search(SearchRequest(query, limit=10)).hits
             click.echo(f"\nsearch {query!r}: {len(hits)} hit(s)")
             if hits:
                 click.echo(hits_text(hits))

@@ -16,9 +16,9 @@ from faststream.specification import AsyncAPI
 from vestnik import __version__
 from vestnik.cleaner.app import create_router as cleaner_router
 from vestnik.contracts import CONTRACTS
+from vestnik.index import open_index
 from vestnik.indexer.app import create_router as indexer_router
 from vestnik.indexer.stage import IndexerStage
-from vestnik.indexer.store import open_index
 from vestnik.settings import DEFAULT_REDIS_URL, Settings
 
 DESCRIPTION = (

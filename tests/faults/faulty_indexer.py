@@ -11,16 +11,17 @@ import random
 from collections.abc import Sequence
 
 from vestnik.contracts import Article
-from vestnik.indexer import store
+from vestnik.index import UpsertReport
+from vestnik.index.sqlite import SqliteIndex
 from vestnik.indexer.app import create_app
 from vestnik.worker import run_worker
 
 RATE = float(os.environ.get("FAULT_RATE", "0"))
 ALWAYS = os.environ.get("FAULT_ALWAYS_FAIL_URL")
-_upsert = store.SqliteIndex.upsert_many
+_upsert = SqliteIndex.upsert_many
 
 
-def flaky_upsert(self: store.SqliteIndex, articles: Sequence[Article]) -> store.UpsertReport:
+def flaky_upsert(self: SqliteIndex, articles: Sequence[Article]) -> UpsertReport:
     if ALWAYS and any(a.url == ALWAYS for a in articles):
         raise RuntimeError("injected: this article never indexes")
     if random.random() < RATE:
@@ -28,7 +29,7 @@ def flaky_upsert(self: store.SqliteIndex, articles: Sequence[Article]) -> store.
     return _upsert(self, articles)
 
 
-store.SqliteIndex.upsert_many = flaky_upsert  # type: ignore[method-assign]
+SqliteIndex.upsert_many = flaky_upsert  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     run_worker(create_app)

@@ -19,7 +19,7 @@ import orjson
 import redis
 import redis.asyncio
 
-from vestnik.indexer.store import open_index
+from vestnik.index import open_index
 from vestnik.settings import Settings
 from vestnik.status import drained, stage_groups, stages_status
 from vestnik.urls import article_id, canonical_url

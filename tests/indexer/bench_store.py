@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from vestnik.contracts import Article
-from vestnik.indexer.store import SqliteIndex
+from vestnik.index.sqlite import SqliteIndex
 
 SYLLABLES = ("ба", "ве", "го", "да", "же", "зи", "ка", "ло", "ми", "но", "пе", "ра", "си",
              "то", "ху", "це", "ча", "ше", "бъ", "дъ", "лъ", "мъ", "пъ", "ръ", "стъ", "кра",

@@ -8,8 +8,8 @@ from faststream import FastStream
 from faststream.redis import RedisRouter
 
 from vestnik.contracts import Article, DeadLetter
+from vestnik.index import open_index
 from vestnik.indexer.stage import IndexerStage
-from vestnik.indexer.store import open_index
 from vestnik.logs import configure_logging
 from vestnik.settings import Settings
 from vestnik.worker import build_app, describe_outputs, subscribe

@@ -10,7 +10,7 @@ import anyio
 from redis.asyncio import Redis
 
 from vestnik.contracts import Article
-from vestnik.indexer.store import SqliteIndex
+from vestnik.index import Index
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Entry
@@ -28,7 +28,7 @@ def _decode(fields: Mapping[bytes, bytes]) -> Article | WireError:
 class IndexerStage:
     name: Literal["indexer"] = "indexer"
 
-    def __init__(self, settings: Settings, index: SqliteIndex) -> None:
+    def __init__(self, settings: Settings, index: Index) -> None:
         self.settings = settings
         self.index = index
         self.stream = settings.articles_stream
@@ -64,5 +64,5 @@ class IndexerStage:
                               outcome="dead_letter", error_type=item.code,
                               reason=item.reason[:300], duration_ms=per_message)
         self.log.debug("batch", size=len(entries), inserted=report.inserted,
-                       updated=report.updated, unchanged=report.unchanged,
+                       updated=report.updated, unchanged=report.unchanged, stale=report.stale,
                        duplicates=report.duplicates)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vestnik.indexer._dedup import (
+from vestnik.index._dedup import (
     MIN_TOKENS,
     bands,
     feature_hash,
