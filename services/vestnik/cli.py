@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -137,6 +138,33 @@ def indexer() -> None:
     from vestnik.worker import run_worker
 
     run_worker(create_app)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on "
+              "[default: VESTNIK_API_HOST, 127.0.0.1]; 0.0.0.0 for every interface.")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port [default: VESTNIK_API_PORT, 8000]; 0 takes a free one.")
+def api(host: str | None, port: int | None) -> None:
+    """Serve the HTTP API (/v1/search, /v1/articles/ID, /healthz, /readyz,
+    /openapi.json) and the search page (/) over the index, read-only, until Ctrl-C."""
+    settings = Settings()
+    _serve_api(settings, settings.api_host if host is None else host,
+               settings.api_port if port is None else port)
+
+
+def _serve_api(settings: Settings, host: str, port: int) -> None:
+    """Serve the API on ``host``:``port``, its address printed once it accepts connections."""
+    from vestnik.api.serve import address, listen, serve
+
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise UserError(f"cannot listen on {host}:{port} ({reason}); "
+                        "choose another with --port or VESTNIK_API_PORT") from exc
+    click.echo(f"serving the search page and API on {address(sock)} (Ctrl-C stops)")
+    serve(settings, sock)
 
 
 @main.command()

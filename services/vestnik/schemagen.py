@@ -1,8 +1,10 @@
-"""``schemas/``: JSON Schema of every contract and the AsyncAPI document, from the code.
+"""``schemas/``: JSON Schema of every contract, the AsyncAPI document of the workers and
+the OpenAPI document of the HTTP API, from the code.
 
 ``vestnik schemas`` writes them; ``vestnik schemas --check`` (and a test) fails on drift.
 The AsyncAPI document is FastStream's (the same as ``faststream docs gen --factory
-vestnik.schemagen:docs_app``) for both workers registered on one broker.
+vestnik.schemagen:docs_app``) for both workers registered on one broker; the OpenAPI one
+is FastAPI's (what the API serves at ``/openapi.json``).
 """
 
 from __future__ import annotations
@@ -55,4 +57,12 @@ def render_all() -> dict[str, str]:
     files = {f"{name}.schema.json": _json(model.model_json_schema())
              for name, model in CONTRACTS.items()}
     files["asyncapi.json"] = _json(docs_app().schema.to_specification().to_jsonable())
+    files["openapi.json"] = _json(openapi_document())
     return files
+
+
+def openapi_document() -> dict[str, object]:
+    """The HTTP API's OpenAPI document (creating the app opens no index)."""
+    from vestnik.api import create_app
+
+    return create_app(Settings(index_url="sqlite:///:memory:")).openapi()

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    api_host: str = Field(
+        "127.0.0.1", min_length=1, description="Address `vestnik api` listens on "
+        "(0.0.0.0 in a container)."
+    )
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `vestnik api` listens on.")
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str | None) -> str | None:
