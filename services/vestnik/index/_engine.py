@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from vestnik.index import _query, _search
 from vestnik.index._base import (
@@ -62,7 +63,7 @@ class Engine(Index):
             hits.append(Hit(
                 article_id=article.article_id, url=article.url, site=article.site,
                 title=article.title,
-                published_at=None if published is None else published.isoformat(),
+                published_at=None if published is None else _iso(published),
                 source_agency=article.source_agency, language=article.language,
                 snippet=text, highlights=marks, score=score, duplicate_of=duplicate_of,
                 copies=tuple(copies.get(article.article_id, ())),
@@ -92,3 +93,9 @@ class Engine(Index):
     @abstractmethod
     def _copies(self, article_ids: list[str]) -> dict[str, list[Copy]]:
         """By canonical article id: its copies, earliest fetched first."""
+
+
+def _iso(value: datetime | date) -> str:
+    """As the article's JSON writes it (UTC as ``Z``)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

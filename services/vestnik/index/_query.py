@@ -20,6 +20,8 @@ MAX_CLAUSES = 16
 MAX_PHRASE_WORDS = 8
 MAX_PHRASE_VARIANTS = 16  # a phrase is matched as an OR of its words' combinations
 MIN_PREFIX_CHARS = 2
+STEM_CUT_CHARS = 2  # a stemmer may cut a word this much shorter than a typed prefix
+MIN_STEM_CHARS = 4
 
 # "a phrase", -"a phrase", OR, or a run of other characters
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -32,7 +34,14 @@ class Word:
 
 @dataclass(frozen=True, slots=True)
 class Prefix:
+    """Terms opening with ``prefix``, and the exact ``stems`` a word opening with it may
+    have been cut to by a stemmer ("presiden*" finds "president", indexed "presid")."""
+
     prefix: str
+    stems: tuple[str, ...] = ()
+
+    def matches(self, term: str) -> bool:
+        return term.startswith(self.prefix) or term in self.stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +102,10 @@ def _bare_items(chunk: str, language: str | None) -> list[Item]:
     if chunk.endswith("*"):
         words = _analysis.query_words(chunk[:-1])
         if len(words) == 1 and len(words[0]) >= MIN_PREFIX_CHARS:
-            return [Prefix(_analysis.prefix_term(words[0]))]
+            prefix = _analysis.prefix_term(words[0])
+            stems = tuple(prefix[:-cut] for cut in range(1, STEM_CUT_CHARS + 1)
+                          if len(prefix) - cut >= MIN_STEM_CHARS)
+            return [Prefix(prefix, stems)]
         chunk = chunk[:-1]
     words = _analysis.query_words(chunk)
     if len(words) > 1:  # "covid-19", "Гео-Милев": the words in a row
@@ -121,7 +133,7 @@ def _fts_item(item: Item) -> str:
     if isinstance(item, Word):
         return " OR ".join(_fts_quote(f) for f in item.forms)
     if isinstance(item, Prefix):
-        return f"{_fts_quote(item.prefix)}*"
+        return " OR ".join([f"{_fts_quote(item.prefix)}*", *map(_fts_quote, item.stems)])
     return " OR ".join(_fts_quote(" ".join(v)) for v in item.variants)
 
 
@@ -151,7 +163,7 @@ def _ts_item(item: Item) -> str:
     if isinstance(item, Word):
         return " | ".join(_ts_quote(f) for f in item.forms)
     if isinstance(item, Prefix):
-        return f"{_ts_quote(item.prefix)}:*"
+        return " | ".join([f"{_ts_quote(item.prefix)}:*", *map(_ts_quote, item.stems)])
     return " | ".join("(" + " <-> ".join(map(_ts_quote, v)) + ")" for v in item.variants)
 
 

@@ -4,6 +4,7 @@ finding syndicated copies, the columns filters and sorting read, and the article
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -107,12 +108,17 @@ class Row:
         return _dedup.is_near(self.fingerprint, _dedup.from_signed(simhash))
 
 
-def newest_per_id(articles: list[Article] | tuple[Article, ...] | Any) -> dict[str, Article]:
-    """The articles by id; of several with one id, the latest fetch wins (the later one in
-    the batch on a tie)."""
+def version(article: Article) -> tuple[int, str]:
+    """What "newer wins" compares: the fetch time, then (two fetches at one instant) the
+    content hash, so every replica and every batching picks the same copy."""
+    return fetched_us(article), article.content_hash
+
+
+def newest_per_id(articles: Iterable[Article]) -> dict[str, Article]:
+    """The articles by id; of several with one id, the newest ``version`` wins."""
     batch: dict[str, Article] = {}
     for article in articles:
         known = batch.get(article.article_id)
-        if known is None or fetched_us(article) >= fetched_us(known):
+        if known is None or version(article) > version(known):
             batch[article.article_id] = article
     return batch

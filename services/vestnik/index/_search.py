@@ -59,7 +59,7 @@ def _count(item: Item, tokens: list[str], counts: Counter[str]) -> int:
     if isinstance(item, Word):
         return sum(counts[form] for form in item.forms)
     if isinstance(item, Prefix):
-        return sum(c for term, c in counts.items() if term.startswith(item.prefix))
+        return sum(c for term, c in counts.items() if item.matches(term))
     return _phrase_count(item, tokens)
 
 
@@ -112,6 +112,7 @@ def _marks(query: Query) -> tuple[set[str], tuple[str, ...]]:
             terms.update(item.forms)
         elif isinstance(item, Prefix):
             prefixes.append(item.prefix)
+            terms.update(item.stems)
         else:
             terms.update(t for variant in item.variants for t in variant)
     return terms, tuple(prefixes)
