@@ -535,8 +535,10 @@ def labelled_corpus(n: int = 1200, seed: int = 7) -> list[Labelled]:
         paragraphs = list(src.body_paragraphs)
         title = src.title
         how = rng.choices(("append", "edit", "retitle"), weights=(0.5, 0.3, 0.2))[0]
+        extra = [s for s in _pool_all(_lang(src)) if s not in src.body_text]
+        if how == "append" and not extra:  # the article already holds every sentence
+            how = "edit"
         if how == "append":
-            extra = [s for s in _pool_all(_lang(src)) if s not in src.body_text]
             paragraphs.append(rng.choice(extra))
         else:
             paragraphs = _change_words(rng, paragraphs, vocab[_lang(src)], rng.randint(1, 3))

@@ -31,7 +31,7 @@ from vestnik.index.sqlite import CANDIDATES_SQL, EXACT_SQL, SqliteIndex
 from vestnik.render import MARK as HIGHLIGHT
 from vestnik.render import marked
 
-from .backends import backend_url
+from .backends import backend_url, postgres_schema
 
 KARABAKH = (
     "Руските мироопазващи сили започнаха да се изтеглят от Нагорни Карабах, след като "
@@ -722,3 +722,51 @@ def test_a_russian_query_finds_russian_inflections(index: Index) -> None:
         language="ru")])
     assert _ids(search(index, "президент")) == ["ru"]
     assert _ids(search(index, "президента", language="ru")) == ["ru"]
+
+
+# --- schema versions -------------------------------------------------------------------------
+
+_V1_SCHEMA = (  # the first SQLite schema, as an index made before version 2 holds it
+    """CREATE TABLE articles (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL, site TEXT NOT NULL, title TEXT NOT NULL, published_at TEXT,
+        content_hash TEXT NOT NULL, simhash INTEGER, band0 INTEGER, band1 INTEGER,
+        band2 INTEGER, band3 INTEGER, duplicate_of TEXT, doc BLOB NOT NULL)""",
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, title_stem, body_stem,
+        tokenize = 'unicode61 remove_diacritics 2')""",
+    "CREATE TABLE forms (stem TEXT NOT NULL, form TEXT NOT NULL, PRIMARY KEY (stem, form))",
+)
+
+
+def test_a_version_1_index_is_rebuilt_from_its_articles_on_start(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    old = [make_article("karabakh", "Карабах", KARABAKH),
+           make_article("copy", "Карабах отново", KARABAKH)]
+    conn = sqlite3.connect(path)
+    for statement in _V1_SCHEMA:
+        conn.execute(statement)
+    conn.executemany("INSERT INTO articles (article_id, url, site, title, content_hash, doc) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     [(a.article_id, a.url, a.site, a.title, a.content_hash,
+                       a.model_dump_json()) for a in old])
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="start the indexer once to migrate"):
+        open_index(f"sqlite:///{path}", create=False)
+    with open_index(f"sqlite:///{path}") as index:
+        assert index.ids() == ["karabakh", "copy"]
+        assert [index.get(a.article_id) for a in old] == old
+        (hit,) = index.search(SearchRequest("войските")).hits
+        assert hit.article_id == "karabakh" and [c.article_id for c in hit.copies] == ["copy"]
+    with open_index(f"sqlite:///{path}", create=False) as reader:
+        assert reader.count() == 2
+
+
+def test_a_postgresql_index_is_made_once_and_reopened_as_it_is(postgres_url: str) -> None:
+    with postgres_schema(postgres_url) as url:
+        with pytest.raises(IndexMissing):
+            open_index(url, create=False)
+        with open_index(url) as first:
+            first.upsert_many([make_article("a1", body=KARABAKH)])
+        with open_index(url) as again, open_index(url, create=False) as reader:
+            assert again.ids() == reader.ids() == ["a1"]
