@@ -125,8 +125,11 @@ def test_a_syndicated_copy_is_listed_under_its_original(index_url: str,
     ({"q": "x", "limit": MAX_LIMIT + 1}, "limit", f"less than or equal to {MAX_LIMIT}"),
     ({"q": "x", "offset": -1}, "offset", "greater than or equal to 0"),
     ({"q": "x", "offset": 10_001}, "offset", "less than or equal to 10000"),
-    ({"q": "x", "from": "2025-13-01"}, "from", "valid date"),
-    ({"q": "x", "to": "вчера"}, "to", "valid date"),
+    ({"q": "x", "from": "2025-13-01"}, "from", "month value is outside"),
+    ({"q": "x", "to": "вчера"}, "to", "YYYY-MM-DD"),
+    ({"q": "x", "from": "0"}, "from", "YYYY-MM-DD"),  # not seconds since 1970
+    ({"q": "карабах\x00"}, "q", "NUL"),
+    ({"q": "x", "agency": "\x00"}, "agency", "NUL"),
     ({"q": "x", "from": "2025-12-08", "to": "2025-12-01"}, "from", "is after to"),
     ({"q": "x", "sort": "popularity"}, "sort", "'relevance' or 'date'"),
 ])

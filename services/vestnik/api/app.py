@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -23,10 +22,10 @@ from fastapi.responses import JSONResponse
 from vestnik import __version__
 from vestnik.api import page
 from vestnik.api.models import Article, Problem, SearchResults, Status
+from vestnik.api.params import NO_NUL, Agency, ArticleId, Day, Language, QueryText, Site
 from vestnik.api.reader import IndexReader
 from vestnik.index import (
     MAX_LIMIT,
-    MAX_QUERY_CHARS,
     Index,
     IndexMissing,
     IndexUnavailable,
@@ -38,7 +37,7 @@ from vestnik.settings import Settings
 
 T = TypeVar("T")
 MAX_OFFSET = 10_000  # deeper pages cost the index more than any reader reads
-MAX_ID_CHARS = 200
+Q_HELP = 'Words (any form), "a phrase", a OR b, -excluded, prefix*.'
 DESCRIPTION = (
     "Search the articles vestnik has indexed: words in any form, \"phrases\", OR, "
     "-excluded words, prefix*; filters by site, language, agency and publication day; "
@@ -80,18 +79,16 @@ def create_app(settings: Settings, *, reader: IndexReader | None = None) -> Fast
     @app.get("/v1/search", response_model=SearchResults, responses=_UNAVAILABLE,
              tags=["search"], summary="Search articles")
     async def search(
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description=(
-            'Words (any form), "a phrase", a OR b, -excluded, prefix*.'))],
-        site: Annotated[str | None, Query(max_length=253, description="Only this site, "
-                                          "e.g. `dnevnik.bg`.")] = None,
-        lang: Annotated[str | None, Query(max_length=20, description="Only this language "
-                                          "(ISO 639-1, e.g. `bg`).")] = None,
-        agency: Annotated[str | None, Query(max_length=200, description="Only articles from "
-                                            "this news agency, e.g. `БТА`.")] = None,
-        date_from: Annotated[date | None, Query(alias="from", description="Published on or "
-                                                "after this day (YYYY-MM-DD).")] = None,
-        date_to: Annotated[date | None, Query(alias="to", description="Published on or "
-                                              "before this day (YYYY-MM-DD).")] = None,
+        q: Annotated[QueryText, Query(json_schema_extra=NO_NUL, description=Q_HELP)],
+        site: Annotated[Site | None, _text("Only this site, e.g. `dnevnik.bg`.")] = None,
+        lang: Annotated[Language | None, _text("Only this language (ISO 639-1, e.g. `bg`).")
+                        ] = None,
+        agency: Annotated[Agency | None, _text("Only articles from this news agency, "
+                                               "e.g. `БТА`.")] = None,
+        date_from: Annotated[Day | None, Query(alias="from", description="Published on or "
+                                               "after this day (YYYY-MM-DD).")] = None,
+        date_to: Annotated[Day | None, Query(alias="to", description="Published on or "
+                                             "before this day (YYYY-MM-DD).")] = None,
         sort: Annotated[Sort, Query(description="`relevance`, or `date` (newest first).")
                         ] = "relevance",
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits per page.")] = 10,
@@ -114,8 +111,8 @@ def create_app(settings: Settings, *, reader: IndexReader | None = None) -> Fast
              responses={404: {"model": Problem, "description": "No such article."},
                         **_UNAVAILABLE}, summary="One article, whole")
     async def article(
-        article_id: Annotated[str, Path(max_length=MAX_ID_CHARS, description="The hit's "
-                                        "`article_id`.")],
+        article_id: Annotated[ArticleId, Path(json_schema_extra=NO_NUL,
+                                              description="The hit's `article_id`.")],
     ) -> Article:
         """The whole article as the cleaner made it: title, lead, paragraphs, date, agency,
         authors, captions, provenance."""
@@ -142,6 +139,11 @@ def create_app(settings: Settings, *, reader: IndexReader | None = None) -> Fast
 
     page.mount(app)
     return app
+
+
+def _text(description: str) -> Any:
+    """A text filter's ``Query``: no NUL (said in the document; its type checks it)."""
+    return Query(json_schema_extra=NO_NUL, description=description)
 
 
 def _invalid(param: str, message: str, value: object) -> RequestValidationError:
