@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,19 +68,3 @@ def served(settings: Settings, timeout_s: float = 15.0) -> Iterator[str]:
 def later(days: int) -> datetime:
     return FETCHED + timedelta(days=days)
 
-
-@contextlib.contextmanager
-def postgres_schema(postgres_url: str) -> Iterator[str]:
-    """A private schema in the PostgreSQL under test (dropped afterwards): the URL whose
-    connections use it."""
-    import psycopg
-
-    schema = f"vt_api_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")

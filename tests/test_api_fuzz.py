@@ -12,14 +12,8 @@ import pytest
 from vestnik.api import create_app
 from vestnik.settings import Settings
 
-from .api_support import (
-    SEED_PAGES,
-    index_articles,
-    later,
-    postgres_schema,
-    seed_article,
-    seed_articles,
-)
+from .api_support import SEED_PAGES, index_articles, later, seed_article, seed_articles
+from .index.backends import postgres_schema
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis (dev extra) is not "
                                    "installed")
