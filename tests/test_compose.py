@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -16,11 +17,13 @@ from .conftest import ROOT
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 WORKERS = ["cleaner", "indexer"]
+VESTNIK = [*WORKERS, "api"]  # the services that run the vestnik image
+INDEX_USERS = ["indexer", "api"]
 FIELDS = {f"VESTNIK_{name.upper()}": name for name in Settings.model_fields}
 
 
-def test_compose_has_redis_and_both_workers() -> None:
-    assert {"redis", *WORKERS} <= set(SERVICES)
+def test_compose_has_redis_postgres_both_workers_and_the_api() -> None:
+    assert {"redis", "postgres", *VESTNIK} <= set(SERVICES)
 
 
 def test_redis_has_a_healthcheck_that_pings() -> None:
@@ -39,13 +42,20 @@ def test_worker_command_is_a_vestnik_command_of_the_same_name(name: str) -> None
     assert name in cli.commands  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("name", WORKERS)
-def test_worker_environment_names_only_real_settings_with_valid_values(name: str) -> None:
-    env = SERVICES[name]["environment"]
-    unknown = set(env) - set(FIELDS)
+def _settings(name: str) -> Settings:
+    return Settings(**{FIELDS[k]: v for k, v in SERVICES[name]["environment"].items()})
+
+
+@pytest.mark.parametrize("name", VESTNIK)
+def test_environment_names_only_real_settings_with_valid_values(name: str) -> None:
+    unknown = set(SERVICES[name]["environment"]) - set(FIELDS)
     assert not unknown, f"not settings: {unknown}"
-    parsed = Settings(**{FIELDS[k]: v for k, v in env.items()})
-    assert parsed.redis_url == "redis://redis:6379/0"  # the compose service, not localhost
+    _settings(name)  # a bad value raises
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_worker_talks_to_the_redis_service(name: str) -> None:
+    assert _settings(name).redis_url == "redis://redis:6379/0"  # not localhost
 
 
 @pytest.mark.parametrize("name", WORKERS)
@@ -57,12 +67,64 @@ def test_worker_streams_and_groups_match_the_code_defaults(name: str) -> None:
             assert value == getattr(defaults, field), key
 
 
-def test_indexer_keeps_its_sqlite_index_on_a_volume() -> None:
-    indexer = SERVICES["indexer"]
-    url = indexer["environment"]["VESTNIK_INDEX_URL"]
-    path = url.removeprefix("sqlite:///")
-    mounts = [v.split(":", 1)[1] for v in indexer["volumes"]]
-    assert any(path.startswith(m.rstrip("/") + "/") for m in mounts), (path, mounts)
+def test_postgres_keeps_its_data_on_a_volume_and_has_a_pg_isready_healthcheck() -> None:
+    postgres = SERVICES["postgres"]
+    assert postgres["image"].startswith("postgres:16")
+    mounts = [v.split(":", 1)[1] for v in postgres["volumes"]]
+    assert "/var/lib/postgresql/data" in mounts
+    assert {v.split(":", 1)[0] for v in postgres["volumes"]} <= set(COMPOSE["volumes"])
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", INDEX_USERS)
+def test_index_is_the_postgres_service_with_its_credentials(name: str) -> None:
+    url = urlsplit(_settings(name).index_url)
+    env = SERVICES["postgres"]["environment"]
+    assert url.scheme == "postgresql"
+    assert (url.hostname, url.port or 5432) == ("postgres", 5432)
+    assert (url.username, url.password, url.path.lstrip("/")) == (
+        env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_DB"])
+
+
+@pytest.mark.parametrize("name", INDEX_USERS)
+def test_index_users_start_only_when_postgres_is_healthy(name: str) -> None:
+    assert SERVICES[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_api_command_is_the_vestnik_api_command_listening_on_every_interface() -> None:
+    assert SERVICES["api"]["image"] == SERVICES["cleaner"]["image"]  # the vestnik image
+    command = SERVICES["api"]["command"]
+    assert command[0] == "api" and "api" in cli.commands  # type: ignore[attr-defined]
+    ctx = cli.commands["api"].make_context("api", list(command[1:]))  # type: ignore[attr-defined]
+    assert ctx.params["host"] == "0.0.0.0"  # reachable through the published port
+
+
+def _api_port() -> int:
+    port = SERVICES["api"]["command"]
+    given = port[port.index("--port") + 1] if "--port" in port else None
+    return int(given) if given else _settings("api").api_port
+
+
+def test_api_port_is_published_on_loopback_as_the_port_it_listens_on() -> None:
+    (mapping,) = SERVICES["api"]["ports"]
+    host_ip, host_port, container_port = mapping.split(":")
+    assert host_ip == "127.0.0.1"
+    assert int(container_port) == _api_port()
+    assert int(host_port) == Settings().api_port  # where the README sends people
+
+
+def test_api_healthcheck_gets_healthz_with_python_on_its_port() -> None:
+    test = SERVICES["api"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], "the image has python and no curl"
+    code = test[3]
+    assert f"http://127.0.0.1:{_api_port()}/healthz" in code and "urllib" in code
+    compile(code, "healthcheck", "exec")
+
+
+def test_image_installs_the_driver_of_the_postgresql_index() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    (extras,) = re.findall(r"pip install .*'\.\[([a-z,]+)\]'", dockerfile)
+    assert "postgres" in extras.split(",")
 
 
 def test_dockerfile_entrypoint_is_the_vestnik_console_script() -> None:
