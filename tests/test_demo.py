@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
+import urllib.parse
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -73,6 +77,8 @@ def test_demo_runs_from_an_installed_wheel_in_any_folder(tmp_path: Path) -> None
     (wheel,) = wheels.glob("vestnik-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {f"vestnik/seeds/{p.name}" for p in SEEDS.iterdir()} <= set(names)
+    page = {f"vestnik/api/static/{name}" for name in ("index.html", "search.js", "search.css")}
+    assert page <= set(names), "the search page is not in the wheel"
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
                     str(target), str(wheel)], check=True, timeout=300)
@@ -83,3 +89,51 @@ def test_demo_runs_from_an_installed_wheel_in_any_folder(tmp_path: Path) -> None
                            capture_output=True, text=True, env=env, cwd=elsewhere, check=True)
     assert where.stdout.startswith(str(target)), where.stdout  # the wheel, not the checkout
     _assert_demo_worked(_demo(elsewhere, env), elsewhere)
+
+
+def _address_from(demo: subprocess.Popen[str], timeout_s: float) -> tuple[str | None, list[str]]:
+    """The ``http://127.0.0.1:PORT/`` the demo prints once it serves, and what it printed."""
+    lines: list[str] = []
+    found: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            lines.append(line)
+            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
+                found.append(match.group())
+                seen.set()
+        seen.set()  # the demo ended without serving
+
+    threading.Thread(target=read, daemon=True).start()
+    seen.wait(timeout_s)
+    return (found[0] if found else None), lines
+
+
+def _get_json(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        body: dict[str, object] = json.loads(response.read())
+        return body
+
+
+def test_demo_serve_prints_the_address_of_the_api_which_finds_karabakh(tmp_path: Path) -> None:
+    demo = subprocess.Popen([*VESTNIK, "demo", "--serve", "--port", "0"], cwd=tmp_path,
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        address, printed = _address_from(demo, timeout_s=180)
+        assert address, f"no address printed: {''.join(printed)}"
+        assert "indexed 2 article(s)" in "".join(printed)
+        found = _get_json(address + "v1/search?" + urllib.parse.urlencode({"q": "Карабах"}))
+        assert found["total"] == 2
+        hits = found["hits"]
+        assert isinstance(hits, list)
+        assert sorted(hit["title"] for hit in hits) == sorted(TITLES)
+        with urllib.request.urlopen(address, timeout=10) as page:
+            assert 'lang="bg"' in page.read().decode()
+    finally:
+        demo.terminate()
+        _, stderr = demo.communicate(timeout=30)
+    assert demo.returncode == 0, stderr

@@ -230,11 +230,24 @@ def search(query: tuple[str, ...], as_json: bool, limit: int, offset: int, site:
 @click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("vestnik-demo.sqlite3"), show_default=True,
               help="Where the demo's index is left (replaced if it exists).")
-def demo(seeds: Path | None, query: str, index_path: Path) -> None:
-    """Run the whole path on the seeds with a private Redis and print the result."""
-    from vestnik.demo import run_demo
+@click.option("--serve", is_flag=True, help="Then serve the search page and the API on the "
+              "demo's index, until Ctrl-C.")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="With --serve: the port [default: VESTNIK_API_PORT, 8000]; 0 takes a "
+              "free one.")
+def demo(seeds: Path | None, query: str, index_path: Path, serve: bool,
+         port: int | None) -> None:
+    """Run the whole path on the seeds with a private Redis and print the result; with
+    --serve, then serve the search page on the result (its address is printed)."""
+    from vestnik.demo import index_url, run_demo
 
-    sys.exit(run_demo(seeds, query, index_path))
+    code = run_demo(seeds, query, index_path)
+    if serve and code == 0:
+        settings = Settings().model_copy(update={"index_url": index_url(index_path),
+                                                 "log_level": "WARNING"})
+        click.echo("")
+        _serve_api(settings, settings.api_host, settings.api_port if port is None else port)
+    sys.exit(code)
 
 
 @main.command("eval")

@@ -1,8 +1,8 @@
 """``vestnik demo``: the whole path on the seed pages, with nothing set up by hand.
 
 With no ``VESTNIK_REDIS_URL`` a private Redis is started (and stopped at the end); the index
-is a SQLite file that stays behind for ``vestnik search``. Both workers run in this process,
-exactly as they run alone.
+is a SQLite file that stays behind for ``vestnik search`` (and, with ``--serve``, for the API
+and its search page). Both workers run in this process, exactly as they run alone.
 """
 
 from __future__ import annotations
@@ -36,12 +36,17 @@ def default_seeds() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "seeds"
 
 
+def index_url(path: Path) -> str:
+    """The URL of the demo's SQLite index at ``path``."""
+    return f"sqlite:///{path.resolve()}"
+
+
 def _fresh_index(path: Path) -> str:
     """A new, empty index at ``path`` (an earlier demo's is replaced)."""
     path = path.resolve()
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return index_url(path)
 
 
 async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60.0) -> float:
