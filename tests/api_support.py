@@ -4,6 +4,8 @@ the API served by uvicorn on a free loopback port in a thread."""
 from __future__ import annotations
 
 import contextlib
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -68,3 +70,24 @@ def served(settings: Settings, timeout_s: float = 15.0) -> Iterator[str]:
 def later(days: int) -> datetime:
     return FETCHED + timedelta(days=days)
 
+
+def printed_address(process: subprocess.Popen[str],
+                    timeout_s: float) -> tuple[str | None, list[str]]:
+    """The ``http://127.0.0.1:PORT/`` that ``vestnik api`` or ``vestnik demo --serve`` prints
+    once it serves, and every line it printed (read on, in a thread)."""
+    lines: list[str] = []
+    found: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
+                found.append(match.group())
+                seen.set()
+        seen.set()  # it ended without serving
+
+    threading.Thread(target=read, daemon=True).start()
+    seen.wait(timeout_s)
+    return (found[0] if found else None), lines

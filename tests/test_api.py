@@ -1,4 +1,4 @@
-"""The HTTP API over a real SQLite index holding the seed articles."""
+"""The HTTP API over a real index holding the seed articles, on each backend."""
 
 from __future__ import annotations
 
@@ -12,11 +12,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vestnik.api import create_app
+from vestnik.api.reader import IndexReader
 from vestnik.contracts import Article
-from vestnik.index import MAX_LIMIT, MAX_QUERY_CHARS
+from vestnik.index import (
+    MAX_LIMIT,
+    MAX_QUERY_CHARS,
+    Index,
+    IndexMissing,
+    IndexUnavailable,
+    open_index,
+)
 from vestnik.settings import Settings
 
 from .api_support import SEED_PAGES, index_articles, later, seed_article, seed_articles
+from .index.backends import backend_url
 
 DATED, UNDATED = "novini.example", "vesti.example"  # the second seed page has a day
 
@@ -26,9 +35,11 @@ def articles() -> list[Article]:
     return seed_articles((UNDATED, DATED))
 
 
-@pytest.fixture
-def index_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/index.sqlite3"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty index (nothing created yet) of each backend."""
+    with backend_url(request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -161,18 +172,17 @@ def test_health_and_readiness_when_the_index_answers(client: TestClient) -> None
 
 
 def test_the_api_starts_before_the_index_exists_and_is_ready_once_it_does(
-        tmp_path: Path, articles: list[Article]) -> None:
-    path = tmp_path / "later.sqlite3"
-    url = f"sqlite:///{path}"
-    with TestClient(create_app(Settings(index_url=url))) as client:
+        index_url: str, articles: list[Article]) -> None:
+    with TestClient(create_app(Settings(index_url=index_url))) as client:
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")
         assert ready.status_code == 503
-        assert "no index" in ready.json()["detail"]
+        assert "no " in ready.json()["detail"] and "index" in ready.json()["detail"]
         assert client.get("/v1/search", params={"q": "Карабах"}).status_code == 503
-        assert not path.exists(), "the API created the index: it must only read it"
-        index_articles(url, articles)
-        for _ in range(100):  # the API retries opening twice a second
+        with pytest.raises(IndexMissing):  # the API only reads: it created nothing
+            open_index(index_url, create=False)
+        index_articles(index_url, articles)
+        for _ in range(100):  # the API tries to open it again twice a second
             if client.get("/readyz").status_code == 200:
                 break
             time.sleep(0.05)
@@ -180,13 +190,34 @@ def test_the_api_starts_before_the_index_exists_and_is_ready_once_it_does(
         assert _search(client, q="Карабах")["total"] == 2
 
 
+def test_an_unreachable_database_makes_the_api_unready_not_broken() -> None:
+    url = "postgresql://vestnik:secret@127.0.0.1:9/vestnik?connect_timeout=1"
+    reader = IndexReader(url, opener=_unreachable)
+    with TestClient(create_app(Settings(index_url=url), reader=reader)) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "cannot reach" in ready.json()["detail"]
+        assert "secret" not in ready.text, "the password leaked into the answer"
+        assert client.get("/v1/search", params={"q": "Карабах"}).status_code == 503
+
+
+def _unreachable(url: str) -> Index:
+    """What opening an index on a PostgreSQL that is down raises (without waiting for the
+    pool's timeout)."""
+    raise IndexUnavailable(f"cannot reach PostgreSQL at {url}: connection refused")
+
+
 def test_searching_does_not_wait_for_a_writer_holding_the_lock(
-        index_url: str, client: TestClient) -> None:
-    writer = sqlite3.connect(index_url.removeprefix("sqlite:///"), timeout=0.1)
+        tmp_path: Path, articles: list[Article]) -> None:
+    path = tmp_path / "index.sqlite3"
+    index_articles(f"sqlite:///{path}", articles)
+    writer = sqlite3.connect(path, timeout=0.1)
     try:
         writer.execute("BEGIN IMMEDIATE")  # what an indexer holds while it writes a batch
-        assert _search(client, q="Карабах")["total"] == 2
-        assert client.get("/readyz").status_code == 200
+        with TestClient(create_app(Settings(index_url=f"sqlite:///{path}"))) as client:
+            assert _search(client, q="Карабах")["total"] == 2
+            assert client.get("/readyz").status_code == 200
     finally:
         writer.rollback()
         writer.close()

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 import urllib.parse
 import urllib.request
 import zipfile
@@ -19,6 +17,7 @@ import pytest
 
 from vestnik import embedded
 
+from .api_support import printed_address
 from .conftest import ROOT, SEEDS
 
 VESTNIK = [sys.executable, "-m", "vestnik.cli"]
@@ -91,26 +90,6 @@ def test_demo_runs_from_an_installed_wheel_in_any_folder(tmp_path: Path) -> None
     _assert_demo_worked(_demo(elsewhere, env), elsewhere)
 
 
-def _address_from(demo: subprocess.Popen[str], timeout_s: float) -> tuple[str | None, list[str]]:
-    """The ``http://127.0.0.1:PORT/`` the demo prints once it serves, and what it printed."""
-    lines: list[str] = []
-    found: list[str] = []
-    seen = threading.Event()
-
-    def read() -> None:
-        assert demo.stdout is not None
-        for line in demo.stdout:
-            lines.append(line)
-            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
-                found.append(match.group())
-                seen.set()
-        seen.set()  # the demo ended without serving
-
-    threading.Thread(target=read, daemon=True).start()
-    seen.wait(timeout_s)
-    return (found[0] if found else None), lines
-
-
 def _get_json(url: str) -> dict[str, object]:
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.status == 200
@@ -123,7 +102,7 @@ def test_demo_serve_prints_the_address_of_the_api_which_finds_karabakh(tmp_path:
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
-        address, printed = _address_from(demo, timeout_s=180)
+        address, printed = printed_address(demo, timeout_s=180)
         assert address, f"no address printed: {''.join(printed)}"
         assert "indexed 2 article(s)" in "".join(printed)
         found = _get_json(address + "v1/search?" + urllib.parse.urlencode({"q": "Карабах"}))
