@@ -770,3 +770,11 @@ def test_a_postgresql_index_is_made_once_and_reopened_as_it_is(postgres_url: str
             first.upsert_many([make_article("a1", body=KARABAKH)])
         with open_index(url) as again, open_index(url, create=False) as reader:
             assert again.ids() == reader.ids() == ["a1"]
+
+
+def test_a_nul_character_is_a_query_error_and_no_article_id(index: Index) -> None:
+    index.upsert_many([make_article("a1", body=KARABAKH)])
+    for request in (SearchRequest("карабах\x00"), SearchRequest("карабах", site="a\x00")):
+        with pytest.raises(QueryError, match="NUL"):
+            index.search(request)
+    assert index.get("a1\x00") is None

@@ -33,6 +33,9 @@ class Engine(Index):
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
         if not 0 <= request.offset <= MAX_OFFSET:
             raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
+        for name in ("q", "site", "language", "source_agency"):
+            if "\x00" in (getattr(request, name) or ""):
+                raise QueryError(f"{name} holds a NUL character")
         query = _query.parse(request.q, request.language)
         relevance = request.sort == "relevance"
         rows = self._candidates(query, request, with_terms=relevance)

@@ -289,6 +289,8 @@ class PostgresIndex(Engine):
         return out
 
     def get(self, article_id: str) -> Article | None:
+        if "\x00" in article_id:  # no id holds one, and PostgreSQL text cannot
+            return None
         rows = self._read("SELECT doc FROM articles WHERE article_id = %s", (article_id,))
         return decode_doc(bytes(rows[0][0])) if rows else None
 
