@@ -1,6 +1,6 @@
 """Text analysis for the index: the one place words become terms, for every backend.
 
-An article's text is normalised and split into words exactly as ``vestnik.indexer._stem``
+An article's text is normalised and split into words exactly as ``vestnik.index._stem``
 does (NFC, lower case, stress accents and invisible characters removed; runs of letters and
 digits), then every word is stemmed by the stemmer of the article's language *and* of the
 word's script:
@@ -34,8 +34,8 @@ from typing import Literal
 
 import Stemmer  # type: ignore[import-not-found]  # PyStemmer: a C extension without stubs
 
-from vestnik.indexer._stem import normalize, tokenize
-from vestnik.indexer._stem import stem as bulgarian_stem
+from vestnik.index._stem import normalize, tokenize
+from vestnik.index._stem import stem as bulgarian_stem
 
 __all__ = ["index_terms", "prefix_term", "query_alternatives", "query_words"]
 

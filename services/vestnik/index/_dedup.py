@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from vestnik.indexer._stem import stems
+from vestnik.index._stem import stems
 
 BITS = 64
 BANDS = 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vestnik.indexer._stem import normalize, stem, stems, tokenize
+from vestnik.index._stem import normalize, stem, stems, tokenize
 
 # Forms that must conflate, each group with its expected stem (the cases Lucene's
 # BulgarianStemmer is tested with, one group per rule).
