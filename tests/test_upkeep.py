@@ -26,6 +26,7 @@ class FlakyStage:
         self.stream = settings.events_stream
         self.group = settings.cleaner_group
         self.dead_letter_stream = settings.dead_letter_stream("cleaner")
+        self.consumer = settings.consumer_name
         self.failures = failures
         self.seen: dict[str, int] = {}
         self.done: list[str] = []
@@ -35,8 +36,8 @@ class FlakyStage:
             self.seen[entry_id] = self.seen.get(entry_id, 0) + 1
             if self.seen[entry_id] <= self.failures:
                 raise RuntimeError(f"index unavailable ({entry_id})")
-        await commit_batch(redis, [], ack_stream=self.stream, group=self.group,
-                           entry_ids=[i for i, _ in entries])
+        await commit_batch(redis, [(i, []) for i, _ in entries], stream=self.stream,
+                           group=self.group, consumer=self.consumer, claim_idle_ms=30_000)
         self.done += [i for i, _ in entries]
 
 

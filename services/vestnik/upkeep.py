@@ -164,8 +164,15 @@ class Upkeep:
             entry_id=entry_id, fields=fields, delivery_count=count - 1,
             max_field_bytes=self.settings.dead_letter_max_field_bytes,
         )
-        await commit_batch(redis, [Write(st.dead_letter_stream, encode_model(letter))],
-                           ack_stream=st.stream, group=st.group, entry_ids=[entry_id])
+        committed = await commit_batch(
+            redis, [(entry_id, [Write(st.dead_letter_stream, encode_model(letter))])],
+            stream=st.stream, group=st.group, consumer=self.consumer,
+            claim_idle_ms=self.settings.claim_idle_ms)
+        if entry_id in committed.lost:
+            self.log.info("message", stage=st.name, entry_id=entry_id,
+                          outcome="lost_ownership", dropped="dead_letter",
+                          holder=committed.lost[entry_id] or None)
+            return
         await redis.hdel(last_error_key(st), entry_id)
         self.log.info("message", stage=st.name, entry_id=entry_id, outcome="dead_letter",
                       error_type="max_deliveries", reason=reason[:300], delivery_count=count - 1)

@@ -28,17 +28,22 @@ class CleanerStage:
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
-        writes: list[Write] = []
+        outputs: list[tuple[str, list[Write]]] = []
         lines: list[dict[str, Any]] = []
         for entry_id, fields in entries:
             started = time.perf_counter()
             write, line = self._process(entry_id, fields)
             line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            writes.append(write)
+            outputs.append((entry_id, [write]))  # each entry's outputs with it
             lines.append(line)
-        await commit_batch(redis, writes, ack_stream=self.stream, group=self.group,
-                           entry_ids=[entry_id for entry_id, _ in entries])
+        # the commit writes outputs and acks only for the entries still ours
+        committed = await commit_batch(
+            redis, outputs, stream=self.stream, group=self.group,
+            consumer=self.settings.consumer_name, claim_idle_ms=self.settings.claim_idle_ms)
         for line in lines:
+            if line["entry_id"] in committed.lost:
+                line.update(dropped=line["outcome"], outcome="lost_ownership",
+                            holder=committed.lost[line["entry_id"]] or None)
             self.log.info("message", **line)
 
     def _process(

@@ -44,18 +44,27 @@ class IndexerStage:
         report = await anyio.to_thread.run_sync(
             self.index.upsert_many, [a for a in decoded if isinstance(a, Article)]
         )
-        writes = [
-            Write(self.dead_letter_stream, encode_model(dead_letter(
-                stage=self.name, error=item, source_stream=self.stream, entry_id=entry_id,
-                fields=fields, max_field_bytes=self.settings.dead_letter_max_field_bytes)))
+        # each entry with what it turns into: an article only its ack, a bad entry its
+        # dead letter; the commit writes and acks only the entries still ours
+        outputs = [
+            (entry_id, [] if isinstance(item, Article) else [
+                Write(self.dead_letter_stream, encode_model(dead_letter(
+                    stage=self.name, error=item, source_stream=self.stream, entry_id=entry_id,
+                    fields=fields, max_field_bytes=self.settings.dead_letter_max_field_bytes)))])
             for (entry_id, fields), item in zip(entries, decoded, strict=True)
-            if isinstance(item, WireError)
         ]
-        await commit_batch(redis, writes, ack_stream=self.stream, group=self.group,
-                           entry_ids=[entry_id for entry_id, _ in entries])
+        committed = await commit_batch(
+            redis, outputs, stream=self.stream, group=self.group,
+            consumer=self.settings.consumer_name, claim_idle_ms=self.settings.claim_idle_ms)
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
-            if isinstance(item, Article):
+            if entry_id in committed.lost:
+                # an article was upserted all the same: the index keeps the newest fetch
+                self.log.info("message", stage=self.name, entry_id=entry_id,
+                              outcome="lost_ownership",
+                              dropped="indexed" if isinstance(item, Article) else "dead_letter",
+                              holder=committed.lost[entry_id] or None, duration_ms=per_message)
+            elif isinstance(item, Article):
                 self.log.info("message", stage=self.name, entry_id=entry_id,
                               event_id=item.provenance.event_id, article_id=item.article_id,
                               outcome="indexed", duration_ms=per_message)
