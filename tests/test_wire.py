@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import codecs
+from typing import NoReturn
 
 import orjson
 import pytest
 
+from vestnik import charsets
 from vestnik.wire import WireError, dead_letter, decode_event, original_fields
 
 EVENT = {
@@ -15,6 +18,7 @@ EVENT = {
     "content_type": "text/plain",
     "body": "Заглавие\n\nТекст на статията.",
 }
+NO_BODY = {k: v for k, v in EVENT.items() if k != "body"}
 LIMIT = 1_000_000
 
 
@@ -75,8 +79,11 @@ def test_base64_body_with_charset_in_json_decodes() -> None:
         ({b"__data__": orjson.dumps({**EVENT, "body": "   "})}, "schema"),
         ({b"__data__": orjson.dumps({**EVENT, "fetched_at": 12.5e99})}, "schema"),
         ({b"__data__": orjson.dumps({**EVENT, "content_type": "image/png"})}, "schema"),
-        (_plain(body=b"\xff\xfe\xfa broken"), "undecodable"),
+        (_plain(body=b"\xc3\x28\xa0\xa1" * 100), "undecodable"),
+        (_plain(body="Новини".encode("cp1251"), charset="utf-8"), "undecodable"),
         (_plain(charset="no-such-charset"), "unknown_charset"),
+        (_plain(charset="punycode"), "unknown_charset"),
+        ({b"__data__": orjson.dumps({**NO_BODY, "body_base64": "eA==", "charset": 5})}, "schema"),
         ({b"__data__": b"\x00\x01\x02\xff" * 10}, "invalid_json"),
     ],
 )
@@ -116,3 +123,50 @@ def test_dead_letter_cuts_fields_over_the_limit_and_says_so() -> None:
     )
     assert letter.truncated_fields == ["body"] and len(letter.fields["body"]) == 1024
     assert letter.error_type == "ValueError" and letter.reason == "boom"
+
+
+# --- charsets ------------------------------------------------------------------------------
+
+
+def test_any_label_of_the_standard_names_the_charset_and_the_event_says_which() -> None:
+    event = decode_event(_plain(body="Руските войски".encode("cp1251"), charset="x-cp1251"),
+                         max_body_bytes=LIMIT)
+    assert event.body == "Руските войски" and event.charset == "windows-1251"
+
+
+def test_an_undeclared_windows_1251_body_is_sniffed() -> None:
+    body = "Армения и Азербайджан се споразумяха да градят взаимно доверие. " * 5
+    event = decode_event(_plain(body=body.encode("cp1251")), max_body_bytes=LIMIT)
+    assert event.body == body and event.charset == "windows-1251"
+
+
+def test_an_undeclared_base64_body_is_sniffed_too() -> None:
+    body = "Руските мироопазващи сили се изтеглят от Нагорни Карабах. " * 5
+    obj = {**NO_BODY, "body_base64": base64.b64encode(body.encode("koi8_r")).decode()}
+    event = decode_event({b"__data__": orjson.dumps(obj)}, max_body_bytes=LIMIT)
+    assert event.body == body and event.charset == "KOI8-R"
+
+
+def test_a_non_text_codec_named_in_an_event_is_unknown_charset_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python's punycode decoder is quadratic: 500 kB would take minutes. The label is
+    refused before any codec is looked up or run."""
+    calls: list[str] = []
+
+    def spy(*args: object, **kwargs: object) -> NoReturn:
+        calls.append("called")
+        raise AssertionError("a codec was called")
+
+    for name in ("lookup", "decode", "getdecoder", "charmap_decode"):
+        monkeypatch.setattr(codecs, name, spy)
+    monkeypatch.setattr(charsets, "_decode", spy)
+    body = b"xn--80akhbyknj4f-" * 30_000  # 510 kB
+    for fields in (_plain(body=body, charset="punycode"),
+                   _plain(body=body, content_type="text/html; charset=punycode"),
+                   {b"__data__": orjson.dumps({**NO_BODY, "charset": "punycode",
+                                               "body_base64": base64.b64encode(body).decode()})}):
+        with pytest.raises(WireError) as info:
+            decode_event(fields, max_body_bytes=LIMIT)
+        assert info.value.code == "unknown_charset" and "punycode" in info.value.reason
+    assert calls == []

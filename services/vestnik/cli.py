@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import dataclasses
 import os
 import re
@@ -49,11 +48,22 @@ def main(debug: bool) -> None:
 
 
 def _known_charset(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return None if value is None else codecs.lookup(value).name  # LookupError: unknown
+    """The Encoding Standard's name for ``value`` (one of its labels), else LookupError:
+    a name Python's codecs know but that is no text encoding (punycode, rot13...) too."""
+    from vestnik.charsets import lookup
+
+    if value is None:
+        return None
+    encoding = lookup(value)
+    if encoding is None:
+        raise LookupError(f"unknown encoding: {value}")
+    return encoding.name
 
 
-_CHARSET = click.option("--charset", callback=_known_charset,
-                        help="Charset of the page files (default: UTF-8), e.g. windows-1251.")
+_CHARSET = click.option(
+    "--charset", callback=_known_charset,
+    help="Charset of the page files, a label of the Encoding Standard (e.g. windows-1251, "
+    "koi8-r, utf-8). Default: found per page (a BOM, UTF-8, <meta charset>, detection).")
 _JSON_LINES = click.option("--json", "as_json", is_flag=True,
                            help="One JSON object per line, for scripts.")
 

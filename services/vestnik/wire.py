@@ -6,9 +6,11 @@ A scrape event may arrive in three shapes, all accepted:
 2. ``XADD <stream> * __data__ '<json>'``: ``__data__`` holds the event as plain JSON;
 3. ``XADD <stream> * url … content_type … body …``: one stream field per event field.
 
-In shape 3 the body is bytes in ``charset`` (default UTF-8), so a producer can send a
-windows-1251 page untouched. In JSON shapes a producer may send ``body_base64`` (with
-``charset``) instead of ``body`` for the same purpose.
+In shape 3 the body is bytes in ``charset``, so a producer can send a windows-1251 page
+untouched. In JSON shapes a producer may send ``body_base64`` (with ``charset``) instead of
+``body`` for the same purpose. A charset is a label of the Encoding Standard
+(``vestnik.charsets``); without one the body's encoding is sniffed (a BOM, UTF-8, an HTML
+page's ``<meta charset>``, detection).
 
 vestnik writes its own messages (articles, rejections, dead letters) as shape 2: one
 ``__data__`` field of plain JSON, readable by FastStream subscribers and by anyone with
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from vestnik import charsets
 from vestnik.contracts import DeadLetter, ScrapeEvent, Stage
 
 DATA_FIELD = "__data__"
@@ -57,18 +59,40 @@ def _unwrap_faststream(raw: bytes) -> bytes:
     return raw[data_start:]
 
 
-def _decode_text(data: bytes, charset: str | None, what: str) -> str:
-    name = (charset or "utf-8").strip().lower()
+def _utf8(data: bytes, what: str) -> str:
     try:
-        codecs.lookup(name)
-    except LookupError as exc:
-        raise WireError("unknown_charset", f"unknown charset {charset!r}") from exc
-    try:
-        return data.decode(name)
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise WireError(
-            "undecodable", f"{what} is not valid {name} (byte {exc.start}: {exc.reason})"
+            "undecodable", f"{what} is not valid UTF-8 (byte {exc.start}: {exc.reason})"
         ) from exc
+
+
+def _declared_charset(obj: Mapping[str, Any]) -> str | None:
+    """The ``charset`` field, else the ``charset`` parameter of ``content_type``."""
+    charset = obj.get("charset")
+    if charset is not None:
+        if not isinstance(charset, str):
+            raise WireError("schema", "charset must be a string")
+        return charset
+    ctype = obj.get("content_type")
+    if isinstance(ctype, str):
+        for param in ctype.split(";")[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                return value.strip().strip("\"'")
+    return None
+
+
+def _body_text(body: bytes, obj: Mapping[str, Any], max_bytes: int) -> tuple[str, str]:
+    """The body as text, and the name of the encoding it was in."""
+    ctype = obj.get("content_type")
+    html = isinstance(ctype, str) and ctype.partition(";")[0].strip().lower() == "text/html"
+    try:
+        found = charsets.decode(body, _declared_charset(obj), html=html, max_bytes=max_bytes)
+    except charsets.CharsetError as exc:
+        raise WireError(exc.code, exc.reason) from exc
+    return found.text, found.encoding.name
 
 
 def _json_object(payload: bytes) -> dict[str, Any]:
@@ -81,7 +105,7 @@ def _json_object(payload: bytes) -> dict[str, Any]:
     return obj
 
 
-def _with_base64_body(obj: dict[str, Any]) -> dict[str, Any]:
+def _with_base64_body(obj: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     b64 = obj.get("body_base64")
     if b64 is None or "body" in obj:
         return obj
@@ -91,23 +115,21 @@ def _with_base64_body(obj: dict[str, Any]) -> dict[str, Any]:
         raw = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WireError("schema", "body_base64 is not valid base64") from exc
-    return {**obj, "body": _decode_text(raw, obj.get("charset"), "body")}
+    body, charset = _body_text(raw, obj, max_bytes)
+    return {**obj, "body": body, "charset": charset}
 
 
-def _plain_fields(fields: Fields) -> dict[str, Any]:
+def _plain_fields(fields: Fields, max_bytes: int) -> dict[str, Any]:
     obj: dict[str, Any] = {}
     body: bytes | None = None
     for key, value in fields.items():
-        name = _decode_text(key, "utf-8", "a field name")
+        name = _utf8(key, "a field name")
         if name == "body":
             body = value
         else:
-            obj[name] = _decode_text(value, "utf-8", f"field {name!r}")
+            obj[name] = _utf8(value, f"field {name[:60]!r}")
     if body is not None:
-        charset = obj.get("charset")
-        if charset is None and "charset=" in obj.get("content_type", ""):
-            charset = obj["content_type"].split("charset=", 1)[1].strip().strip('"')
-        obj["body"] = _decode_text(body, charset, "body")
+        obj["body"], obj["charset"] = _body_text(body, obj, max_bytes)
     return obj
 
 
@@ -125,9 +147,10 @@ def decode_event(fields: Fields, *, max_body_bytes: int) -> ScrapeEvent:
     if size > max_body_bytes:
         raise WireError("too_large", f"entry is {size} bytes, the limit is {max_body_bytes}")
     if _BDATA in fields:
-        obj = _with_base64_body(_json_object(_unwrap_faststream(fields[_BDATA])))
+        obj = _with_base64_body(_json_object(_unwrap_faststream(fields[_BDATA])),
+                                max_body_bytes)
     else:
-        obj = _plain_fields(fields)
+        obj = _plain_fields(fields, max_body_bytes)
     try:
         return ScrapeEvent.model_validate(obj)
     except ValidationError as exc:
