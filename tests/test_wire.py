@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 import codecs
+import hashlib
 from typing import NoReturn
 
 import orjson
 import pytest
+from redis.asyncio import Redis
 
 from vestnik import charsets
-from vestnik.wire import WireError, dead_letter, decode_event, original_fields
+from vestnik.contracts import DeadLetter
+from vestnik.dlq import replay
+from vestnik.settings import Settings
+from vestnik.wire import WireError, dead_letter, decode_event, encode_model, original_fields
 
 EVENT = {
     "url": "https://www.example.bg/news/1",
@@ -170,3 +175,119 @@ def test_a_non_text_codec_named_in_an_event_is_unknown_charset_at_once(
             decode_event(fields, max_body_bytes=LIMIT)
         assert info.value.code == "unknown_charset" and "punycode" in info.value.reason
     assert calls == []
+
+
+# --- the whole entry is bounded -----------------------------------------------------------
+
+
+def test_the_size_limit_counts_field_names_too() -> None:
+    fields = _plain()
+    size = sum(len(k) + len(v) for k, v in fields.items())
+    decode_event(fields, max_body_bytes=size)
+    with pytest.raises(WireError) as info:
+        decode_event({**fields, b"x" * 100: b""}, max_body_bytes=size)
+    assert info.value.code == "too_large" and "field names and values" in info.value.reason
+
+
+def test_a_30_mb_field_name_is_too_large_before_anything_is_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(charsets, "decode", lambda *a, **k: pytest.fail("decoded"))
+    fields = {b"\xd0" * 30_000_000: b"x", b"url": b"https://x.bg/1"}
+    with pytest.raises(WireError) as info:
+        decode_event(fields, max_body_bytes=5_000_000)
+    assert info.value.code == "too_large"
+
+
+def _letter_bytes(letter: DeadLetter) -> int:
+    return sum(len(k) + len(v) for k, v in encode_model(letter).items())
+
+
+def _letter(fields: dict[bytes, bytes], *, max_bytes: int | None = None,
+            max_field_bytes: int | None = None, keep_bodies: bool | None = None) -> DeadLetter:
+    return dead_letter(stage="cleaner", error=WireError("too_large", "too big"),
+                       source_stream="s", entry_id="1-0", fields=fields, max_bytes=max_bytes,
+                       max_field_bytes=max_field_bytes, keep_bodies=keep_bodies)
+
+
+def test_a_30_mb_field_name_becomes_a_small_dead_letter_saying_the_name_was_cut() -> None:
+    name = "имe".encode() * 6_000_000
+    letter = _letter({name: b"x", b"url": b"https://x.bg/1"}, max_bytes=100_000)
+    assert _letter_bytes(letter) < 2_000
+    (kept,) = letter.truncated_fields
+    assert len(kept.encode()) <= 200 and letter.fields[kept] == "x"
+    assert letter.cut is not None and "1 field name(s) cut" in letter.cut.summary
+    assert letter.cut.originals[kept].name_bytes == len(name)
+
+
+@pytest.mark.parametrize("value", [
+    b"a" * 3_000_000,
+    "я".encode() * 1_500_000,  # two bytes a character
+    b"\x01\"\\" * 1_000_000,  # JSON escapes: up to six bytes a byte
+    b"\xff\xfe" * 1_500_000,  # not UTF-8: base64
+])
+def test_a_dead_letter_is_cut_as_a_whole_and_says_what_it_cut(value: bytes) -> None:
+    fields = {b"url": b"https://x.bg/1", b"body": value, b"other": value[:400_000],
+              b"small": b"kept whole"}
+    letter = _letter(fields, max_bytes=500_000, max_field_bytes=1_000_000)
+    assert 400_000 < _letter_bytes(letter) <= 500_000
+    assert letter.fields["small"] == "kept whole" and letter.fields["url"] == "https://x.bg/1"
+    assert letter.truncated_fields == ["body", "other"]
+    assert letter.cut is not None and letter.cut.entry_bytes == sum(
+        len(k) + len(v) for k, v in fields.items())
+    assert "values cut: 'body' from 3000000 to" in letter.cut.summary
+    assert letter.cut.originals["body"].sha256 == hashlib.sha256(value).hexdigest()
+    kept = original_fields(letter)["body"]
+    assert value.startswith(kept) and 0 < len(kept) < len(value)
+
+
+def test_a_dead_letter_of_too_many_fields_leaves_the_rest_out_and_counts_them() -> None:
+    fields = {f"field-{i}".encode(): b"v" * 20 for i in range(200_000)}
+    letter = _letter(fields, max_bytes=100_000)
+    assert _letter_bytes(letter) <= 100_000
+    assert letter.cut is not None
+    assert letter.cut.left_out_fields == 200_000 - len(letter.fields) > 0
+    assert letter.cut.entry_fields == 200_000 and letter.truncated_fields
+
+
+def test_a_whole_dead_letter_says_nothing_was_cut() -> None:
+    letter = _letter(_plain())
+    assert letter.cut is None and letter.truncated_fields == []
+    assert original_fields(letter) == {k.decode(): v for k, v in _plain().items()}
+
+
+def test_with_bodies_not_kept_a_dead_letter_holds_only_their_size_and_sha256() -> None:
+    body = "Страница".encode() * 1000
+    letter = _letter(_plain(body=body), keep_bodies=False)
+    assert "body" not in letter.fields and letter.fields["url"] == EVENT["url"]
+    assert letter.truncated_fields == ["body"]
+    assert letter.cut is not None and not letter.cut.bodies_kept
+    digest = letter.cut.originals["body"]
+    assert (digest.value_bytes, digest.sha256) == (len(body), hashlib.sha256(body).hexdigest())
+    assert "Страница" not in encode_model(letter)["__data__"].decode()
+
+
+def test_with_bodies_not_kept_the_body_in_json_goes_and_the_rest_stays() -> None:
+    letter = _letter({b"__data__": orjson.dumps(EVENT)}, keep_bodies=False)
+    assert orjson.loads(letter.fields["__data__"]) == NO_BODY
+    assert letter.truncated_fields == ["__data__"]
+    assert letter.cut is not None
+    assert letter.cut.originals["__data__.body"].sha256 == hashlib.sha256(
+        EVENT["body"].encode()).hexdigest()
+    unreadable = _letter({b"__data__": b"{not json " + "текст".encode() * 100},
+                         keep_bodies=False)
+    assert unreadable.fields == {} and unreadable.truncated_fields == ["__data__"]
+
+
+async def test_a_cut_dead_letter_is_refused_by_replay_with_a_clear_message(
+    redis: Redis, settings: Settings
+) -> None:
+    stream = settings.dead_letter_stream("cleaner")
+    for letter in (_letter(_plain(body=b"a" * 200_000), max_bytes=100_000),
+                   _letter(_plain(), keep_bodies=False)):
+        raw_id = await redis.xadd(stream, encode_model(letter))  # type: ignore[arg-type]
+        letter_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+        with pytest.raises(ValueError, match=f"dead letter {letter_id} was cut .*(body).* "
+                                             "cannot be replayed"):
+            await replay(redis, stream, [letter_id])
+    assert await redis.xlen(stream) == 2

@@ -167,6 +167,36 @@ class Rejection(_Model):
     source_entry_id: str | None = None
 
 
+class FieldDigest(_Model):
+    """A field of the original entry that a dead letter cut or left out."""
+
+    name_bytes: Annotated[int, Field(ge=0)] = Field(..., description="Its name's size in bytes.")
+    value_bytes: Annotated[int, Field(ge=0)] = Field(
+        ..., description="Its value's size in bytes (for a key of `__data__`'s JSON, named "
+        "`__data__.KEY`: its JSON value's, a string's UTF-8).")
+    sha256: str = Field(..., description="sha256 of that value, hex.")
+
+
+class DeadLetterCut(_Model):
+    """What a dead letter does not hold of its original entry, and why."""
+
+    summary: str = Field(..., description="What was cut or left out, in words.")
+    entry_bytes: Annotated[int, Field(ge=0)] = Field(
+        ..., description="The original entry's size: field names and values.")
+    entry_fields: Annotated[int, Field(ge=0)] = Field(
+        ..., description="How many fields the original entry had.")
+    left_out_fields: Annotated[int, Field(ge=0)] = Field(
+        0, description="Fields not in `fields` at all: past the size limit, or page bodies.")
+    max_bytes: Annotated[int, Field(ge=1)] = Field(
+        ..., description="The size limit of a dead letter (`VESTNIK_DEAD_LETTER_MAX_BYTES`).")
+    bodies_kept: bool = Field(
+        True, description="False when page bodies are not kept in dead letters at all "
+        "(`VESTNIK_DEAD_LETTER_KEEP_BODIES=false`).")
+    originals: dict[str, FieldDigest] = Field(
+        default_factory=dict, description="Size and sha256 of the fields (the first few) that "
+        "were cut or left out, by name as kept.")
+
+
 class DeadLetter(_Model):
     """Input a stage could not process, kept with the reason so it can be fixed and replayed."""
 
@@ -189,6 +219,10 @@ class DeadLetter(_Model):
     truncated_fields: list[str] = Field(
         default_factory=list, description="Fields cut to the dead-letter size limit."
     )
+    cut: DeadLetterCut | None = Field(
+        None, description="What the dead letter does not hold of the original entry (cut to "
+        "its size limit, or page bodies not kept); absent when it holds the whole entry. A "
+        "cut dead letter cannot be replayed.")
 
 
 CONTRACTS: dict[str, type[BaseModel]] = {

@@ -38,7 +38,10 @@ class Settings(BaseSettings):
 
     index_url: str = "sqlite:///vestnik-index.sqlite3"
 
-    max_body_bytes: int = Field(5_000_000, ge=1, description="Larger bodies are dead-lettered.")
+    max_body_bytes: int = Field(
+        5_000_000, ge=1, description="Larger entries (field names and values together) are "
+        "dead-lettered before anything in them is decoded."
+    )
     dead_letter_max_field_bytes: int = Field(
         1_000_000, ge=1024, description="Original fields are cut to this in a dead letter."
     )
@@ -83,3 +86,13 @@ class Settings(BaseSettings):
 
     def dead_letter_stream(self, stage: str) -> str:
         return f"{self.dead_letter_prefix}{stage}"
+
+    # dead letters under hostile input: their size as a whole, and page bodies in them
+    dead_letter_max_bytes: int = Field(
+        1_000_000, ge=65_536, description="A dead letter is cut as a whole to this many bytes "
+        "(its fields' names and values), and says what it cut."
+    )
+    dead_letter_keep_bodies: bool = Field(
+        True, description="false: dead letters keep no page bodies at all, only each body's "
+        "size and sha256 (and the entry's other fields)."
+    )
