@@ -1,0 +1,103 @@
+"""Hostile entries: a 30 MB field name, and a batch of 40 MB entries, among good events.
+
+Real worker processes against the real Redis (the harness of ``test_scenarios.py``): each
+hostile entry ends as one bounded dead letter (``too_large``, cut to the dead-letter size
+limit and saying what it cut), the good events around them are indexed, the conservation
+report says lost 0, and the cleaner's peak resident memory (``VmHWM``) stays bounded. Run
+alone with ``pytest -m faults tests/faults/test_hostile_entries.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from vestnik.contracts import DeadLetter
+from vestnik.wire import decode_model
+
+from ..conftest import REDIS_URL
+from .conftest import REPORTS
+from .harness import Cluster, cluster
+
+pytestmark = pytest.mark.faults
+
+MB = 1_000_000
+ENTRY_LIMIT = 5 * MB  # VESTNIK_MAX_BODY_BYTES: the whole entry
+LETTER_LIMIT = 1 * MB  # VESTNIK_DEAD_LETTER_MAX_BYTES
+HUGE_ENTRIES = 6
+HUGE_BYTES = 40 * MB
+# What the cleaner may hold at its peak: one read of entries (here all six huge ones and
+# the 30 MB name, 270 MB, come in one XREADGROUP of up to VESTNIK_BATCH_SIZE entries), the
+# reply they were parsed from, and the worker itself. Bounded, but by the batch: see the
+# report of this scenario for the figure.
+PEAK_RSS_LIMIT = 1_600 * MB
+
+
+def _peak_rss(pid: int) -> int:
+    """The process's peak resident set size (VmHWM), in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    assert found, status
+    return int(found[1]) * 1024
+
+
+def _hostile(c: Cluster, fields: dict[bytes, bytes]) -> str:
+    entry_id = c.client.xadd(c.settings.events_stream, fields)  # type: ignore[arg-type]
+    assert isinstance(entry_id, bytes)
+    c.poison.append(entry_id.decode())  # the report counts it lost unless dead-lettered
+    return entry_id.decode()
+
+
+def test_huge_entries_become_bounded_dead_letters_and_good_events_flow(tmp_path: Path) -> None:
+    for c in cluster(REDIS_URL, tmp_path, VESTNIK_MAX_BODY_BYTES=str(ENTRY_LIMIT),
+                     VESTNIK_DEAD_LETTER_MAX_BYTES=str(LETTER_LIMIT)):
+        cleaner = c.start("cleaner", "cleaner")
+        c.start("indexer", "indexer")
+        c.publish(0, 200)
+        c.wait_flowing()
+        at_start = _peak_rss(cleaner.pid)
+
+        good = {b"fetched_at": b"2025-12-07T12:00:00+02:00", b"content_type": b"text/plain"}
+        name_id = _hostile(c, {b"n" * (30 * MB): b"x", b"url": b"https://faults.example.bg/n",
+                               **good})
+        c.publish(200, 100)
+        body = b"a" * HUGE_BYTES
+        pipe = c.client.pipeline(transaction=False)
+        for i in range(HUGE_ENTRIES):  # one after another: they come in one read
+            fields = {b"url": f"https://faults.example.bg/huge/{i}".encode(), **good,
+                      b"body": body}
+            pipe.xadd(c.settings.events_stream, fields)  # type: ignore[arg-type]
+        huge_ids = [entry_id.decode() for entry_id in pipe.execute()]
+        c.poison.extend(huge_ids)
+        del body, fields, pipe
+        c.publish(300, 200)
+
+        c.wait_drained(300)
+        report = c.report()
+        peak = _peak_rss(cleaner.pid)
+        rows = cast(list[tuple[bytes, dict[bytes, bytes]]],
+                    c.client.xrange(c.settings.dead_letter_stream("cleaner")))
+        letters = [decode_model(fields, DeadLetter) for _, fields in rows]
+        sizes = [sum(len(k) + len(v) for k, v in fields.items()) for _, fields in rows]
+        REPORTS.append(("hostile entries (30 MB name, 6 x 40 MB)",
+                        f"{report}; dead letters {min(sizes)}-{max(sizes)} bytes; cleaner "
+                        f"peak RSS {peak // MB} MB ({at_start // MB} MB after its start)"))
+
+        assert report.lost == 0 and report.duplicated == 0, report
+        assert report.indexed == 500 and report.index_rows == report.distinct_articles, report
+        assert {letter.entry_id for letter in letters} == {name_id, *huge_ids}
+        for letter, size in zip(letters, sizes, strict=True):
+            assert letter.error_type == "too_large", letter.reason
+            assert size <= LETTER_LIMIT, (letter.entry_id, size)
+            assert letter.cut is not None and letter.truncated_fields
+            assert letter.cut.entry_bytes > ENTRY_LIMIT
+        by_id = {letter.entry_id: letter for letter in letters}
+        named = by_id[name_id]
+        assert named.cut is not None and "field name(s) cut to 200 bytes" in named.cut.summary
+        huge = by_id[huge_ids[0]]
+        assert huge.cut is not None and huge.cut.originals["body"].value_bytes == HUGE_BYTES
+        assert huge.fields["url"] == "https://faults.example.bg/huge/0"
+        assert peak < PEAK_RSS_LIMIT, f"cleaner peak RSS {peak // MB} MB"
