@@ -80,7 +80,8 @@ async def test_poison_event_goes_to_dead_letters_while_good_events_behind_it_are
     redis: Redis, settings: Settings
 ) -> None:
     await redis.xadd(settings.events_stream, {"__data__": b"{this is not json"})
-    await redis.xadd(settings.events_stream, {"url": "https://a.bg/x", "body": b"\xff\xfe"})
+    await redis.xadd(settings.events_stream, {"url": "https://a.bg/x",
+                                              "body": b"\xc3\x28\xa0\xa1" * 10})
     for i in range(5):
         await redis.xadd(settings.events_stream,
                          {"__data__": orjson.dumps(_event(f"https://a.bg/good-{i}"))})
