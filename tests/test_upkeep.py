@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 import orjson
@@ -11,7 +12,7 @@ from redis.asyncio import Redis
 from vestnik.contracts import DeadLetter
 from vestnik.dlq import list_letters, replay
 from vestnik.settings import Settings
-from vestnik.stage import Entry
+from vestnik.stage import Entry, workers_key
 from vestnik.streams import commit_batch, ensure_group
 from vestnik.upkeep import Upkeep, handle_or_remember, safe_trim_floor
 from vestnik.wire import decode_model
@@ -149,3 +150,18 @@ async def test_dead_letters_replay_to_their_source_stream_with_original_bytes(
     (_, replayed), = await redis.xrange(settings.events_stream)
     assert replayed == fields
     assert orjson.loads(encode_model(letter)["__data__"])["reason"] == "bad bytes"
+
+
+async def test_a_replica_past_its_heartbeat_stays_listed_until_the_grace_then_is_forgotten(
+    redis: Redis, settings: Settings
+) -> None:
+    key = workers_key(settings.events_stream, settings.cleaner_group)
+    now_ms = int(time.time() * 1000)
+    await redis.zadd(key, {"stalled-a-minute": now_ms - 60_000,
+                           "gone-two-hours": now_ms - 7_200_000})
+    upkeep = Upkeep(FlakyStage(settings), settings.model_copy(
+        update={"stalled_worker_grace_s": 3600.0}))
+    await upkeep.beat(redis)
+    members = {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
+    assert set(members) == {"stalled-a-minute", settings.consumer_name}
+    assert members[settings.consumer_name] > now_ms + upkeep.heartbeat_budget_ms() - 1000

@@ -96,3 +96,9 @@ class Settings(BaseSettings):
         True, description="false: dead letters keep no page bodies at all, only each body's "
         "size and sha256 (and the entry's other fields)."
     )
+
+    # replicas that stopped reporting
+    stalled_worker_grace_s: float = Field(
+        3600.0, gt=0, description="A replica whose heartbeat expired is shown as stalled by "
+        "`vestnik status` (with the entries it holds) for this long, then forgotten."
+    )

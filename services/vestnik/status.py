@@ -4,6 +4,10 @@ any other) what is pending, how far behind it is and who reads it.
 A group is *drained* when nothing is pending and its last-delivered id is at or past the
 stream's last entry id. Ids are compared, not Redis's ``lag``: Redis 6.2 does not report a
 lag at all, and 7.x reports none (nil) whenever it cannot tell, e.g. after deletions.
+
+A vestnik replica is *live* while its heartbeat holds, and *stalled* once it has expired
+(paused, hung, cut off from Redis, or killed) until it is forgotten, a grace later: a
+stalled replica is shown with the entries it still holds.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -45,6 +49,15 @@ class ConsumerStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class StalledWorker:
+    """A replica whose heartbeat expired ``overdue_ms`` ago, holding ``pending`` entries."""
+
+    name: str
+    overdue_ms: int
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
 class GroupStatus:
     group: str
     pending: int
@@ -53,6 +66,7 @@ class GroupStatus:
     lag: int | None  # entries not yet read; None only when Redis cannot tell
     consumers: tuple[ConsumerStatus, ...]  # registered in the group (idle ones may be missing)
     workers: int  # live vestnik replicas (heartbeats): 0 for a group vestnik does not run
+    stalled: tuple[StalledWorker, ...] = ()  # replicas whose heartbeat expired, not forgotten
 
     @property
     def drained(self) -> bool:
@@ -77,7 +91,7 @@ def _text(value: Any) -> str:
 
 def group_state(info: Mapping[str, Any], *, length: int, first_id: StreamId | None,
                 caught_up: bool, consumers: Sequence[ConsumerStatus] = (),
-                workers: int = 0) -> GroupStatus:
+                workers: int = 0, stalled: Sequence[StalledWorker] = ()) -> GroupStatus:
     """One group from its ``XINFO GROUPS`` row and what is known of its stream.
 
     The lag is Redis's when it gives one, 0 when the group has read everything, the whole
@@ -96,6 +110,7 @@ def group_state(info: Mapping[str, Any], *, length: int, first_id: StreamId | No
     return GroupStatus(
         group=_text(info["name"]), pending=int(info["pending"]), last_delivered_id=delivered,
         caught_up=caught_up, lag=lag, consumers=tuple(consumers), workers=workers,
+        stalled=tuple(stalled),
     )
 
 
@@ -106,6 +121,20 @@ async def _caught_up(redis: Redis, stream: str, delivered: StreamId,
     if last is None or delivered >= last:
         return True
     return not await redis.xrange(stream, min=f"({format_id(delivered)}", count=1)
+
+
+async def _heartbeats(redis: Redis, key: str, consumers: Sequence[ConsumerStatus]
+                      ) -> tuple[int, list[StalledWorker]]:
+    """Live replicas (heartbeat not expired) and stalled ones (expired, still listed), each
+    stalled one with what it holds (a consumer Redis does not list holds nothing)."""
+    now_ms = int(time.time() * 1000)
+    live = int(await redis.zcount(key, now_ms, "+inf"))
+    holding = {c.name: c.pending for c in consumers}
+    expired = cast(list[tuple[bytes, float]],
+                   await redis.zrangebyscore(key, "-inf", f"({now_ms}", withscores=True))
+    stalled = [StalledWorker(_text(name), now_ms - int(expiry), holding.get(_text(name), 0))
+               for name, expiry in expired]
+    return live, sorted(stalled, key=lambda w: w.overdue_ms, reverse=True)
 
 
 async def stream_status(redis: Redis, role: str, stream: str) -> StreamStatus:
@@ -126,10 +155,10 @@ async def stream_status(redis: Redis, role: str, stream: str) -> StreamStatus:
             ConsumerStatus(_text(c["name"]), int(c["pending"]), int(c["idle"]))
             for c in await redis.xinfo_consumers(stream, name)
         ]
-        workers = await redis.zcount(workers_key(stream, name), int(time.time() * 1000), "+inf")
+        workers, stalled = await _heartbeats(redis, workers_key(stream, name), consumers)
         states.append(group_state(g, length=length, first_id=first,
                                   caught_up=await _caught_up(redis, stream, delivered, last),
-                                  consumers=consumers, workers=int(workers)))
+                                  consumers=consumers, workers=workers, stalled=stalled))
     return StreamStatus(role, stream, length, last, tuple(states))
 
 
@@ -199,6 +228,8 @@ def as_json(statuses: Sequence[StreamStatus], settings: Settings) -> dict[str, A
                         "group": g.group, "pending": g.pending, "lag": g.lag,
                         "last_delivered_id": format_id(g.last_delivered_id),
                         "drained": g.drained, "workers": g.workers,
+                        "stalled": [{"name": w.name, "overdue_ms": w.overdue_ms,
+                                     "pending": w.pending} for w in g.stalled],
                         "consumers": [{"name": c.name, "pending": c.pending,
                                        "idle_ms": c.idle_ms} for c in g.consumers],
                     }
@@ -212,19 +243,27 @@ def as_json(statuses: Sequence[StreamStatus], settings: Settings) -> dict[str, A
 
 def as_table(statuses: Sequence[StreamStatus], settings: Settings) -> list[str]:
     """What ``vestnik status`` prints: a row per group (every group, not only vestnik's),
-    a row for a stream no group reads. Workers: live vestnik replicas; consumers: the
-    group's consumers as Redis lists them."""
-    rows = [("stream", "group", "length", "pending", "lag", "workers", "consumers", "role")]
+    a row for a stream no group reads. Workers: live vestnik replicas; stalled: replicas
+    whose heartbeat expired (each then named below the table, with what it holds);
+    consumers: the group's consumers as Redis lists them."""
+    rows = [("stream", "group", "length", "pending", "lag", "workers", "consumers", "stalled",
+             "role")]
+    notes: list[str] = []
     for s in statuses:
         for g in s.groups or (None,):
             if g is None:
-                rows.append((s.stream, "-", str(s.length), "-", "-", "-", "-", s.role))
+                rows.append((s.stream, "-", str(s.length), "-", "-", "-", "-", "-", s.role))
                 continue
             lag = "unknown" if g.lag is None else str(g.lag)
             rows.append((s.stream, g.group, str(s.length), str(g.pending), lag, str(g.workers),
-                         str(len(g.consumers)), s.role))
+                         str(len(g.consumers)), str(len(g.stalled)), s.role))
+            notes += [f"stalled: {w.name} ({g.group} on {s.stream}) has not reported for "
+                      f"{w.overdue_ms / 1000:.1f} s past its budget, holding {w.pending} "
+                      f"pending {'entry' if w.pending == 1 else 'entries'}"
+                      for w in g.stalled]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    left = {0, 1, 7}
-    return ["  ".join(cell.ljust(w) if i in left else cell.rjust(w)
-                      for i, (cell, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-            for r in rows]
+    left = {0, 1, 8}
+    table = ["  ".join(cell.ljust(w) if i in left else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+             for r in rows]
+    return table + (["", *notes] if notes else [])

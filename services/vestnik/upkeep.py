@@ -8,7 +8,9 @@
   its oldest pending entry, or past its last delivered entry when nothing is pending. No
   entry is trimmed before every group has acknowledged it.
 * **liveness**: a heartbeat per replica (``workers_key``) that ``vestnik status`` counts;
-  Redis's own consumer list cannot tell an idle live replica from a dead one.
+  Redis's own consumer list cannot tell an idle live replica from a dead one. A replica
+  whose heartbeat has expired stays listed (``vestnik status``: stalled) for
+  ``stalled_worker_grace_s`` before it is forgotten.
 * **hygiene**: consumers idle longer than ``consumer_max_idle_ms`` that hold nothing are
   removed from the group; a replica that stops cleanly removes itself when it holds nothing.
 
@@ -191,15 +193,21 @@ class Upkeep:
 
     # -- liveness ----------------------------------------------------------------------
 
+    def heartbeat_budget_ms(self) -> int:
+        """How long a heartbeat holds: a few upkeep rounds (a round may wait on Redis)."""
+        return int((3 * self.settings.upkeep_interval_s + 5) * 1000)
+
     async def beat(self, redis: Redis) -> None:
-        """Say this replica is alive until a few upkeep rounds from now; forget replicas
-        whose last heartbeat has expired (``vestnik status`` counts the rest)."""
+        """Say this replica is alive until its budget from now (the member's score is when
+        the heartbeat expires). A replica past its expiry is stalled (``vestnik status``
+        shows it, with what it holds); one past it by ``stalled_worker_grace_s`` is
+        forgotten."""
         key = workers_key(self.stage.stream, self.stage.group)
         now_ms = int(time.time() * 1000)
-        ttl_ms = int((3 * self.settings.upkeep_interval_s + 5) * 1000)
+        grace_ms = int(self.settings.stalled_worker_grace_s * 1000)
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {self.consumer: now_ms + ttl_ms})
-            pipe.zremrangebyscore(key, "-inf", now_ms)
+            pipe.zadd(key, {self.consumer: now_ms + self.heartbeat_budget_ms()})
+            pipe.zremrangebyscore(key, "-inf", f"({now_ms - grace_ms}")
             await pipe.execute()
 
     # -- consumer hygiene --------------------------------------------------------------
