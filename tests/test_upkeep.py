@@ -165,3 +165,29 @@ async def test_a_replica_past_its_heartbeat_stays_listed_until_the_grace_then_is
     members = {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
     assert set(members) == {"stalled-a-minute", settings.consumer_name}
     assert members[settings.consumer_name] > now_ms + upkeep.heartbeat_budget_ms() - 1000
+
+
+async def test_dead_letters_and_rejections_past_their_retention_or_length_are_trimmed(
+    redis: Redis, settings: Settings
+) -> None:
+    day_ms = 86_400_000
+    now_ms = int(time.time() * 1000)
+    tuned = settings.model_copy(update={"dead_letter_retention": 7 * 86_400.0,
+                                        "dead_letter_maxlen": 0,
+                                        "rejected_retention": 0.0, "rejected_maxlen": 500})
+    dlq, rejected = tuned.dead_letter_stream("cleaner"), tuned.rejected_stream
+    for age_days in (9, 8, 6, 1):
+        await redis.xadd(dlq, {"age_days": str(age_days)}, id=f"{now_ms - age_days * day_ms}-0")
+    for i in range(3000):
+        await redis.xadd(rejected, {"n": str(i)})
+    upkeep = Upkeep(FlakyStage(tuned), tuned)
+    removed = await upkeep.retain(redis)
+    assert [f[b"age_days"] for _, f in await redis.xrange(dlq)] == [b"6", b"1"]
+    length = await redis.xlen(rejected)
+    assert 500 <= length < 1000, length  # MAXLEN ~: whole nodes, so about 500
+    (_, last), = await redis.xrevrange(rejected, count=1)
+    assert last == {b"n": b"2999"}  # the newest kept
+    assert removed == 2 + 3000 - length
+    indexer = Upkeep(FlakyStage(tuned), tuned)
+    indexer.stage.name = "indexer"  # type: ignore[misc]
+    assert [s for s, _, _ in indexer.retained_streams()] == [dlq]  # rejections: the cleaner's

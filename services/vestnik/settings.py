@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import uuid
@@ -97,8 +98,52 @@ class Settings(BaseSettings):
         "size and sha256 (and the entry's other fields)."
     )
 
-    # replicas that stopped reporting
+    # what is kept for people to read, and replicas that stopped reporting
+    dead_letter_retention: float = Field(
+        30 * 86_400, ge=0, description="Dead letters older than this are removed by the upkeep "
+        "loop (XTRIM MINID): a duration such as `7d`, `12h`, `30m` or seconds; 0 keeps them "
+        "however old."
+    )
+    dead_letter_maxlen: int = Field(
+        100_000, ge=0, description="About this many dead letters per stage are kept, the "
+        "newest (XTRIM MAXLEN ~, whole stream nodes); 0: no limit."
+    )
+    rejected_retention: float = Field(
+        7 * 86_400, ge=0, description="Rejections older than this are removed by the cleaner's "
+        "upkeep loop (XTRIM MINID): a duration such as `7d` or seconds; 0 keeps them."
+    )
+    rejected_maxlen: int = Field(
+        100_000, ge=0, description="About this many rejections are kept, the newest "
+        "(XTRIM MAXLEN ~); 0: no limit."
+    )
     stalled_worker_grace_s: float = Field(
         3600.0, gt=0, description="A replica whose heartbeat expired is shown as stalled by "
         "`vestnik status` (with the entries it holds) for this long, then forgotten."
     )
+
+    @field_validator("dead_letter_retention", "rejected_retention", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def parse_duration(text: str) -> float:
+    """``"7d"`` -> 604800.0 seconds; ``"90"`` (plain seconds), ``"1500ms"``, ``"12h"``, ``"2w"``."""
+    value = text.strip().lower()
+    for unit in sorted(_DURATION_UNITS, key=len, reverse=True):
+        if value.endswith(unit):
+            number, scale = value[: -len(unit)].strip(), _DURATION_UNITS[unit]
+            break
+    else:
+        number, scale = value, 1
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text!r} is not a duration: a number with w, d, h, m, s or ms, "
+                         "e.g. 7d")
+    return seconds

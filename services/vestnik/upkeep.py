@@ -11,6 +11,9 @@
   Redis's own consumer list cannot tell an idle live replica from a dead one. A replica
   whose heartbeat has expired stays listed (``vestnik status``: stalled) for
   ``stalled_worker_grace_s`` before it is forgotten.
+* **retention**: the stage's dead-letter stream (and the cleaner's rejected stream) keep
+  what is younger than their retention (XTRIM MINID) and about their maximum length
+  (XTRIM MAXLEN ~).
 * **hygiene**: consumers idle longer than ``consumer_max_idle_ms`` that hold nothing are
   removed from the group; a replica that stops cleanly removes itself when it holds nothing.
 
@@ -116,6 +119,7 @@ class Upkeep:
         await self.reclaim(redis)
         if self.settings.trim:
             await self.trim(redis)
+        await self.retain(redis)
         await self.remove_idle_consumers(redis)
 
     # -- reclaim -----------------------------------------------------------------------
@@ -189,6 +193,34 @@ class Upkeep:
         removed = int(await redis.xtrim(self.stage.stream, minid=floor, approximate=False))
         if removed:
             self.log.debug("trimmed", stream=self.stage.stream, removed=removed, minid=floor)
+        return removed
+
+    # -- retention ---------------------------------------------------------------------
+
+    def retained_streams(self) -> list[tuple[str, float, int]]:
+        """(stream, retention in seconds, maximum length) of the streams this stage writes
+        for people to read: its dead letters, and the cleaner's rejections (0: no limit)."""
+        s = self.settings
+        retained = [(self.stage.dead_letter_stream, s.dead_letter_retention,
+                     s.dead_letter_maxlen)]
+        if self.stage.name == "cleaner":
+            retained.append((s.rejected_stream, s.rejected_retention, s.rejected_maxlen))
+        return retained
+
+    async def retain(self, redis: Redis) -> int:
+        """Remove what is older than its stream's retention (XTRIM MINID, exactly) and
+        what is over its maximum length (XTRIM MAXLEN ~: whole nodes, so a stream keeps
+        about that many); the number of entries removed."""
+        now_ms = int(time.time() * 1000)
+        removed = 0
+        for stream, retention_s, maxlen in self.retained_streams():
+            if retention_s > 0:
+                minid = f"{max(0, now_ms - int(retention_s * 1000))}-0"
+                removed += int(await redis.xtrim(stream, minid=minid, approximate=False))
+            if maxlen > 0:
+                removed += int(await redis.xtrim(stream, maxlen=maxlen, approximate=True))
+        if removed:
+            self.log.info("retention_trimmed", removed=removed)
         return removed
 
     # -- liveness ----------------------------------------------------------------------
