@@ -1,4 +1,5 @@
-"""Reclaim, delivery limit, safe trimming and consumer hygiene, on the real Redis."""
+"""Reclaim, delivery limit, safe trimming, consumer hygiene, the group kept, retention and
+the heartbeat, on the real Redis (a private one where Redis must refuse writes)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,24 @@ from vestnik.contracts import DeadLetter
 from vestnik.dlq import list_letters, replay
 from vestnik.settings import Settings
 from vestnik.stage import Entry, workers_key
-from vestnik.streams import commit_batch, ensure_group
-from vestnik.upkeep import Upkeep, handle_or_remember, safe_trim_floor
+from vestnik.streams import Write, commit_batch, ensure_group
+from vestnik.upkeep import GroupLost, Upkeep, handle_or_remember, safe_trim_floor
 from vestnik.wire import decode_model
 
 
 class FlakyStage:
-    """Acks what it handles; fails the first ``failures`` deliveries of each entry."""
+    """Acks what it handles (writing one entry to ``output`` for each, when given); fails
+    the first ``failures`` deliveries of each entry."""
 
     name = "cleaner"
 
-    def __init__(self, settings: Settings, failures: int = 0) -> None:
+    def __init__(self, settings: Settings, failures: int = 0, output: str | None = None) -> None:
         self.stream = settings.events_stream
         self.group = settings.cleaner_group
         self.dead_letter_stream = settings.dead_letter_stream("cleaner")
         self.consumer = settings.consumer_name
+        self.claim_idle_ms = settings.claim_idle_ms
+        self.output = output  # a stream each handled entry writes one entry to
         self.failures = failures
         self.seen: dict[str, int] = {}
         self.done: list[str] = []
@@ -37,8 +41,11 @@ class FlakyStage:
             self.seen[entry_id] = self.seen.get(entry_id, 0) + 1
             if self.seen[entry_id] <= self.failures:
                 raise RuntimeError(f"index unavailable ({entry_id})")
-        await commit_batch(redis, [(i, []) for i, _ in entries], stream=self.stream,
-                           group=self.group, consumer=self.consumer, claim_idle_ms=30_000)
+        await commit_batch(
+            redis, [(i, [Write(self.output, {"n": i.encode()})] if self.output else [])
+                    for i, _ in entries],
+            stream=self.stream, group=self.group, consumer=self.consumer,
+            claim_idle_ms=self.claim_idle_ms)
         self.done += [i for i, _ in entries]
 
 
@@ -152,19 +159,41 @@ async def test_dead_letters_replay_to_their_source_stream_with_original_bytes(
     assert orjson.loads(encode_model(letter)["__data__"])["reason"] == "bad bytes"
 
 
-async def test_a_replica_past_its_heartbeat_stays_listed_until_the_grace_then_is_forgotten(
+# -- the group, Redis refusing writes, retention, stalled replicas --------------------------
+
+
+async def test_a_group_that_is_gone_is_made_again_from_the_start(
     redis: Redis, settings: Settings
 ) -> None:
-    key = workers_key(settings.events_stream, settings.cleaner_group)
-    now_ms = int(time.time() * 1000)
-    await redis.zadd(key, {"stalled-a-minute": now_ms - 60_000,
-                           "gone-two-hours": now_ms - 7_200_000})
-    upkeep = Upkeep(FlakyStage(settings), settings.model_copy(
-        update={"stalled_worker_grace_s": 3600.0}))
-    await upkeep.beat(redis)
-    members = {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
-    assert set(members) == {"stalled-a-minute", settings.consumer_name}
-    assert members[settings.consumer_name] > now_ms + upkeep.heartbeat_budget_ms() - 1000
+    upkeep = Upkeep(FlakyStage(settings), settings)
+    assert await ensure_group(redis, settings.events_stream, settings.cleaner_group)
+    assert not await upkeep.keep_group(redis)  # there: nothing to do
+    await redis.delete(settings.events_stream)  # what a Redis restarted empty looks like
+    await redis.xadd(settings.events_stream, {"n": "after the restart"})
+    assert await upkeep.keep_group(redis)
+    reply = await redis.xreadgroup(settings.cleaner_group, "c", {settings.events_stream: ">"})
+    assert [f for _, f in reply[0][1]] == [{b"n": b"after the restart"}]  # from id 0
+
+
+async def test_a_group_that_cannot_be_made_again_makes_the_loop_give_up(
+    redis: Redis, settings: Settings
+) -> None:
+    given_up: list[BaseException] = []
+    upkeep = Upkeep(FlakyStage(settings), _tuned(settings, upkeep_interval_s=0.05),
+                    on_fatal=given_up.append)
+    await ensure_group(redis, settings.events_stream, settings.cleaner_group)
+    await upkeep.start()
+    try:
+        await redis.delete(settings.events_stream)
+        await redis.set(settings.events_stream, "not a stream")  # someone else's key now
+        for _ in range(100):
+            if given_up:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await upkeep.stop()
+    assert [type(e) for e in given_up] == [GroupLost], "the loop went on without its group"
+    assert "WRONGTYPE" in str(given_up[0])
 
 
 async def test_dead_letters_and_rejections_past_their_retention_or_length_are_trimmed(
@@ -191,3 +220,18 @@ async def test_dead_letters_and_rejections_past_their_retention_or_length_are_tr
     indexer = Upkeep(FlakyStage(tuned), tuned)
     indexer.stage.name = "indexer"  # type: ignore[misc]
     assert [s for s, _, _ in indexer.retained_streams()] == [dlq]  # rejections: the cleaner's
+
+
+async def test_a_replica_past_its_heartbeat_stays_listed_until_the_grace_then_is_forgotten(
+    redis: Redis, settings: Settings
+) -> None:
+    key = workers_key(settings.events_stream, settings.cleaner_group)
+    now_ms = int(time.time() * 1000)
+    await redis.zadd(key, {"stalled-a-minute": now_ms - 60_000,
+                           "gone-two-hours": now_ms - 7_200_000})
+    upkeep = Upkeep(FlakyStage(settings), settings.model_copy(
+        update={"stalled_worker_grace_s": 3600.0}))
+    await upkeep.beat(redis)
+    members = {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
+    assert set(members) == {"stalled-a-minute", settings.consumer_name}
+    assert members[settings.consumer_name] > now_ms + upkeep.heartbeat_budget_ms() - 1000

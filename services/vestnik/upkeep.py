@@ -11,6 +11,9 @@
   Redis's own consumer list cannot tell an idle live replica from a dead one. A replica
   whose heartbeat has expired stays listed (``vestnik status``: stalled) for
   ``stalled_worker_grace_s`` before it is forgotten.
+* **the group**: when the stage's group is gone (Redis restarted empty, or someone deleted
+  it), it is made again from id 0 (``group_recreated``); when it cannot be made again for a
+  reason that will not pass, the worker gives up (``on_fatal``).
 * **retention**: the stage's dead-letter stream (and the cleaner's rejected stream) keep
   what is younger than their retention (XTRIM MINID) and about their maximum length
   (XTRIM MAXLEN ~).
@@ -25,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -34,8 +37,13 @@ from redis.exceptions import RedisError, ResponseError
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Entry, Stage, last_error_key, workers_key
-from vestnik.streams import Write, commit_batch
+from vestnik.streams import Write, commit_batch, ensure_group, is_transient
 from vestnik.wire import WireError, dead_letter, encode_model
+
+
+class GroupLost(RuntimeError):
+    """The stage's group is gone and cannot be made again (the stream's key holds another
+    type, the user may not create groups…): the worker has to give up."""
 
 
 def _text(value: Any) -> str:
@@ -77,11 +85,13 @@ async def handle_or_remember(redis: Redis, stage: Stage, entries: Sequence[Entry
 class Upkeep:
     """One background loop per replica: reclaim, trim, tidy."""
 
-    def __init__(self, stage: Stage, settings: Settings) -> None:
+    def __init__(self, stage: Stage, settings: Settings,
+                 on_fatal: Callable[[BaseException], None] | None = None) -> None:
         self.stage = stage
         self.settings = settings
         self.consumer = settings.consumer_name
         self.log = get_logger(stage=stage.name, consumer=self.consumer, task="upkeep")
+        self._on_fatal = on_fatal
         self._task: asyncio.Task[None] | None = None
         self._redis: Redis | None = None
         self._stopping = asyncio.Event()
@@ -109,18 +119,45 @@ class Upkeep:
         while not self._stopping.is_set():
             try:
                 await self.run_once(self._redis)
+            except GroupLost as exc:
+                self.log.error("gave_up", error=str(exc)[:500])
+                if self._on_fatal is not None:
+                    self._on_fatal(exc)
+                return
             except (RedisError, OSError) as exc:
                 self.log.warning("upkeep_failed", error_type=type(exc).__name__, error=str(exc))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.settings.upkeep_interval_s)
 
     async def run_once(self, redis: Redis) -> None:
+        """One round: the group, the heartbeat, reclaim, trim, retention, hygiene."""
+        await self.keep_group(redis)
         await self.beat(redis)
         await self.reclaim(redis)
         if self.settings.trim:
             await self.trim(redis)
         await self.retain(redis)
         await self.remove_idle_consumers(redis)
+
+    # -- the group ---------------------------------------------------------------------
+
+    async def keep_group(self, redis: Redis) -> bool:
+        """Make the stage's group again, from id 0, when it is gone; True when it was.
+
+        Without it, a Redis restarted without its data (no persistence) leaves the
+        subscriber reading a group that no longer exists while new events wait unread.
+        """
+        st = self.stage
+        try:
+            created = await ensure_group(redis, st.stream, st.group)
+        except (RedisError, OSError) as exc:
+            if is_transient(exc):
+                raise
+            raise GroupLost(f"group {st.group} on {st.stream} cannot be made again: "
+                            f"{type(exc).__name__}: {exc}") from exc
+        if created:
+            self.log.warning("group_recreated", stream=st.stream, group=st.group, from_id="0")
+        return created
 
     # -- reclaim -----------------------------------------------------------------------
 
@@ -179,7 +216,8 @@ class Upkeep:
                           outcome="lost_ownership", dropped="dead_letter",
                           holder=committed.lost[entry_id] or None)
             return
-        await redis.hdel(last_error_key(st), entry_id)
+        with contextlib.suppress(RedisError, OSError):  # a note only: it expires anyway
+            await redis.hdel(last_error_key(st), entry_id)
         self.log.info("message", stage=st.name, entry_id=entry_id, outcome="dead_letter",
                       error_type="max_deliveries", reason=reason[:300], delivery_count=count - 1)
 

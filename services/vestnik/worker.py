@@ -1,13 +1,16 @@
 """What every vestnik worker shares: the broker, the group made at start, the upkeep loop,
-and a start that waits for Redis."""
+and a run that waits for Redis, comes back when its group was lost, and exits non-zero
+when it has to give up."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -76,9 +79,15 @@ def describe_outputs(
                          description=description)
 
 
+# Groups this process has read (Redis URL, stream, group): one made again is logged so.
+_SEEN_GROUPS: set[tuple[str, str, str]] = set()
+# Why an app's upkeep loop gave up, for ``run_worker`` to exit non-zero.
+_GAVE_UP: weakref.WeakKeyDictionary[FastStream, BaseException] = weakref.WeakKeyDictionary()
+
 def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any) -> FastStream:
     """A FastStream app for one stage: its group exists before it first reads, and its
-    upkeep loop (reclaim, trim, consumer hygiene) runs beside the subscriber."""
+    upkeep loop (the group kept, reclaim, trim, retention, consumer hygiene) runs beside
+    the subscriber."""
     broker = RedisBroker(
         settings.resolved_redis_url,
         graceful_timeout=settings.graceful_timeout_s,
@@ -88,14 +97,23 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
     )
     broker.include_router(router)
     app = FastStream(broker, logger=None)
-    upkeep = Upkeep(stage, settings)
     log = get_logger(stage=stage.name, consumer=settings.consumer_name)
+
+    def _give_up(exc: BaseException) -> None:
+        _GAVE_UP[app] = exc
+        app.exit()
+
+    upkeep = Upkeep(stage, settings, on_fatal=_give_up)
+    seen = (settings.resolved_redis_url, stage.stream, stage.group)
 
     @app.on_startup
     async def _create_group() -> None:
         client: Redis = Redis.from_url(settings.resolved_redis_url)
         async with client:
-            await ensure_group(client, stage.stream, stage.group)
+            created = await ensure_group(client, stage.stream, stage.group)
+        if created and seen in _SEEN_GROUPS:
+            log.warning("group_recreated", stream=stage.stream, group=stage.group, from_id="0")
+        _SEEN_GROUPS.add(seen)
 
     @app.after_startup
     async def _start_upkeep() -> None:
@@ -118,41 +136,86 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 _FIRST_RETRY_S = 0.5
 _MAX_RETRY_S = 5.0
+# An app that ends by itself more often than this within the window is given up on.
+_MAX_RESTARTS = 5
+_RESTART_WINDOW_S = 60.0
+
+
+class _Run:
+    """One run of an app: whether it started, and whether a signal asked it to stop."""
+
+    def __init__(self, app: FastStream) -> None:
+        self.started = False
+        self.stop_requested = False
+        app.after_startup(self._started)
+        self._app = app
+
+    async def _started(self) -> None:
+        self.started = True
+        # FastStream's own handler stops the app without saying why; from here on a signal
+        # is told apart from the app ending by itself.
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stop)
+
+    def _stop(self) -> None:
+        self.stop_requested = True
+        self._app.exit()
 
 
 def run_worker(create: Callable[[Settings], FastStream], settings: Settings | None = None) -> None:
-    """Run the worker ``create`` builds until it is stopped.
+    """Run the worker ``create`` builds until it is stopped by a signal (exit code 0).
 
-    A Redis that cannot be reached before the worker has started (it is still starting,
-    or restarting) is waited for, retrying with backoff for up to
-    ``startup_timeout_s``, rather than ending the process; once started, the subscriber
-    rides out a lost connection itself.
+    * A start that fails to reach Redis (still starting, or restarting) is retried with
+      backoff for up to ``startup_timeout_s``; then the worker exits non-zero.
+    * Once started, the subscriber rides out a lost connection itself. When FastStream
+      stops it for good (its group is gone: Redis restarted without its data), the app
+      ends by itself; it is started again, which makes the group again from id 0
+      (``group_recreated``). An app that keeps ending by itself is given up on.
+    * A worker that gives up (its group cannot be made again, the restarts above) exits
+      non-zero, so a restart policy brings it back: it never ends with code 0 unless asked.
     """
     settings = settings or Settings()
+
+    def log() -> Any:  # bound when used: ``create`` configures logging
+        return get_logger(consumer=settings.consumer_name)
+
     deadline = time.monotonic() + settings.startup_timeout_s
     delay = _FIRST_RETRY_S
+    ended_by_itself: list[float] = []
     while True:
         # Until the app installs its own handler (which finishes the batch in flight), and
         # again between attempts (a failed start takes the app's handler with it), a
         # worker has read nothing: SIGTERM ends it cleanly rather than by the default death.
         signal.signal(signal.SIGTERM, _exit_cleanly)
         app = create(settings)
-        started = False
-
-        @app.after_startup
-        async def _started() -> None:
-            nonlocal started
-            started = True
-
+        run = _Run(app)
         try:
             asyncio.run(app.run())
-            return
-        except _UNREACHABLE as exc:
-            if started or time.monotonic() + delay > deadline:
+        except Exception as exc:
+            if (run.started or not isinstance(exc, _UNREACHABLE)
+                    or time.monotonic() + delay > deadline):
                 raise
-            get_logger(consumer=settings.consumer_name).warning(
-                "start_failed", error_type=type(exc).__name__, error=str(exc), retry_in_s=delay
-            )
+            log().warning("start_failed", error_type=type(exc).__name__, error=str(exc)[:300],
+                        retry_in_s=delay)
             signal.signal(signal.SIGTERM, _exit_cleanly)
             time.sleep(delay)
             delay = min(delay * 2, _MAX_RETRY_S)
+            continue
+        if (reason := _GAVE_UP.get(app)) is not None:
+            log().error("worker_gave_up", error_type=type(reason).__name__, error=str(reason)[:500])
+            sys.exit(1)
+        if run.stop_requested or not run.started:
+            return  # a signal (while starting, FastStream's own handler took it)
+        now = time.monotonic()
+        ended_by_itself = [t for t in ended_by_itself if now - t < _RESTART_WINDOW_S] + [now]
+        if len(ended_by_itself) > _MAX_RESTARTS:
+            log().error("worker_gave_up", error="the subscriber stopped "
+                      f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
+            sys.exit(1)
+        log().warning("subscriber_stopped", restart=len(ended_by_itself),
+                    reason="FastStream stopped the subscriber (its group is gone?): starting "
+                    "it again")
+        deadline = now + settings.startup_timeout_s
+        delay = _FIRST_RETRY_S

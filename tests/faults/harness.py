@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from vestnik.urls import article_id, canonical_url
 from ..conftest import SEEDS
 
 PAGES = [p.read_text() for p in sorted(SEEDS.glob("*.txt"))]
+FETCHED_AT = "2025-12-07T12:00:00+02:00"
 FAULTY_INDEXER = Path(__file__).with_name("faulty_indexer.py")
 
 
@@ -104,16 +105,24 @@ class Cluster:
                 retry_for_s: float = 0.0) -> None:
         """Publish good events ``start..start+count`` (every ``poison_every``-th a poison
         one instead), retrying while Redis is away for up to ``retry_for_s``."""
+        self.publish_indices(range(start, start + count), poison_every=poison_every,
+                             retry_for_s=retry_for_s)
+
+    def publish_indices(self, indices: Iterable[int], *, poison_every: int = 0,
+                        retry_for_s: float = 0.0, fetched_at: str = FETCHED_AT,
+                        page_shift: int = 0) -> None:
+        """Publish the good events ``indices`` (as ``publish``); a later ``fetched_at`` and
+        another ``page_shift`` make newer scrapes of the same URLs with other content."""
         pipe = self.client.pipeline(transaction=False)
         kinds: list[str | None] = []
-        for i in range(start, start + count):
+        for i in indices:
             if poison_every and i % poison_every == poison_every - 1:
                 pipe.xadd(self.settings.events_stream, {"__data__": b"{poison " + str(i).encode()})
                 kinds.append(None)
             else:
                 url = event_url(self.run, i)
-                event = {"url": url, "fetched_at": "2025-12-07T12:00:00+02:00",
-                         "content_type": "text/plain", "body": PAGES[i % len(PAGES)]}
+                event = {"url": url, "fetched_at": fetched_at, "content_type": "text/plain",
+                         "body": PAGES[(i + page_shift) % len(PAGES)]}
                 pipe.xadd(self.settings.events_stream, {"__data__": orjson.dumps(event)})
                 kinds.append(url)
         deadline = time.monotonic() + retry_for_s
@@ -146,6 +155,31 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no article in {timeout_s}s: {self.groups()}")
             time.sleep(0.05)
+
+    def log_events(self, name: str) -> list[dict[str, object]]:
+        """The JSON log lines a worker process has written so far (under ``name``)."""
+        lines = (self.workdir / f"{name}.log").read_bytes().splitlines()
+        out = []
+        for line in lines:
+            with contextlib.suppress(orjson.JSONDecodeError):
+                event = orjson.loads(line)
+                if isinstance(event, dict):
+                    out.append(event)
+        return out
+
+    def write_off(self, published_before: int) -> int:
+        """Forget the first ``published_before`` good events that never reached the index:
+        Redis lost them with its data (restarted without persistence), which no worker can
+        help. Returns how many; the report then covers the rest."""
+        index = open_index(self.settings.index_url)
+        try:
+            ids = set(index.ids())
+        finally:
+            index.close()
+        before, after = self.published[:published_before], self.published[published_before:]
+        kept = [u for u in before if article_id(canonical_url(u)) in ids]
+        self.published = kept + after
+        return len(before) - len(kept)
 
     # -- the end -----------------------------------------------------------------------
 
