@@ -4,12 +4,15 @@ the heartbeat, on the real Redis (a private one where Redis must refuse writes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import OutOfMemoryError, RedisError
 
+from vestnik import embedded
 from vestnik.contracts import DeadLetter
 from vestnik.dlq import list_letters, replay
 from vestnik.settings import Settings
@@ -17,6 +20,8 @@ from vestnik.stage import Entry, workers_key
 from vestnik.streams import Write, commit_batch, ensure_group
 from vestnik.upkeep import GroupLost, Upkeep, handle_or_remember, safe_trim_floor
 from vestnik.wire import decode_model
+
+from .test_streams import fill_until_refused, free_memory
 
 
 class FlakyStage:
@@ -194,6 +199,62 @@ async def test_a_group_that_cannot_be_made_again_makes_the_loop_give_up(
         await upkeep.stop()
     assert [type(e) for e in given_up] == [GroupLost], "the loop went on without its group"
     assert "WRONGTYPE" in str(given_up[0])
+
+
+async def test_reclaim_waits_a_claim_idle_period_after_redis_refused_writes(
+    redis: Redis, settings: Settings
+) -> None:
+    upkeep = Upkeep(FlakyStage(settings), _tuned(settings, claim_idle_ms=300))
+    assert upkeep.may_reclaim()  # a fresh start: nothing suggests a holder was stuck
+    await ensure_group(redis, settings.events_stream, settings.cleaner_group)
+    original = upkeep.beat
+
+    async def refused(_redis: Redis) -> None:
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    upkeep.beat = refused  # type: ignore[method-assign]
+    assert not await upkeep._beat_if_writable(redis)
+    assert not upkeep.may_reclaim()
+    upkeep.beat = original  # type: ignore[method-assign]
+    assert await upkeep._beat_if_writable(redis)
+    assert not upkeep.may_reclaim(), "reclaimed as soon as Redis took a write again"
+    await asyncio.sleep(0.35)
+    assert upkeep.may_reclaim()
+
+
+async def test_entries_held_through_a_long_oom_are_committed_by_their_holder_not_dead_lettered(
+    settings: Settings,
+) -> None:
+    """Redis refuses writes for longer than claim_idle x max_deliveries: the holder's commit
+    waits it out, the other replica's upkeep rounds take nothing, no delivery is counted."""
+    with embedded.private_redis() as url:
+        redis: Redis = Redis.from_url(url)
+        tuned = _tuned(settings.model_copy(update={"redis_url": url}), claim_idle_ms=100,
+                       max_deliveries=2, consumer_name="other-replica")
+        ids = await _deliver(redis, tuned, "holder", 3)
+        fields = {i: f for i, f in await redis.xrange(tuned.events_stream)}
+        await fill_until_refused(redis)
+        holder = FlakyStage(tuned, output=tuned.articles_stream)
+        holder.consumer = "holder"
+        commit = asyncio.ensure_future(holder.handle(
+            redis, [(i, fields[i.encode()]) for i in ids]))
+        other = Upkeep(FlakyStage(tuned), tuned)
+        for _ in range(12):  # 1.2 s of refused writes: six claim-idle periods
+            with contextlib.suppress(RedisError):
+                await other.run_once(redis)
+            await asyncio.sleep(0.1)
+        counts = {x["message_id"].decode(): (x["consumer"].decode(), x["times_delivered"])
+                  for x in await redis.xpending_range(tuned.events_stream, tuned.cleaner_group,
+                                                      min="-", max="+", count=10)}
+        assert counts == {i: ("holder", 1) for i in ids}, "deliveries counted against Redis"
+        assert not commit.done(), "the holder's commit ended while Redis refused writes"
+        await free_memory(redis)
+        await asyncio.wait_for(commit, 10)
+        for _ in range(5):
+            await other.run_once(redis)
+        assert holder.done == ids and await redis.xlen(tuned.articles_stream) == 3
+        assert await redis.xlen(tuned.dead_letter_stream("cleaner")) == 0
+        await redis.aclose()
 
 
 async def test_dead_letters_and_rejections_past_their_retention_or_length_are_trimmed(

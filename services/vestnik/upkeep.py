@@ -20,7 +20,11 @@
 * **hygiene**: consumers idle longer than ``consumer_max_idle_ms`` that hold nothing are
   removed from the group; a replica that stops cleanly removes itself when it holds nothing.
 
-Redis being away is logged and retried on the next round; it never ends the loop.
+Redis being away, out of memory or read-only is logged and retried on the next round; it
+never ends the loop. Reclaiming waits until Redis has taken this replica's writes for a
+whole ``claim_idle_ms``: while Redis refuses writes, the replicas holding entries cannot
+commit them, and taking the entries from them would count deliveries against entries that
+did nothing wrong.
 """
 
 from __future__ import annotations
@@ -95,6 +99,9 @@ class Upkeep:
         self._task: asyncio.Task[None] | None = None
         self._redis: Redis | None = None
         self._stopping = asyncio.Event()
+        # since when Redis has taken this replica's writes without a break (None: it refuses
+        # them now); a start counts as a long healthy past
+        self._healthy_since: float | None = time.monotonic() - settings.claim_idle_ms / 1000
 
     async def start(self) -> None:
         self._redis = Redis.from_url(self.settings.resolved_redis_url)
@@ -125,19 +132,43 @@ class Upkeep:
                     self._on_fatal(exc)
                 return
             except (RedisError, OSError) as exc:
+                if is_transient(exc):
+                    self._healthy_since = None
                 self.log.warning("upkeep_failed", error_type=type(exc).__name__, error=str(exc))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.settings.upkeep_interval_s)
 
     async def run_once(self, redis: Redis) -> None:
-        """One round: the group, the heartbeat, reclaim, trim, retention, hygiene."""
+        """One round: the group, the heartbeat, reclaim (only while Redis takes writes, see
+        the module's notes), trim, retention, hygiene."""
         await self.keep_group(redis)
-        await self.beat(redis)
-        await self.reclaim(redis)
+        if await self._beat_if_writable(redis) and self.may_reclaim():
+            await self.reclaim(redis)
         if self.settings.trim:
             await self.trim(redis)
         await self.retain(redis)
         await self.remove_idle_consumers(redis)
+
+    async def _beat_if_writable(self, redis: Redis) -> bool:
+        """The heartbeat, which is also the round's probe of whether Redis takes writes."""
+        try:
+            await self.beat(redis)
+        except (RedisError, OSError) as exc:
+            if not is_transient(exc):
+                raise
+            self._healthy_since = None
+            self.log.warning("redis_refuses_writes", error_type=type(exc).__name__,
+                             error=str(exc)[:300])
+            return False
+        if self._healthy_since is None:
+            self._healthy_since = time.monotonic()
+        return True
+
+    def may_reclaim(self) -> bool:
+        """Redis has taken this replica's writes for a whole ``claim_idle_ms``: a replica
+        that could not commit meanwhile has had its chance to commit or renew."""
+        return (self._healthy_since is not None and
+                time.monotonic() - self._healthy_since >= self.settings.claim_idle_ms / 1000)
 
     # -- the group ---------------------------------------------------------------------
 

@@ -21,14 +21,15 @@ from faststream.redis.annotations import Redis as RedisDep
 from faststream.redis.annotations import RedisBatchStreamMessage
 from pydantic import BaseModel, SkipValidation
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
 from vestnik import __version__
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Stage
-from vestnik.streams import batch_entries, ensure_group, parse_raw_batch
+from vestnik.streams import batch_entries, ensure_group, is_transient, parse_raw_batch
 from vestnik.upkeep import Upkeep, handle_or_remember
 
 
@@ -84,6 +85,17 @@ _SEEN_GROUPS: set[tuple[str, str, str]] = set()
 # Why an app's upkeep loop gave up, for ``run_worker`` to exit non-zero.
 _GAVE_UP: weakref.WeakKeyDictionary[FastStream, BaseException] = weakref.WeakKeyDictionary()
 
+# Errors the broker's client retries itself, reconnecting with backoff (about 3 s in all),
+# besides a lost connection, rather than handing them straight to FastStream's read loop,
+# which restarts a read that raised at once: a Redis demoted to a replica (after a
+# failover) would make it spin. (FastStream's own client retries nothing by default.)
+_CLIENT_RETRIES: list[type[Exception]] = [ReadOnlyError, TryAgainError, ClusterDownError]
+
+
+def _client_retry() -> Retry:
+    return Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=5)
+
+
 def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any) -> FastStream:
     """A FastStream app for one stage: its group exists before it first reads, and its
     upkeep loop (the group kept, reclaim, trim, retention, consumer hygiene) runs beside
@@ -94,6 +106,8 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
         # FastStream's own per-message lines go to DEBUG: vestnik logs one line per message.
         log_level=logging.DEBUG,
         logger=logging.getLogger("vestnik.faststream"),
+        retry=_client_retry(),
+        retry_on_error=list(_CLIENT_RETRIES),
     )
     broker.include_router(router)
     app = FastStream(broker, logger=None)
@@ -132,8 +146,6 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     sys.exit(0)
 
 
-# what a Redis that is not there (yet, or for a moment) raises while a worker starts
-_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 _FIRST_RETRY_S = 0.5
 _MAX_RETRY_S = 5.0
 # An app that ends by itself more often than this within the window is given up on.
@@ -167,8 +179,10 @@ class _Run:
 def run_worker(create: Callable[[Settings], FastStream], settings: Settings | None = None) -> None:
     """Run the worker ``create`` builds until it is stopped by a signal (exit code 0).
 
-    * A start that fails to reach Redis (still starting, or restarting) is retried with
-      backoff for up to ``startup_timeout_s``; then the worker exits non-zero.
+    * A start that fails for a reason of Redis's (unreachable: still starting or
+      restarting; out of memory: ``XGROUP CREATE … MKSTREAM`` is refused under OOM;
+      read-only; loading) is retried with backoff for up to ``startup_timeout_s``;
+      then the worker exits non-zero.
     * Once started, the subscriber rides out a lost connection itself. When FastStream
       stops it for good (its group is gone: Redis restarted without its data), the app
       ends by itself; it is started again, which makes the group again from id 0
@@ -194,8 +208,7 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         try:
             asyncio.run(app.run())
         except Exception as exc:
-            if (run.started or not isinstance(exc, _UNREACHABLE)
-                    or time.monotonic() + delay > deadline):
+            if run.started or not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log().warning("start_failed", error_type=type(exc).__name__, error=str(exc)[:300],
                         retry_in_s=delay)

@@ -1,6 +1,6 @@
 """The promise when Redis and the machines around it turn hostile: a replica paused while it
-holds entries, Redis restarted without its data, a group deleted under the workers, a
-group that cannot be made again.
+holds entries, Redis restarted without its data, Redis out of memory for a long time, a
+group deleted under the workers, a group that cannot be made again.
 
 Real worker processes against real Redis servers (private ones where Redis itself is
 broken). Each scenario ends with the conservation report. Run alone with
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -294,3 +295,142 @@ def test_a_worker_whose_group_cannot_be_made_again_exits_non_zero(tmp_path: Path
         REPORTS.append(("hostile 4 group cannot be made again", f"cleaner exit code={code}"))
         assert code != 0, "the cleaner gave up with exit code 0: a restart policy ignores it"
         assert _logged(c, "cleaner", "worker_gave_up"), "the cleaner did not say why it ended"
+
+
+# -- Redis out of memory for a long time ---------------------------------------------------
+
+
+def _fill_until_refused(client: redis.Redis, key: str = "vf-filler") -> None:
+    """Fill Redis until even a small write is refused (OOM)."""
+    for size in (10_000, 1000, 100, 10):
+        with contextlib.suppress(redis.exceptions.OutOfMemoryError):
+            while True:
+                client.hset(key, f"{size}-{time.monotonic_ns()}", "x" * size)
+
+
+def _hold_at_the_limit(client: redis.Redis, hold_s: float, key: str = "vf-filler") -> None:
+    """Keep Redis at its memory limit for ``hold_s``: filled until writes are refused, and
+    filled again each second after a little was freed, as when other clients' writes come
+    and go (a few writes get through in between: the hostile part)."""
+    deadline = time.monotonic() + hold_s
+    while True:
+        _fill_until_refused(client, key)
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(min(0.8, max(0.0, deadline - time.monotonic())))
+        client.hdel(key, *client.hkeys(key)[:40])
+        time.sleep(0.2)
+
+
+def test_a_long_oom_dead_letters_no_good_event(tmp_path: Path) -> None:
+    with _private_cluster(tmp_path, VESTNIK_MAX_DELIVERIES="2") as (c, server):
+        c.start("cleaner", "cleaner")
+        c.start("indexer", "indexer")
+        c.publish(0, 1500)
+        c.wait_flowing()
+        admin = redis.Redis(port=server.port)
+        used = int(admin.info("memory")["used_memory"])
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", str(used + 3_000_000))
+        env = c.env()
+        # five times what it takes to use up every delivery by reclaims alone
+        hold_s = 5 * int(env["VESTNIK_CLAIM_IDLE_MS"]) / 1000 * int(env["VESTNIK_MAX_DELIVERIES"])
+        _hold_at_the_limit(admin, hold_s)
+        refused = [e for name in ("cleaner", "indexer") for e in c.log_events(name)
+                   if "OutOfMemoryError" in str(e.get("error_type"))
+                   or "OOM" in str(e.get("error"))]
+        admin.config_set("maxmemory", "0")
+        admin.delete("vf-filler")
+        assert refused, "the workers never met the OOM: the scenario proves nothing"
+        c.wait_drained(180)
+        letters = [orjson.loads(f[b"__data__"]) for stage in ("cleaner", "indexer")
+                   for _, f in c.client.xrange(c.settings.dead_letter_stream(stage))]
+        assert not letters, (f"{len(letters)} good events dead-lettered for Redis's OOM, e.g. "
+                             f"{letters[0]['error_type']}: {letters[0]['reason'][:200]}")
+        report = _settle(c, "hostile 5 long OOM", note=f" (at the memory limit {hold_s:.0f} s "
+                         f"with VESTNIK_MAX_DELIVERIES=2; {len(refused)} refused writes logged)")
+        assert report.indexed == 1500
+        assert all(p.poll() is None for p in c.procs.values()), "a worker died"
+
+
+# -- Redis demoted to a replica for a while (a failover) -----------------------------------
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_redis_read_only_for_a_while_is_waited_out_without_spinning_or_dead_letters(
+    tmp_path: Path,
+) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("reads CPU time from /proc")
+    with _private_cluster(tmp_path, VESTNIK_MAX_DELIVERIES="2") as (c, server):
+        c.start("cleaner", "cleaner")
+        c.start("indexer", "indexer")
+        admin = redis.Redis(port=server.port)
+        env = c.env()
+
+        def refused(name: str, since: int) -> list[dict[str, object]]:
+            return [e for e in c.log_events(name)[since:]
+                    if "READONLY" in str(e) or "ReadOnlyError" in str(e)]
+
+        def read_only_for(hold_s: float) -> dict[str, float]:
+            """Demote Redis (a replica of a primary nobody runs) for ``hold_s`` once every
+            worker has met it, then promote it, as after a failover; CPU seconds each
+            worker used meanwhile."""
+            logged = {name: len(c.log_events(name)) for name in c.procs}
+            admin.replicaof("127.0.0.1", str(embedded.free_port()))
+            _wait(lambda: all(refused(name, logged[name]) for name in c.procs),
+                  "the workers never met READONLY: the scenario would prove nothing")
+            cpu = {name: _cpu_s(p.pid) for name, p in c.procs.items()}
+            time.sleep(hold_s)  # how long Redis stays read-only
+            spent = {name: _cpu_s(p.pid) - cpu[name] for name, p in c.procs.items()}
+            admin.replicaof("NO", "ONE")
+            return spent
+
+        # mid-flow: commits are refused; longer than the deliveries reclaims would use up
+        c.publish(0, 1500)
+        c.wait_flowing()
+        hold_s = 3 * int(env["VESTNIK_CLAIM_IDLE_MS"]) / 1000 * int(env["VESTNIK_MAX_DELIVERIES"])
+        read_only_for(hold_s)
+        c.wait_drained(180)
+        # idle: only the workers' reads (XREADGROUP is a write) are refused
+        idle_s = 4.0
+        spent = read_only_for(idle_s)
+        busy = {name: round(s / idle_s, 2) for name, s in spent.items() if s > 0.25 * idle_s}
+        assert not busy, f"workers spun while Redis was read-only (CPU share): {busy}"
+        c.publish(1500, 500)
+        c.wait_drained(180)
+        letters = [orjson.loads(f[b"__data__"]) for stage in ("cleaner", "indexer")
+                   for _, f in c.client.xrange(c.settings.dead_letter_stream(stage))]
+        assert not letters, f"{len(letters)} good events dead-lettered for READONLY"
+        report = _settle(c, "hostile 6 redis read-only (a replica) for a while",
+                         note=f" (read-only {hold_s:.0f} s mid-flow, then {idle_s:.0f} s idle "
+                         "using CPU " + ", ".join(f"{n} {s:.2f} s" for n, s in spent.items())
+                         + ")")
+        assert report.indexed == 2000
+        assert all(p.poll() is None for p in c.procs.values()), "a worker died"
+
+
+def test_workers_started_while_redis_is_out_of_memory_wait_for_it(tmp_path: Path) -> None:
+    with _private_cluster(tmp_path) as (c, server):
+        admin = redis.Redis(port=server.port)
+        used = int(admin.info("memory")["used_memory"])
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", str(used + 1_000_000))
+        _fill_until_refused(admin)  # XGROUP CREATE … MKSTREAM is refused now
+        c.start("cleaner", "cleaner")
+        c.start("indexer", "indexer")
+        for name in ("cleaner", "indexer"):
+            _wait_logged(c, name, "start_failed", "it should wait for memory at start",
+                         error_type="OutOfMemoryError")
+        assert [p.poll() for p in c.procs.values()] == [None, None], "a worker gave up"
+        admin.config_set("maxmemory", "0")
+        admin.delete("vf-filler")
+        c.publish(0, 300)
+        report = _settle(c, "hostile 7 workers started while Redis was out of memory")
+        assert report.indexed == 300
+        assert all(p.poll() is None for p in c.procs.values()), "a worker died"
