@@ -211,7 +211,7 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
             if run.started or not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log().warning("start_failed", error_type=type(exc).__name__, error=str(exc)[:300],
-                        retry_in_s=delay)
+                          retry_in_s=delay)
             signal.signal(signal.SIGTERM, _exit_cleanly)
             time.sleep(delay)
             delay = min(delay * 2, _MAX_RETRY_S)
@@ -225,10 +225,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         ended_by_itself = [t for t in ended_by_itself if now - t < _RESTART_WINDOW_S] + [now]
         if len(ended_by_itself) > _MAX_RESTARTS:
             log().error("worker_gave_up", error="the subscriber stopped "
-                      f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
+                        f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
             sys.exit(1)
         log().warning("subscriber_stopped", restart=len(ended_by_itself),
-                    reason="FastStream stopped the subscriber (its group is gone?): starting "
-                    "it again")
+                      reason="FastStream stopped the subscriber (its group is gone?): starting "
+                      "it again")
         deadline = now + settings.startup_timeout_s
         delay = _FIRST_RETRY_S
