@@ -1,0 +1,189 @@
+"""The page time budget: extraction in child processes that are replaced past the budget,
+and everything that can raise on one page ending as that page's own result."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from vestnik.cleaner import budget
+from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, PoolClosed, clean_one
+from vestnik.cleaner.pipeline import clean_event
+from vestnik.contracts import Article, ScrapeEvent
+
+from .conftest import SEEDS
+
+SEED = (SEEDS / "003_95b17be52b6e4541.txt").read_text()
+CAPTION = "Арменското население напусна Нагорни Карабах"
+
+
+def slow_page(attributes: int = 40_000) -> str:
+    """One element with tens of thousands of attributes: the HTML parser's time grows with
+    their square (about 12 s for 40,000 on a busy 2-core machine), all of it in C."""
+    attrs = " ".join(f'a{i}="v{i}"' for i in range(attributes))
+    return f"<html><body><p {attrs}>Текст на статията.</p></body></html>"
+
+
+def event(url: str, body: str = SEED, content_type: str = "text/plain") -> ScrapeEvent:
+    return ScrapeEvent(url=url, fetched_at=datetime(2025, 12, 7, tzinfo=UTC),
+                       content_type=content_type, body=body)
+
+
+def job(url: str, body: str = SEED, content_type: str = "text/plain") -> Job:
+    return Job(event(url, body, content_type), f"{len(url)}-0", f"url {url}")
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[ExtractorPool]:
+    p = ExtractorPool(workers=1, budget_s=1.0)
+    await p.start()
+    yield p
+    await p.close()
+
+
+async def test_a_page_past_its_budget_is_stopped_and_the_pages_after_it_are_cleaned(
+    pool: ExtractorPool,
+) -> None:
+    (first_pid,) = pool.pids
+    jobs = [job("https://a.bg/1"), job("https://a.bg/slow", slow_page(), "text/html"),
+            job("https://a.bg/2"), job("https://a.bg/3")]
+    started = time.monotonic()
+    results = await pool.clean(jobs)
+    took = time.monotonic() - started
+    assert [type(r).__name__ for r in results] == ["Cleaned", "Failed", "Cleaned", "Cleaned"], (
+        f"the slow page was not stopped at its budget: {results[1]}")
+    slow = results[1]
+    assert isinstance(slow, Failed) and slow.error_type == "timeout", slow
+    assert "1 s budget" in slow.reason and "stopped after 1." in slow.reason, slow.reason
+    assert "url https://a.bg/slow" in slow.reason, slow.reason
+    assert took < 1.0 + 5, f"the batch took {took:.1f} s: the slow page was not stopped"
+    assert pool.pids and pool.pids != [first_pid], "the stopped process was not replaced"
+    (again,) = await pool.clean([job("https://a.bg/4")])  # the replacement works
+    assert isinstance(again, Cleaned) and again.outcome == "article"
+
+
+async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: ExtractorPool) -> None:
+    ticks = [time.monotonic()]
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            ticks.append(time.monotonic())
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await pool.clean([job("https://a.bg/slow", slow_page(), "text/html")])
+    finally:
+        ticker.cancel()
+    ticks.append(time.monotonic())
+    still = max(b - a for a, b in itertools.pairwise(ticks))
+    assert still < 0.5, f"the event loop stood still {still:.2f} s while a page was extracted"
+
+
+async def test_a_batch_is_spread_over_the_processes_and_answered_in_order() -> None:
+    pool = ExtractorPool(workers=2, budget_s=5.0)
+    try:
+        await pool.start()
+        assert len(set(pool.pids)) == 2
+        urls = [f"https://a.bg/{i}" for i in range(7)]
+        results = await pool.clean([job(u) for u in urls])
+        ids = [r.key for r in results if isinstance(r, Cleaned)]
+        expected = [a.article_id for u in urls
+                    if isinstance(a := clean_event(event(u), entry_id="1-0"), Article)]
+        assert ids == expected
+    finally:
+        await pool.close()
+
+
+async def test_two_batches_at_once_share_one_process_without_mixing_answers(
+    pool: ExtractorPool,
+) -> None:
+    a, b = await asyncio.gather(pool.clean([job(f"https://a.bg/a{i}") for i in range(5)]),
+                                pool.clean([job(f"https://a.bg/b{i}") for i in range(5)]))
+    assert len(a) == len(b) == 5
+    keys = [{r.key for r in run if isinstance(r, Cleaned)} for run in (a, b)]
+    assert len(keys[0]) == len(keys[1]) == 5 and not keys[0] & keys[1]
+
+
+def _kill_each_new_process(pool: ExtractorPool, times: int, stop: threading.Event) -> None:
+    """Kill the pool's process once it is on a page, then its replacement, ``times`` in all."""
+    killed: set[int] = set()
+    while len(killed) < times and not stop.is_set():
+        for pid in pool.pids:
+            if pid not in killed:
+                time.sleep(0.3)  # on the page by now
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+        time.sleep(0.02)
+
+
+async def test_a_page_whose_process_dies_is_tried_once_more_then_dead_lettered_as_crashed(
+) -> None:
+    pool = ExtractorPool(workers=1, budget_s=30.0)
+    stop = threading.Event()
+    try:
+        await pool.start()
+        killer = threading.Thread(target=_kill_each_new_process, args=(pool, 2, stop))
+        killer.start()
+        results = await pool.clean([job("https://a.bg/slow", slow_page(), "text/html"),
+                                    job("https://a.bg/after")])
+        stop.set()
+        killer.join()
+        crashed, after = results
+        assert isinstance(crashed, Failed) and crashed.error_type == "crashed", crashed
+        assert "died on this page twice (killed by SIGKILL)" in crashed.reason, crashed.reason
+        assert isinstance(after, Cleaned) and after.outcome == "article"
+    finally:
+        stop.set()
+        await pool.close()
+
+
+async def test_a_process_ignores_sigterm_sent_to_the_whole_process_group(
+    pool: ExtractorPool,
+) -> None:
+    (pid,) = pool.pids
+    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, signal.SIGINT)
+    (result,) = await pool.clean([job("https://a.bg/1")])
+    assert isinstance(result, Cleaned) and pool.pids == [pid]
+
+
+async def test_closing_the_pool_mid_batch_raises_so_the_entries_stay_pending(
+    pool: ExtractorPool,
+) -> None:
+    batch = asyncio.create_task(pool.clean([job("https://a.bg/slow", slow_page(),
+                                                 "text/html")]))
+    await asyncio.sleep(0.3)
+    await pool.close()
+    with pytest.raises(PoolClosed):
+        await batch
+
+
+def test_an_article_that_cannot_be_encoded_is_its_own_failure_naming_the_field() -> None:
+    body = SEED.replace(CAPTION, CAPTION + " \udc80")  # as a *_escape codec can produce
+    result = clean_one(event("https://a.bg/s", body), "1-0")
+    assert isinstance(result, Failed) and result.error_type == "unencodable", result
+    assert ("the article cannot be written as UTF-8 JSON: captions[0] holds a lone surrogate "
+            "U+DC80 at character") in result.reason, result.reason
+    assert "surrogates not allowed" in result.reason
+
+
+def test_a_bug_in_extraction_is_an_internal_error_naming_the_exception_and_where(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(event: ScrapeEvent, *, entry_id: str | None = None) -> Article:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(budget, "clean_event", broken)
+    result = clean_one(event("https://a.bg/b"), "1-0")
+    assert isinstance(result, Failed) and result.error_type == "internal_error"
+    assert result.reason.startswith("extraction failed: ValueError: boom (at test_cleaner_"), \
+        result.reason
