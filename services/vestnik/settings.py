@@ -74,6 +74,16 @@ class Settings(BaseSettings):
     )
     api_port: int = Field(8000, ge=1, le=65535, description="Port `vestnik api` listens on.")
 
+    page_timeout_s: float = Field(
+        5.0, gt=0, description="Time budget for cleaning one page (extraction, building and "
+        "encoding the article); past it the page's extraction process is replaced and the "
+        "entry dead-lettered as `timeout`."
+    )
+    extract_workers: int = Field(
+        1, ge=1, le=64, description="Extraction processes per cleaner replica: pages are "
+        "cleaned in them, under the page time budget, while the worker's event loop goes on."
+    )
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str | None) -> str | None:

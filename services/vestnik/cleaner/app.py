@@ -34,4 +34,9 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
     stage = CleanerStage(settings)
-    return build_app(settings, create_router(settings, stage), stage)
+    app = build_app(settings, create_router(settings, stage), stage)
+    # the extraction processes: ready once the worker has started (a failed start leaves
+    # none behind), stopped after the batch in flight and the upkeep loop have finished
+    app.after_startup(stage.start)
+    app.after_shutdown(stage.close)
+    return app

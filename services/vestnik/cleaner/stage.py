@@ -1,4 +1,11 @@
-"""The cleaning stage: a batch of scrape-event entries -> articles, rejections, dead letters."""
+"""The cleaning stage: a batch of scrape-event entries -> articles, rejections, dead letters.
+
+Each entry is decoded here, then cleaned (extracted, built, encoded) in an extraction
+process under the page time budget (``budget.py``); whatever one entry raises, at any of
+these steps, becomes that entry's dead letter, and the rest of its batch is published.
+While the batch is worked on, this consumer keeps its claim on the entries (``claims.py``);
+the commit writes the outputs of the entries it still holds.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,16 @@ from typing import Any, Literal
 
 from redis.asyncio import Redis
 
-from vestnik.cleaner.pipeline import clean_event
-from vestnik.contracts import Article
+from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, Result
+from vestnik.cleaner.claims import ClaimKeeper
+from vestnik.contracts import ScrapeEvent
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
-from vestnik.wire import dead_letter, decode_event, encode_model
+from vestnik.wire import WireError, dead_letter, decode_event, encode_model
+
+Line = dict[str, Any]
 
 
 class CleanerStage:
@@ -26,48 +36,101 @@ class CleanerStage:
         self.group = settings.cleaner_group
         self.dead_letter_stream = settings.dead_letter_stream(self.name)
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
+        self.pool = ExtractorPool(settings.extract_workers, settings.page_timeout_s)
+        self.claims = ClaimKeeper(self.stream, self.group, settings.consumer_name,
+                                  settings.claim_idle_ms)
+
+    async def start(self) -> None:
+        """Start the extraction processes (the first batch would, otherwise)."""
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
-        outputs: list[tuple[str, list[Write]]] = []
-        lines: list[dict[str, Any]] = []
-        for entry_id, fields in entries:
-            started = time.perf_counter()
-            write, line = self._process(entry_id, fields)
-            line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            outputs.append((entry_id, [write]))  # each entry's outputs with it
-            lines.append(line)
-        # the commit writes outputs and acks only for the entries still ours
+        async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
+            outcomes = await self._outcomes(entries)
         committed = await commit_batch(
-            redis, outputs, stream=self.stream, group=self.group,
-            consumer=self.settings.consumer_name, claim_idle_ms=self.settings.claim_idle_ms)
-        for line in lines:
-            if line["entry_id"] in committed.lost:
-                line.update(dropped=line["outcome"], outcome="lost_ownership",
-                            holder=committed.lost[line["entry_id"]] or None)
+            redis, [(entry_id, [write]) for (entry_id, _), (write, _) in
+                    zip(entries, outcomes, strict=True)],
+            stream=self.stream, group=self.group, consumer=self.settings.consumer_name,
+            claim_idle_ms=self.settings.claim_idle_ms)
+        for (entry_id, _), (_, line) in zip(entries, outcomes, strict=True):
+            if entry_id in committed.lost:  # another replica holds it now: its outcome counts
+                line.update(outcome="lost_ownership", dropped=line.get("outcome"),
+                            holder=committed.lost[entry_id] or None)
             self.log.info("message", **line)
 
-    def _process(
-        self, entry_id: str, fields: Mapping[bytes, bytes]
-    ) -> tuple[Write, dict[str, Any]]:
-        """The one write an entry turns into, and its canonical log line."""
+    async def _outcomes(self, entries: Sequence[Entry]) -> list[tuple[Write, Line]]:
+        """The one write each entry turns into, and its canonical log line, in order."""
+        outcomes: list[tuple[Write, Line] | None] = [None] * len(entries)
+        waiting: list[tuple[int, Line, Job]] = []
+        for k, (entry_id, fields) in enumerate(entries):
+            line: Line = {"stage": self.name, "entry_id": entry_id}
+            started = time.perf_counter()
+            try:
+                event = decode_event(fields, max_body_bytes=self.settings.max_body_bytes)
+                line["event_id"] = event.event_id
+                waiting.append((k, line, Job(event, entry_id, _about(event, fields))))
+            except Exception as exc:  # bad input (WireError), or a bug in decoding
+                outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
+            line["duration_ms"] = _ms_since(started)
+        results = await self.pool.clean([job for _, _, job in waiting])
+        for (k, line, _), result in zip(waiting, results, strict=True):
+            entry_id, fields = entries[k]
+            line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
+            try:
+                outcomes[k] = self._write(result, line)
+            except Exception as exc:
+                outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
+        done = [outcome for outcome in outcomes if outcome is not None]
+        assert len(done) == len(entries), "an entry without an outcome"
+        return done
+
+    def _write(self, result: Result, line: Line) -> tuple[Write, Line]:
         s = self.settings
-        line: dict[str, Any] = {"stage": self.name, "entry_id": entry_id}
-        error: Exception
-        try:
-            event = decode_event(fields, max_body_bytes=s.max_body_bytes)
-            line["event_id"] = event.event_id
-            result = clean_event(event, entry_id=entry_id)
-        except Exception as exc:  # bad input (WireError) or a bug in extraction: never stops
-            error = exc
-        else:
-            if isinstance(result, Article):
-                line.update(outcome="article", article_id=result.article_id)
-                return Write(s.articles_stream, encode_model(result)), line
-            line.update(outcome="rejected", reason=result.reason)
-            return Write(s.rejected_stream, encode_model(result)), line
+        if isinstance(result, Failed):
+            raise WireError(result.error_type, result.reason)
+        assert isinstance(result, Cleaned)
+        if result.outcome == "article":
+            line.update(outcome="article", article_id=result.key)
+            return Write(s.articles_stream, result.fields), line
+        line.update(outcome="rejected", reason=result.key)
+        return Write(s.rejected_stream, result.fields), line
+
+    def _dead_letter(self, entry_id: str, fields: Mapping[bytes, bytes], error: WireError,
+                     line: Line) -> tuple[Write, Line]:
+        s = self.settings
         letter = dead_letter(stage=self.name, error=error, source_stream=self.stream,
                              entry_id=entry_id, fields=fields,
-                             max_field_bytes=s.dead_letter_max_field_bytes)
+                             max_field_bytes=s.dead_letter_max_field_bytes,
+                             max_bytes=s.dead_letter_max_bytes,
+                             keep_bodies=s.dead_letter_keep_bodies)
         line.update(outcome="dead_letter", error_type=letter.error_type,
                     reason=letter.reason[:300])
         return Write(self.dead_letter_stream, encode_model(letter)), line
+
+
+def _printable(text: str) -> str:
+    """``text`` as UTF-8 can carry it: lone surrogates written as ``\\udc80``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _wire_error(exc: Exception) -> WireError:
+    """A dead letter's code and reason for ``exc``: its own for a ``WireError``, else an
+    ``internal_error`` naming the exception."""
+    if isinstance(exc, WireError):
+        return WireError(exc.code, _printable(exc.reason))
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return WireError("internal_error", _printable(text))
+
+
+def _about(event: ScrapeEvent, fields: Mapping[bytes, bytes]) -> str:
+    """What is known of a page without cleaning it, for a timeout's reason."""
+    size = sum(len(v) for v in fields.values())
+    return (f"url {event.url}, content type {event.content_type}, body "
+            f"{len(event.body):,} characters (entry {size:,} bytes)")
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,210 @@
+"""The cleaning stage on the real Redis: one entry's failure, at any step, is that entry's
+dead letter while the rest of its batch is published; entries in long work keep their owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import orjson
+import pytest
+from redis.asyncio import Redis
+
+from vestnik import wire
+from vestnik.cleaner import budget
+from vestnik.cleaner import stage as stage_module
+from vestnik.cleaner.budget import Job, Result, clean_one
+from vestnik.cleaner.pipeline import clean_event
+from vestnik.cleaner.stage import CleanerStage
+from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
+from vestnik.settings import Settings
+from vestnik.stage import Entry
+from vestnik.streams import ensure_group
+from vestnik.wire import decode_model
+
+from .conftest import SEEDS
+
+SEED = (SEEDS / "003_95b17be52b6e4541.txt").read_text()
+OTHER = "another-replica"
+
+
+def slow_page(attributes: int = 40_000) -> str:
+    """Tens of thousands of attributes on one element: seconds in the HTML parser's C code."""
+    attrs = " ".join(f'a{i}="v{i}"' for i in range(attributes))
+    return f"<html><body><p {attrs}>Текст на статията.</p></body></html>"
+
+
+def fields(url: str, body: str = SEED, content_type: str = "text/plain") -> dict[str, bytes]:
+    return {"__data__": orjson.dumps({"url": url, "fetched_at": "2025-12-07T12:00:00Z",
+                                      "content_type": content_type, "body": body})}
+
+
+class InProcessPool:
+    """The pool's contract (one result per job, in order) without processes, so a test can
+    change what cleaning does in this process."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def clean(self, jobs: Sequence[Job]) -> list[Result]:
+        return [clean_one(j.event, j.entry_id) for j in jobs]
+
+
+@pytest.fixture
+async def stage(settings: Settings) -> AsyncIterator[CleanerStage]:
+    s = CleanerStage(settings.model_copy(update={"claim_idle_ms": 300, "page_timeout_s": 2.0}))
+    yield s
+    await s.close()
+
+
+async def _read(redis: Redis, st: CleanerStage, *entries: dict[str, bytes]) -> list[Entry]:
+    """Publish ``entries`` and read them as the stage's consumer, as its subscriber would."""
+    await ensure_group(redis, st.stream, st.group)
+    for f in entries:
+        await redis.xadd(st.stream, f)  # type: ignore[arg-type]
+    reply = await redis.xreadgroup(st.group, st.settings.consumer_name, {st.stream: ">"},
+                                   count=100)
+    return [(i.decode(), f) for i, f in reply[0][1]]
+
+
+async def _outputs(redis: Redis, st: CleanerStage) -> dict[str, Any]:
+    s = st.settings
+    out: dict[str, Any] = {}
+    for _, f in await redis.xrange(s.articles_stream):
+        a = decode_model(f, Article)
+        out[a.provenance.source_entry_id or ""] = a
+    for _, f in await redis.xrange(s.rejected_stream):
+        r = decode_model(f, Rejection)
+        out[r.source_entry_id or ""] = r
+    for _, f in await redis.xrange(st.dead_letter_stream):
+        d = decode_model(f, DeadLetter)
+        out[d.entry_id] = d
+    return out
+
+
+async def test_an_unencodable_article_is_dead_lettered_alone_and_its_batch_published(
+    redis: Redis, stage: CleanerStage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def with_surrogate(event: ScrapeEvent, *, entry_id: str | None = None) -> Any:
+        found = clean_event(event, entry_id=entry_id)
+        if "surrogate" in event.url and isinstance(found, Article):  # as *_escape gives
+            return found.model_copy(update={"captions": ["снимка: архив \udc80"]})
+        return found
+
+    monkeypatch.setattr(budget, "clean_event", with_surrogate)
+    stage.pool = InProcessPool()  # type: ignore[assignment]
+    entries = await _read(redis, stage, fields("https://a.bg/1"), fields("https://a.bg/surrogate"),
+                          fields("https://a.bg/2"))
+    await stage.handle(redis, entries)  # raises if the entry failed the whole batch
+
+    out = await _outputs(redis, stage)
+    first, bad, second = (out[i] for i, _ in entries)
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert isinstance(bad, DeadLetter) and bad.error_type == "unencodable", bad
+    assert bad.reason.startswith("the article cannot be written as UTF-8 JSON: captions[0] "
+                                 "holds a lone surrogate U+DC80 at character 14"), bad.reason
+    assert orjson.loads(bad.fields["__data__"])["url"] == "https://a.bg/surrogate"
+    assert (await redis.xpending(stage.stream, stage.group))["pending"] == 0
+
+
+async def test_a_bug_while_decoding_one_entry_is_its_internal_error_not_the_batchs(
+    redis: Redis, stage: CleanerStage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decode = wire.decode_event
+
+    def buggy(f: Any, *, max_body_bytes: int) -> ScrapeEvent:
+        event = decode(f, max_body_bytes=max_body_bytes)
+        if event.url.endswith("/bug"):
+            raise TypeError("an unexpected bug")
+        return event
+
+    monkeypatch.setattr(stage_module, "decode_event", buggy)
+    entries = await _read(redis, stage, fields("https://a.bg/bug"), fields("https://a.bg/ok"))
+    await stage.handle(redis, entries)
+    out = await _outputs(redis, stage)
+    bad, good = (out[i] for i, _ in entries)
+    assert isinstance(bad, DeadLetter) and bad.error_type == "internal_error", bad
+    assert bad.reason == "TypeError: an unexpected bug"
+    assert isinstance(good, Article)
+
+
+async def test_a_slow_page_is_a_timeout_dead_letter_saying_what_is_known_of_it(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    page = slow_page()
+    entries = await _read(redis, stage, fields("https://a.bg/slow", page, "text/html"),
+                          fields("https://a.bg/after"))
+    await stage.handle(redis, entries)
+    out = await _outputs(redis, stage)
+    slow, after = (out[i] for i, _ in entries)
+    assert isinstance(slow, DeadLetter) and slow.error_type == "timeout", slow
+    assert slow.reason.startswith("cleaning the page took longer than its 2 s budget: "
+                                  "stopped after 2."), slow.reason
+    assert (f"url https://a.bg/slow, content type text/html, body {len(page):,} characters "
+            f"(entry {len(entries[0][1][b'__data__']):,} bytes)") in slow.reason, slow.reason
+    assert isinstance(after, Article)
+
+
+async def _reclaim_all_the_time(redis: Redis, st: CleanerStage, claimed: list[str],
+                                stop: asyncio.Event) -> None:
+    """Another replica's upkeep, reclaiming entries idle past ``claim_idle_ms``, often."""
+    while not stop.is_set():
+        reply = await redis.xautoclaim(st.stream, st.group, OTHER,
+                                       min_idle_time=st.settings.claim_idle_ms, start_id="0-0")
+        claimed += [i.decode() for i, _ in reply[1]]
+        await asyncio.sleep(0.05)
+
+
+async def test_entries_in_long_work_are_not_reclaimed_by_another_replica(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    assert stage.settings.claim_idle_ms / 1000 < stage.settings.page_timeout_s
+    entries = await _read(redis, stage, fields("https://a.bg/1"),
+                          fields("https://a.bg/slow", slow_page(), "text/html"),
+                          fields("https://a.bg/2"))
+    claimed: list[str] = []
+    stop = asyncio.Event()
+    other = asyncio.create_task(_reclaim_all_the_time(redis, stage, claimed, stop))
+    try:
+        await stage.handle(redis, entries)
+    finally:
+        stop.set()
+    await asyncio.wait_for(other, 10)  # its own failure, if any, shows here
+    assert not claimed, f"another replica reclaimed entries still in work: {sorted(set(claimed))}"
+    out = await _outputs(redis, stage)
+    assert [type(out[i]).__name__ for i, _ in entries] == ["Article", "DeadLetter", "Article"]
+    assert (await redis.xpending(stage.stream, stage.group))["pending"] == 0
+
+
+async def test_a_renewal_never_takes_an_entry_back_from_the_replica_that_reclaimed_it(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    mine, theirs = (i for i, _ in await _read(redis, stage, fields("https://a.bg/1"),
+                                               fields("https://a.bg/2")))
+    await redis.xclaim(stage.stream, stage.group, OTHER, 0, [theirs], justid=True)
+    assert await stage.claims.renew(redis, [mine, theirs]) == 1
+    owners = {p["message_id"].decode(): p["consumer"].decode() for p in
+              await redis.xpending_range(stage.stream, stage.group, "-", "+", 10)}
+    assert owners == {mine: stage.settings.consumer_name, theirs: OTHER}
+
+
+async def test_an_entry_reclaimed_mid_batch_is_left_to_its_new_owner(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    entries = await _read(redis, stage, fields("https://a.bg/1"),
+                          fields("https://a.bg/slow", slow_page(), "text/html"),
+                          fields("https://a.bg/2"))
+    stolen = entries[0][0]
+    batch = asyncio.create_task(stage.handle(redis, entries))
+    await asyncio.sleep(0.5)  # a replica that took it, e.g. after this one stalled
+    await redis.xclaim(stage.stream, stage.group, OTHER, 0, [stolen], justid=True)
+    await batch
+    out = await _outputs(redis, stage)
+    assert stolen not in out, "published an entry another replica owns"
+    assert [type(out[i]).__name__ for i, _ in entries[1:]] == ["DeadLetter", "Article"]
+    pending = await redis.xpending_range(stage.stream, stage.group, "-", "+", 10)
+    assert [(p["message_id"].decode(), p["consumer"].decode()) for p in pending] == [
+        (stolen, OTHER)]
