@@ -165,8 +165,8 @@ def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_ru
                 time.sleep(0.05)
             stopped_after = time.monotonic() - started
 
-        REPORTS.append(("10 slow page", f"good events behind it all published after "
-                        f"{waited:.2f} s (budget {BUDGET_S:g} s); its dead letter after "
+        REPORTS.append(("hostile page 1 slow page", f"good events behind it all published "
+                        f"after {waited:.2f} s (budget {BUDGET_S:g} s); its dead letter after "
                         f"{stopped_after:.2f} s; oldest heartbeat "
                         + ", ".join(f"{n} {watch.oldest[k]:.2f} s"
                                     for n, k in zip(replicas, consumers, strict=True))))
@@ -181,7 +181,8 @@ def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_ru
         assert (f"url https://faults.example.bg/slow, content type text/html, body "
                 f"{len(page):,} characters") in reason, reason
 
-        report = _settle(c, "10 slow page among good events, 2 cleaners, claim idle < budget")
+        report = _settle(c, "hostile page 1 slow page among good events, 2 cleaners, "
+                            "claim idle < budget")
         assert report.indexed == 400 and report.dead_lettered == 1
 
         lines = _log_lines(c, *replicas)
@@ -250,7 +251,7 @@ def test_an_entry_whose_article_cannot_be_written_is_dead_lettered_alone_and_its
         c.published += [event_url(c.run, i) for i in range(50) if i != 25]
         c.poison.append(bad_id)
         c.publish(50, 50)
-        report = _settle(c, "11 an unencodable article in a batch")
+        report = _settle(c, "hostile page 2 an unencodable article in a batch")
         assert report.indexed == 99 and report.dead_lettered == 1
 
         (letter,) = _dead_letters(c)
