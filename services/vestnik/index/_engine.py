@@ -25,6 +25,16 @@ from vestnik.index._search import Candidate
 MAX_OFFSET = 10_000
 
 
+def filter_params(request: SearchRequest) -> dict[str, object]:
+    """The request's filters as the named parameters both backends' SQL takes."""
+    return {
+        "dups": request.include_duplicates, "site": request.site,
+        "language": request.language, "agency": request.source_agency,
+        "date_from": request.date_from and request.date_from.isoformat(),
+        "date_to": request.date_to and request.date_to.isoformat(),
+    }
+
+
 class Engine(Index):
     """An ``Index`` whose search is done here over a backend's reads."""
 
@@ -33,7 +43,7 @@ class Engine(Index):
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
         if not 0 <= request.offset <= MAX_OFFSET:
             raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
-        for name in ("q", "site", "language", "source_agency"):
+        for name in ("site", "language", "source_agency"):  # q's NUL splits words
             if "\x00" in (getattr(request, name) or ""):
                 raise QueryError(f"{name} holds a NUL character")
         query = _query.parse(request.q, request.language)

@@ -27,7 +27,7 @@ from psycopg_pool import ConnectionPool
 from vestnik.contracts import Article
 from vestnik.index import _query, redact
 from vestnik.index._base import Copy, IndexMissing, IndexUnavailable, SearchRequest, UpsertReport
-from vestnik.index._engine import Engine
+from vestnik.index._engine import Engine, filter_params
 from vestnik.index._query import Item, Query
 from vestnik.index._rows import Row, decode_doc, newest_per_id
 from vestnik.index._search import Candidate
@@ -253,13 +253,7 @@ class PostgresIndex(Engine):
                 a.published_ts, a.length{terms}
             FROM articles AS a
             WHERE a.tsv @@ CAST(%(match)s AS tsquery) AND {_FILTERS}"""
-        params = {
-            "match": _query.tsquery(query), "dups": request.include_duplicates,
-            "site": request.site, "language": request.language,
-            "agency": request.source_agency,
-            "date_from": request.date_from and request.date_from.isoformat(),
-            "date_to": request.date_to and request.date_to.isoformat(),
-        }
+        params = {"match": _query.tsquery(query), **filter_params(request)}
         return [Candidate(*row) for row in self._read(sql, params)]
 
     def _collection(self, include_duplicates: bool) -> tuple[int, int]:

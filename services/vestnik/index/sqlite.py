@@ -28,7 +28,7 @@ import orjson
 from vestnik.contracts import Article
 from vestnik.index import _query
 from vestnik.index._base import Copy, IndexMissing, SearchRequest, UpsertReport
-from vestnik.index._engine import Engine
+from vestnik.index._engine import Engine, filter_params
 from vestnik.index._query import Item, Query
 from vestnik.index._rows import Row, decode_doc, newest_per_id
 from vestnik.index._search import Candidate
@@ -228,13 +228,7 @@ class SqliteIndex(Engine):
                 a.published_ts, a.length{terms}
             FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid
             WHERE articles_fts MATCH :match AND {_FILTERS}"""
-        params = {
-            "match": _query.fts5(query), "dups": request.include_duplicates,
-            "site": request.site, "language": request.language,
-            "agency": request.source_agency,
-            "date_from": request.date_from and request.date_from.isoformat(),
-            "date_to": request.date_to and request.date_to.isoformat(),
-        }
+        params = {"match": _query.fts5(query), **filter_params(request)}
         return [Candidate(*row) for row in self._read(sql, params)]
 
     def _collection(self, include_duplicates: bool) -> tuple[int, int]:
