@@ -223,13 +223,17 @@ class PostgresIndex(Engine):
         return [outcome] if canonical is None else [outcome, "duplicate"]
 
     def _canonical_for(self, conn: psycopg.Connection[Any], row: Row) -> str | None:
+        # Never prepared: a plan made while the table was small (a walk of every canonical
+        # row) would be kept for good; each run is planned with the table as it is then.
         exact = conn.execute(EXACT_SQL, {"content_hash": row.content_hash,
-                                         "article_id": row.article_id}).fetchone()
+                                         "article_id": row.article_id},
+                             prepare=False).fetchone()
         before, found = (exact[0], str(exact[2] or exact[1])) if exact else (_NO_ID, None)
         if row.fingerprint is None:
             return found
         params = {"article_id": row.article_id, "before": before, **row.bands}
-        for article_id, simhash, content_hash in conn.execute(CANDIDATES_SQL, params):
+        for article_id, simhash, content_hash in conn.execute(CANDIDATES_SQL, params,
+                                                                  prepare=False):
             if row.is_copy_of(simhash, content_hash):
                 return str(article_id)
         return found
