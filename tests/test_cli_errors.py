@@ -130,8 +130,9 @@ def test_unknown_charset_is_one_line_before_anything_is_done(
     command: str, unreachable: str
 ) -> None:
     done = _run(command, "--charset", "no-such-charset", str(SEEDS), redis_url=unreachable)
-    assert _error_line(done) == ("vestnik: error: unknown charset 'no-such-charset'; give one "
-                                 "Python knows, e.g. utf-8 or windows-1251")
+    assert _error_line(done) == ("vestnik: error: unknown charset 'no-such-charset'; give a "
+                                 "label of the Encoding Standard, e.g. utf-8, windows-1251 "
+                                 "or koi8-r")
     assert done.stdout == ""
 
 
@@ -177,8 +178,8 @@ def test_an_unknown_encoding_anywhere_is_an_unknown_charset() -> None:
     result = CliRunner().invoke(_group_raising(LookupError("unknown encoding: x-mac-bg")),
                                 ["fail"])
     assert result.exit_code == 1
-    assert result.stderr == ("vestnik: error: unknown charset 'x-mac-bg'; give one Python "
-                             "knows, e.g. utf-8 or windows-1251\n")
+    assert result.stderr == ("vestnik: error: unknown charset 'x-mac-bg'; give a label of the "
+                             "Encoding Standard, e.g. utf-8, windows-1251 or koi8-r\n")
 
 
 @pytest.mark.parametrize(("url", "masked"), [

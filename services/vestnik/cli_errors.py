@@ -140,7 +140,8 @@ def _unknown_charset(exc: LookupError) -> str | None:
     if type(exc) is not LookupError:  # KeyError, IndexError: bugs
         return None
     name = str(exc).removeprefix("unknown encoding: ")
-    return f"unknown charset {name!r}; give one Python knows, e.g. utf-8 or windows-1251"
+    return (f"unknown charset {name!r}; give a label of the Encoding Standard, "
+            "e.g. utf-8, windows-1251 or koi8-r")
 
 
 def _unreadable_entry(exc: Exception) -> str:

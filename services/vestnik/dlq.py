@@ -63,9 +63,11 @@ async def replay(redis: Redis, stream: str, letter_ids: Sequence[str] | None = N
     new_ids: list[str] = []
     for raw_id, fields in rows:
         letter = decode_model(fields, DeadLetter)
-        if letter.truncated_fields:
-            raise ValueError(f"dead letter {raw_id} was cut to the size limit "
-                             f"({', '.join(letter.truncated_fields)}): it cannot be replayed")
+        if letter.cut is not None or letter.truncated_fields:
+            what = (letter.cut.summary if letter.cut is not None else
+                    f"not the whole entry: {', '.join(letter.truncated_fields)} cut")
+            raise ValueError(f"dead letter {raw_id} cannot be replayed: {what}; "
+                             "publish the event again from its source")
         async with redis.pipeline(transaction=True) as pipe:
             pipe.xadd(letter.source_stream, original_fields(letter))  # type: ignore[arg-type]
             pipe.xdel(stream, raw_id)

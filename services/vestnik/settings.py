@@ -6,7 +6,7 @@ import math
 import os
 import socket
 import uuid
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +19,14 @@ def _default_consumer() -> str:
     """Unique per replica: host name (the container id under Docker), pid and a random tag."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
+
+
+class DeadLetterLimits(TypedDict):
+    """What a dead letter is cut to and keeps (``wire.dead_letter``'s keyword arguments)."""
+
+    max_field_bytes: int
+    max_bytes: int
+    keep_bodies: bool
 
 class Settings(BaseSettings):
     """Everything a vestnik process can be told; see the README's configuration table."""
@@ -46,8 +54,16 @@ class Settings(BaseSettings):
     dead_letter_max_field_bytes: int = Field(
         1_000_000, ge=1024, description="Original fields are cut to this in a dead letter."
     )
-    batch_size: int = Field(64, ge=1, le=10_000, description="Entries read per XREADGROUP.")
-    poll_ms: int = Field(1000, ge=1, description="XREADGROUP block time.")
+    batch_size: int = Field(64, ge=1, le=10_000, description="Most entries per read.")
+    read_max_bytes: int = Field(
+        8_000_000, ge=1, description="A read stops after the entry that brings its bytes "
+        "(field names and values) to this, so it brings less than this plus one entry; an "
+        "entry over `max_body_bytes` counts but is never brought (it is measured in Redis)."
+    )
+    poll_ms: int = Field(
+        1000, ge=1, description="The longest an idle worker waits before it looks at its "
+        "stream again: the wait grows from 10 ms to this while the stream stays empty."
+    )
     graceful_timeout_s: float = Field(15.0, ge=0, description="Time to finish work on SIGTERM.")
     startup_timeout_s: float = Field(
         60.0, ge=0, description="How long a starting worker waits for an unreachable Redis."
@@ -97,6 +113,12 @@ class Settings(BaseSettings):
 
     def dead_letter_stream(self, stage: str) -> str:
         return f"{self.dead_letter_prefix}{stage}"
+
+    def dead_letter_limits(self) -> DeadLetterLimits:
+        """What ``wire.dead_letter`` cuts to and keeps, as its keyword arguments."""
+        return DeadLetterLimits(max_field_bytes=self.dead_letter_max_field_bytes,
+                                max_bytes=self.dead_letter_max_bytes,
+                                keep_bodies=self.dead_letter_keep_bodies)
 
     # dead letters under hostile input: their size as a whole, and page bodies in them
     dead_letter_max_bytes: int = Field(

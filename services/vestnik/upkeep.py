@@ -236,7 +236,7 @@ class Upkeep:
             stage=st.name,
             error=WireError("max_deliveries", reason), source_stream=st.stream,
             entry_id=entry_id, fields=fields, delivery_count=count - 1,
-            max_field_bytes=self.settings.dead_letter_max_field_bytes,
+            **self.settings.dead_letter_limits(),
         )
         committed = await commit_batch(
             redis, [(entry_id, [Write(st.dead_letter_stream, encode_model(letter))])],

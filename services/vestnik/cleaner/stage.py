@@ -102,10 +102,7 @@ class CleanerStage:
                      line: Line) -> tuple[Write, Line]:
         s = self.settings
         letter = dead_letter(stage=self.name, error=error, source_stream=self.stream,
-                             entry_id=entry_id, fields=fields,
-                             max_field_bytes=s.dead_letter_max_field_bytes,
-                             max_bytes=s.dead_letter_max_bytes,
-                             keep_bodies=s.dead_letter_keep_bodies)
+                             entry_id=entry_id, fields=fields, **s.dead_letter_limits())
         line.update(outcome="dead_letter", error_type=letter.error_type,
                     reason=letter.reason[:300])
         return Write(self.dead_letter_stream, encode_model(letter)), line

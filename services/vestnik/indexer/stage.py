@@ -50,7 +50,7 @@ class IndexerStage:
             (entry_id, [] if isinstance(item, Article) else [
                 Write(self.dead_letter_stream, encode_model(dead_letter(
                     stage=self.name, error=item, source_stream=self.stream, entry_id=entry_id,
-                    fields=fields, max_field_bytes=self.settings.dead_letter_max_field_bytes)))])
+                    fields=fields, **self.settings.dead_letter_limits())))])
             for (entry_id, fields), item in zip(entries, decoded, strict=True)
         ]
         committed = await commit_batch(
