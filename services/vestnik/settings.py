@@ -20,13 +20,13 @@ def _default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-
 class DeadLetterLimits(TypedDict):
     """What a dead letter is cut to and keeps (``wire.dead_letter``'s keyword arguments)."""
 
     max_field_bytes: int
     max_bytes: int
     keep_bodies: bool
+
 
 class Settings(BaseSettings):
     """Everything a vestnik process can be told; see the README's configuration table."""
