@@ -1,4 +1,5 @@
-"""Redis stream plumbing shared by the workers: groups, raw batches, and the commit that
+"""Redis stream plumbing shared by the workers: groups, reads bounded by bytes (an entry
+over the limit is measured in Redis and never brought to the worker), and the commit that
 writes a stage's outputs and acknowledges its inputs, for the entries it still owns only."""
 
 from __future__ import annotations
@@ -9,11 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from faststream.redis.message import (
-    FAKE_CONSUMER,
-    BatchStreamMessage,
-    RedisBatchStreamMessage,
-)
 from redis.asyncio import Redis
 from redis.exceptions import (
     ClusterDownError,
@@ -92,23 +88,135 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
     return True
 
 
+# -- scripts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Script:
+    source: str
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(self.source.encode()).hexdigest()
+
+
+async def _run(redis: Redis, script: _Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    """EVALSHA, loading the script once when this Redis does not know it (first use, or
+    after Redis restarted)."""
+    try:
+        return await redis.evalsha(script.sha, len(keys), *keys, *args)
+    except NoScriptError:
+        await redis.script_load(script.source)
+        return await redis.evalsha(script.sha, len(keys), *keys, *args)
+
+
 # -- reading -----------------------------------------------------------------------------
 
 
-async def parse_raw_batch(msg: BatchStreamMessage) -> RedisBatchStreamMessage:
-    """A FastStream parser that leaves the entries untouched.
+@dataclass(frozen=True, slots=True)
+class UnreadField:
+    """A field of an entry over the limit, as the read saw it without bringing it: its
+    name's first bytes, its name's and value's sizes, and its value when it is small."""
 
-    FastStream's own parser JSON-decodes every entry before the handler runs and fails
-    on entries written as plain fields; vestnik decodes entries itself (``vestnik.wire``)
-    so that each bad entry becomes a dead letter instead of a failed batch.
-    The worker acknowledges entries itself, in the commit that publishes their outputs.
-    """
-    return RedisBatchStreamMessage(raw_message=msg, body=b"", consumer=FAKE_CONSUMER, group=None)
+    name: bytes  # at most ``PEEK_NAME_BYTES``
+    name_bytes: int
+    value_bytes: int
+    value: bytes | None  # the value when at most ``PEEK_VALUE_BYTES``, else None
 
 
-def batch_entries(message: RedisBatchStreamMessage) -> list[tuple[str, Mapping[bytes, bytes]]]:
-    raw: Any = message.raw_message
-    return [(i.decode(), fields) for i, fields in zip(raw["message_ids"], raw["data"], strict=True)]
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """An entry over the read's per-entry limit: delivered to this consumer (it is pending
+    on it) but never brought to the worker; what is known of it."""
+
+    entry_id: str
+    size: int  # its fields' names and values, in bytes
+    field_count: int
+    fields: tuple[UnreadField, ...]  # the first ``PEEK_FIELDS`` of them
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One bounded read: the entries brought whole, and those over the limit."""
+
+    entries: list[tuple[str, Mapping[bytes, bytes]]]
+    oversized: list[Oversized]
+
+    def __bool__(self) -> bool:
+        return bool(self.entries or self.oversized)
+
+
+PEEK_FIELDS = 16  # an entry over the limit is described by this many of its fields,
+PEEK_NAME_BYTES = 256  # ... the first bytes of each name,
+PEEK_VALUE_BYTES = 512  # ... and the values at most this long (a URL, a date, a type)
+
+# KEYS[1]: the stream; ARGV: group, consumer, most entries, byte budget, per-entry limit (0:
+# none), then the PEEK_* numbers. New entries are delivered one at a time (XREADGROUP COUNT 1,
+# never BLOCK: a script cannot block) and measured here, in Redis: an entry over the limit is
+# returned as {id, size, field count, {name's first bytes, name size, value size, value if
+# small, ...}}, any other whole as {id, {name, value, ...}}. The read stops after the entry
+# that spends the budget (every entry delivered counts at its whole size), so the entries it
+# returns whole are under budget + limit bytes, and Redis copies at most that plus one entry
+# per call. Every entry it delivered is in its reply, pending on this consumer.
+_READ = _Script("""
+local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local most, budget, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local peek_fields, peek_name, peek_value = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local out, spent = {}, 0
+while #out < most and spent < budget do
+  local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1,
+                           'STREAMS', stream, '>')
+  if not reply then break end
+  local id, fields = reply[1][2][1][1], reply[1][2][1][2]
+  local size = 0
+  for i = 1, #fields do size = size + #fields[i] end
+  spent = spent + size
+  if limit > 0 and size > limit then
+    local peek = {}
+    for i = 1, math.min(#fields, 2 * peek_fields), 2 do
+      local name, value = fields[i], fields[i + 1]
+      peek[#peek + 1] = string.sub(name, 1, peek_name)
+      peek[#peek + 1] = #name
+      peek[#peek + 1] = #value
+      if #value <= peek_value then peek[#peek + 1] = value else peek[#peek + 1] = false end
+    end
+    out[#out + 1] = {id, size, math.floor(#fields / 2), peek}
+  else
+    out[#out + 1] = {id, fields}
+  end
+end
+return out
+""")
+
+
+def _oversized(entry_id: str, size: int, count: int, peek: Sequence[Any]) -> Oversized:
+    fields = tuple(UnreadField(peek[i], int(peek[i + 1]), int(peek[i + 2]), peek[i + 3])
+                   for i in range(0, len(peek), 4))
+    return Oversized(entry_id, int(size), int(count), fields)
+
+
+async def read_batch(redis: Redis, *, stream: str, group: str, consumer: str, count: int,
+                     max_bytes: int, max_entry_bytes: int | None) -> Batch:
+    """Deliver new entries of ``stream`` to ``consumer`` (as ``XREADGROUP … >`` does), at
+    most ``count`` of them and about ``max_bytes``: the read stops after the entry that
+    reaches ``max_bytes``, so the entries it brings total under ``max_bytes`` plus one
+    entry. An entry over ``max_entry_bytes`` (field names and values; None: no limit) is
+    measured in Redis and never brought: it comes as ``Oversized``, pending on
+    ``consumer`` like the others. Returns at once (an empty ``Batch`` when nothing is new);
+    ``NOGROUP`` when the group is gone."""
+    reply = await _run(redis, _READ, [stream], [
+        group, consumer, count, max_bytes, max_entry_bytes or 0,
+        PEEK_FIELDS, PEEK_NAME_BYTES, PEEK_VALUE_BYTES])
+    entries: list[tuple[str, Mapping[bytes, bytes]]] = []
+    oversized: list[Oversized] = []
+    for item in reply:
+        entry_id = _text(item[0])
+        if len(item) == 2:
+            flat = item[1]
+            entries.append((entry_id, dict(zip(flat[::2], flat[1::2], strict=True))))
+        else:
+            oversized.append(_oversized(entry_id, *item[1:]))
+    return Batch(entries, oversized)
 
 
 # -- the commit --------------------------------------------------------------------------
@@ -135,15 +243,6 @@ class Committed:
 
     acked: tuple[str, ...]
     lost: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Script:
-    source: str
-
-    @property
-    def sha(self) -> str:
-        return hashlib.sha1(self.source.encode()).hexdigest()
 
 
 # KEYS[1]: the input stream; KEYS[2..]: the output streams. Every key one commit touches is
@@ -209,16 +308,6 @@ for i = 3, #ARGV do
 end
 return renewed
 """)
-
-
-async def _run(redis: Redis, script: _Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
-    """EVALSHA, loading the script once when this Redis does not know it (first use, or
-    after Redis restarted)."""
-    try:
-        return await redis.evalsha(script.sha, len(keys), *keys, *args)
-    except NoScriptError:
-        await redis.script_load(script.source)
-        return await redis.evalsha(script.sha, len(keys), *keys, *args)
 
 
 def _commit_arguments(

@@ -27,32 +27,30 @@ from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
 from vestnik import __version__
 from vestnik.logs import get_logger
+from vestnik.reading import StreamReader
 from vestnik.settings import Settings
 from vestnik.stage import Stage
-from vestnik.streams import batch_entries, ensure_group, is_transient, parse_raw_batch
-from vestnik.upkeep import Upkeep, handle_or_remember
+from vestnik.streams import ensure_group, is_transient
+from vestnik.upkeep import Upkeep
 
 
-async def _raw_entries(msg: Any) -> Any:
-    return msg.raw_message["data"]
-
-
-def subscribe(
+def describe_input(
     router: RedisRouter, settings: Settings, stage: Stage, payload: type[BaseModel],
     description: str,
 ) -> None:
-    """Feed ``stage`` from its stream's consumer group, in batches.
+    """Declare the stream a stage reads, for the AsyncAPI document.
 
-    Entries reach the stage undecoded (the parser and decoder leave them as they are) so
-    each bad one is dead-lettered alone, and acknowledgement is manual: the stage acks
-    inside the transaction that publishes its outputs. ``payload`` only documents the
-    message in the AsyncAPI document.
+    The worker does not read it through FastStream's subscriber, whose ``XREADGROUP``
+    brings up to ``VESTNIK_BATCH_SIZE`` entries whole, however large: its ``StreamReader``
+    (``vestnik.reading``) reads in batches bounded by bytes, entries over the limit never
+    leaving Redis. This subscriber is registered on the documentation's broker only
+    (``vestnik.schemagen``), never started. ``payload`` is the message it documents.
     """
 
     async def handle_batch(
         entries: Any, message: RedisBatchStreamMessage, redis: RedisDep
     ) -> None:
-        await handle_or_remember(redis, stage, batch_entries(message))
+        raise NotImplementedError("documentation only: vestnik.reading reads this stream")
 
     handle_batch.__annotations__["entries"] = SkipValidation[list[payload]]  # type: ignore[valid-type]
     handle_batch.__name__ = f"{stage.name}_batch"
@@ -60,8 +58,6 @@ def subscribe(
         stream=StreamSub(stage.stream, group=stage.group, consumer=settings.consumer_name,
                          batch=True, max_records=settings.batch_size,
                          polling_interval=settings.poll_ms),
-        parser=parse_raw_batch,
-        decoder=_raw_entries,
         ack_policy=AckPolicy.MANUAL,
         title=f"{stage.stream}:consume",
         description=description,
@@ -85,10 +81,9 @@ _SEEN_GROUPS: set[tuple[str, str, str]] = set()
 # Why an app's upkeep loop gave up, for ``run_worker`` to exit non-zero.
 _GAVE_UP: weakref.WeakKeyDictionary[FastStream, BaseException] = weakref.WeakKeyDictionary()
 
-# Errors the broker's client retries itself, reconnecting with backoff (about 3 s in all),
-# besides a lost connection, rather than handing them straight to FastStream's read loop,
-# which restarts a read that raised at once: a Redis demoted to a replica (after a
-# failover) would make it spin. (FastStream's own client retries nothing by default.)
+# Errors the workers' clients retry themselves, reconnecting with backoff (about 3 s in all),
+# besides a lost connection, before the reader sees them (it then backs off too): a Redis
+# demoted to a replica (after a failover) must not make a read loop spin.
 _CLIENT_RETRIES: list[type[Exception]] = [ReadOnlyError, TryAgainError, ClusterDownError]
 
 
@@ -96,20 +91,28 @@ def _client_retry() -> Retry:
     return Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=5)
 
 
-def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any) -> FastStream:
-    """A FastStream app for one stage: its group exists before it first reads, and its
-    upkeep loop (the group kept, reclaim, trim, retention, consumer hygiene) runs beside
-    the subscriber."""
+def _client(settings: Settings) -> Redis:
+    return Redis.from_url(settings.resolved_redis_url, retry=_client_retry(),
+                          retry_on_error=list(_CLIENT_RETRIES))
+
+
+def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None = None,
+              **info: Any) -> FastStream:
+    """A FastStream app for one stage: its group exists before it first reads; its reader
+    (``vestnik.reading``: reads bounded by ``VESTNIK_READ_MAX_BYTES``, entries over
+    ``max_entry_bytes`` dead-lettered without being read) and its upkeep loop (the group
+    kept, reclaim, trim, retention, consumer hygiene) run side by side.
+
+    The broker subscribes to nothing: the app gives the reader its lifecycle (started once
+    the group exists, stopped first on shutdown, its batch in flight finished)."""
     broker = RedisBroker(
         settings.resolved_redis_url,
         graceful_timeout=settings.graceful_timeout_s,
-        # FastStream's own per-message lines go to DEBUG: vestnik logs one line per message.
         log_level=logging.DEBUG,
         logger=logging.getLogger("vestnik.faststream"),
         retry=_client_retry(),
         retry_on_error=list(_CLIENT_RETRIES),
     )
-    broker.include_router(router)
     app = FastStream(broker, logger=None)
     log = get_logger(stage=stage.name, consumer=settings.consumer_name)
 
@@ -117,7 +120,12 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
         _GAVE_UP[app] = exc
         app.exit()
 
+    def _group_lost(exc: BaseException) -> None:
+        app.exit()  # run_worker starts the app again, which makes the group again
+
     upkeep = Upkeep(stage, settings, on_fatal=_give_up)
+    reader = StreamReader(stage, settings, lambda: _client(settings),
+                          max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost)
     seen = (settings.resolved_redis_url, stage.stream, stage.group)
 
     @app.on_startup
@@ -132,7 +140,12 @@ def build_app(settings: Settings, router: RedisRouter, stage: Stage, **info: Any
     @app.after_startup
     async def _start_upkeep() -> None:
         await upkeep.start()
+        await reader.start()
         log.info("started", version=__version__, stream=stage.stream, group=stage.group, **info)
+
+    @app.on_shutdown
+    async def _stop_reading() -> None:
+        await reader.stop()
 
     @app.after_shutdown
     async def _stop_upkeep() -> None:
@@ -183,10 +196,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
       restarting; out of memory: ``XGROUP CREATE … MKSTREAM`` is refused under OOM;
       read-only; loading) is retried with backoff for up to ``startup_timeout_s``;
       then the worker exits non-zero.
-    * Once started, the subscriber rides out a lost connection itself. When FastStream
-      stops it for good (its group is gone: Redis restarted without its data), the app
-      ends by itself; it is started again, which makes the group again from id 0
-      (``group_recreated``). An app that keeps ending by itself is given up on.
+    * Once started, the reader rides out a lost connection itself. When it stops for good
+      (its group is gone: Redis restarted without its data), the app ends by itself; it is
+      started again, which makes the group again from id 0 (``group_recreated``). An app
+      that keeps ending by itself is given up on.
     * A worker that gives up (its group cannot be made again, the restarts above) exits
       non-zero, so a restart policy brings it back: it never ends with code 0 unless asked.
     """
@@ -224,11 +237,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         now = time.monotonic()
         ended_by_itself = [t for t in ended_by_itself if now - t < _RESTART_WINDOW_S] + [now]
         if len(ended_by_itself) > _MAX_RESTARTS:
-            log().error("worker_gave_up", error="the subscriber stopped "
+            log().error("worker_gave_up", error="the reader stopped "
                         f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
             sys.exit(1)
         log().warning("subscriber_stopped", restart=len(ended_by_itself),
-                      reason="FastStream stopped the subscriber (its group is gone?): starting "
-                      "it again")
+                      reason="the reader stopped (its group is gone): starting it again")
         deadline = now + settings.startup_timeout_s
         delay = _FIRST_RETRY_S

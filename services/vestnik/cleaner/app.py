@@ -11,11 +11,11 @@ from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
 from vestnik.logs import configure_logging
 from vestnik.settings import Settings
-from vestnik.worker import build_app, describe_outputs, subscribe
+from vestnik.worker import build_app, describe_input, describe_outputs
 
 
 def create_router(settings: Settings, stage: CleanerStage | None = None) -> RedisRouter:
-    """The cleaner's subscriber (and its outputs, for the AsyncAPI document)."""
+    """The cleaner's input and outputs, for the AsyncAPI document."""
     stage = stage or CleanerStage(settings)
     router = RedisRouter()
     describe_outputs(router, [
@@ -23,7 +23,7 @@ def create_router(settings: Settings, stage: CleanerStage | None = None) -> Redi
         (settings.rejected_stream, Rejection, "Pages that are not articles, with the reason."),
         (stage.dead_letter_stream, DeadLetter, "Scrape events that could not be processed."),
     ])
-    subscribe(router, settings, stage, ScrapeEvent,
+    describe_input(router, settings, stage, ScrapeEvent,
               "Scrape events from any producer (FastStream, __data__ JSON or plain fields). "
               "Entries are decoded one by one by the stage, so each bad one is "
               "dead-lettered alone.")
@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
     stage = CleanerStage(settings)
-    app = build_app(settings, create_router(settings, stage), stage)
+    # an entry over the limit is dead-lettered as too_large without being read
+    app = build_app(settings, stage, max_entry_bytes=settings.max_body_bytes)
     # the extraction processes: ready once the worker has started (a failed start leaves
     # none behind), stopped after the batch in flight and the upkeep loop have finished
     app.after_startup(stage.start)

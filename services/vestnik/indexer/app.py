@@ -12,7 +12,7 @@ from vestnik.index import open_index
 from vestnik.indexer.stage import IndexerStage
 from vestnik.logs import configure_logging
 from vestnik.settings import Settings
-from vestnik.worker import build_app, describe_outputs, subscribe
+from vestnik.worker import build_app, describe_input, describe_outputs
 
 
 def create_router(settings: Settings, stage: IndexerStage) -> RedisRouter:
@@ -20,7 +20,7 @@ def create_router(settings: Settings, stage: IndexerStage) -> RedisRouter:
     describe_outputs(router, [
         (stage.dead_letter_stream, DeadLetter, "Article entries that could not be indexed."),
     ])
-    subscribe(router, settings, stage, Article,
+    describe_input(router, settings, stage, Article,
               "Articles from the cleaner, upserted into the index by article id, "
               "one index transaction per batch.")
     return router
@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
     stage = IndexerStage(settings, open_index(settings.index_url))
-    app = build_app(settings, create_router(settings, stage), stage, index=settings.index_url)
+    # articles are the cleaner's, each from an entry within its limit: no limit of their
+    # own (an article holds its text twice), only the read's byte budget
+    app = build_app(settings, stage, index=settings.index_url)
 
     @app.after_shutdown
     async def _close_index() -> None:
