@@ -197,7 +197,8 @@ def oversized_letter(stage: Stage, entry: Oversized, limit: int, settings: Setti
                f"{'; '.join(parts) or 'nothing else'}")
     cut_names = [*dict.fromkeys([*names_cut, *unread])][:DIGESTS_MAX]
 
-    def letter(fields: dict[str, str], originals: dict[str, FieldDigest]) -> DeadLetter:
+    def letter(fields: dict[str, str], originals: dict[str, FieldDigest],
+               note: str = "") -> DeadLetter:
         return DeadLetter(
             stage=stage.name, error_type="too_large",
             reason=f"entry is {entry.size} bytes (field names and values), the limit is "
@@ -205,15 +206,16 @@ def oversized_letter(stage: Stage, entry: Oversized, limit: int, settings: Setti
             source_stream=stage.stream, entry_id=entry.entry_id, failed_at=datetime.now(UTC),
             fields=fields, base64_fields=[n for n in b64 if n in fields],
             truncated_fields=cut_names,
-            cut=DeadLetterCut(summary=summary, entry_bytes=entry.size,
+            cut=DeadLetterCut(summary=summary + note, entry_bytes=entry.size,
                               entry_fields=entry.field_count,
                               left_out_fields=entry.field_count - len(fields),
                               max_bytes=settings.dead_letter_max_bytes,
                               bodies_kept=keep_bodies, originals=originals))
 
     found = letter(fields, unread)
+    fit = f" (values and sizes left out to fit {settings.dead_letter_max_bytes} bytes)"
     if _size(found) > settings.dead_letter_max_bytes:  # hostile names: keep sizes only
-        found = letter({}, unread)
+        found = letter({}, unread, fit)
     if _size(found) > settings.dead_letter_max_bytes:
-        found = letter({}, {})
+        found = letter({}, {}, fit)
     return found
