@@ -244,3 +244,34 @@ def test_the_search_page_is_served_with_its_script_and_style(client: TestClient)
     for asset in ("/static/search.js", "/static/search.css"):
         assert asset in page.text
         assert client.get(asset).status_code == 200
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """A sample's value in Prometheus's text format (0 when it is not there)."""
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_requests_by_route_template_and_status(client: TestClient) -> None:
+    before = client.get("/metrics").text
+    for _ in range(3):
+        assert client.get("/v1/search", params={"q": "Карабах"}).status_code == 200
+    assert client.get("/v1/articles/no-such-article").status_code == 404
+    assert client.get("/v1/search", params={"q": "x", "limit": 0}).status_code == 422
+    answer = client.get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    after = answer.text
+
+    def grew(route: str, status: str) -> float:
+        name = "vestnik_api_requests_total"
+        return (_sample(after, name, route=route, status=status)
+                - _sample(before, name, route=route, status=status))
+
+    assert grew("/v1/search", "200") == 3
+    assert grew("/v1/search", "422") == 1
+    assert grew("/v1/articles/{article_id}", "404") == 1  # the template, not the id
+    assert "no-such-article" not in after
+    assert _sample(after, "vestnik_api_request_duration_seconds_count", route="/v1/search") >= 4

@@ -39,6 +39,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from vestnik.logs import get_logger
+from vestnik.metrics import FAILED_DELIVERIES, GROUPS_RECREATED, RECLAIMED, TRIMMED, record
 from vestnik.settings import Settings
 from vestnik.stage import Entry, Stage, last_error_key, workers_key
 from vestnik.streams import Write, commit_batch, ensure_group, is_transient
@@ -79,6 +80,7 @@ async def handle_or_remember(redis: Redis, stage: Stage, entries: Sequence[Entry
         await stage.handle(redis, entries)
     except Exception as exc:
         await remember_failure(redis, stage, [entry_id for entry_id, _ in entries], exc)
+        FAILED_DELIVERIES.labels(stage.name, type(exc).__name__).inc(len(entries))
         get_logger(stage=stage.name).warning(
             "delivery_failed", entries=len(entries), error_type=type(exc).__name__,
             error=str(exc)[:300])
@@ -187,6 +189,7 @@ class Upkeep:
             raise GroupLost(f"group {st.group} on {st.stream} cannot be made again: "
                             f"{type(exc).__name__}: {exc}") from exc
         if created:
+            GROUPS_RECREATED.labels(st.stream, st.group).inc()
             self.log.warning("group_recreated", stream=st.stream, group=st.group, from_id="0")
         return created
 
@@ -204,6 +207,7 @@ class Upkeep:
             entries = [(_text(i), f) for i, f in claimed if f is not None]
             if entries:
                 claimed_total += len(entries)
+                RECLAIMED.labels(st.name).inc(len(entries))
                 await self._redeliver(redis, entries)
             if next_id == "0-0":
                 return claimed_total
@@ -242,15 +246,17 @@ class Upkeep:
             redis, [(entry_id, [Write(st.dead_letter_stream, encode_model(letter))])],
             stream=st.stream, group=st.group, consumer=self.consumer,
             claim_idle_ms=self.settings.claim_idle_ms)
+        line: dict[str, Any] = {"stage": st.name, "entry_id": entry_id}
         if entry_id in committed.lost:
-            self.log.info("message", stage=st.name, entry_id=entry_id,
-                          outcome="lost_ownership", dropped="dead_letter",
-                          holder=committed.lost[entry_id] or None)
-            return
-        with contextlib.suppress(RedisError, OSError):  # a note only: it expires anyway
-            await redis.hdel(last_error_key(st), entry_id)
-        self.log.info("message", stage=st.name, entry_id=entry_id, outcome="dead_letter",
-                      error_type="max_deliveries", reason=reason[:300], delivery_count=count - 1)
+            line.update(outcome="lost_ownership", dropped="dead_letter",
+                        holder=committed.lost[entry_id] or None)
+        else:
+            with contextlib.suppress(RedisError, OSError):  # a note only: it expires anyway
+                await redis.hdel(last_error_key(st), entry_id)
+            line.update(outcome="dead_letter", error_type="max_deliveries",
+                        reason=reason[:300], delivery_count=count - 1)
+        self.log.info("message", **line)
+        record(line)
 
     # -- trim --------------------------------------------------------------------------
 
@@ -261,6 +267,7 @@ class Upkeep:
             return 0
         removed = int(await redis.xtrim(self.stage.stream, minid=floor, approximate=False))
         if removed:
+            TRIMMED.labels(self.stage.stream, "trim").inc(removed)
             self.log.debug("trimmed", stream=self.stage.stream, removed=removed, minid=floor)
         return removed
 
@@ -283,11 +290,15 @@ class Upkeep:
         now_ms = int(time.time() * 1000)
         removed = 0
         for stream, retention_s, maxlen in self.retained_streams():
+            here = 0
             if retention_s > 0:
                 minid = f"{max(0, now_ms - int(retention_s * 1000))}-0"
-                removed += int(await redis.xtrim(stream, minid=minid, approximate=False))
+                here += int(await redis.xtrim(stream, minid=minid, approximate=False))
             if maxlen > 0:
-                removed += int(await redis.xtrim(stream, maxlen=maxlen, approximate=True))
+                here += int(await redis.xtrim(stream, maxlen=maxlen, approximate=True))
+            if here:
+                TRIMMED.labels(stream, "retention").inc(here)
+            removed += here
         if removed:
             self.log.info("retention_trimmed", removed=removed)
         return removed

@@ -10,14 +10,16 @@ takes the indexer's write lock.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import FastAPI, HTTPException, Path, Query
+from fastapi import FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from vestnik import __version__
 from vestnik.api import page
@@ -33,6 +35,7 @@ from vestnik.index import (
     SearchRequest,
     Sort,
 )
+from vestnik.metrics import API_REQUESTS, API_SECONDS, REGISTRY
 from vestnik.settings import Settings
 
 T = TypeVar("T")
@@ -136,6 +139,21 @@ def create_app(settings: Settings, *, reader: IndexReader | None = None) -> Fast
         except Exception as exc:  # whatever stops the index from serving: not ready
             return _problem(503, _redact(f"{type(exc).__name__}: {exc}", settings.index_url))
         return Status(status="ready")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", None) or "unmatched"  # the template: few label values
+        API_REQUESTS.labels(name, str(response.status_code)).inc()
+        API_SECONDS.labels(name).observe(time.perf_counter() - started)
+        return response
 
     page.mount(app)
     return app

@@ -19,6 +19,7 @@ from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, Result
 from vestnik.cleaner.claims import ClaimKeeper
 from vestnik.contracts import ScrapeEvent
 from vestnik.logs import get_logger
+from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
@@ -48,6 +49,7 @@ class CleanerStage:
         await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        BATCH_SIZE.labels(self.name).observe(len(entries))
         async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
             outcomes = await self._outcomes(entries)
         committed = await commit_batch(
@@ -60,6 +62,7 @@ class CleanerStage:
                 line.update(outcome="lost_ownership", dropped=line.get("outcome"),
                             holder=committed.lost[entry_id] or None)
             self.log.info("message", **line)
+            record(line)
 
     async def _outcomes(self, entries: Sequence[Entry]) -> list[tuple[Write, Line]]:
         """The one write each entry turns into, and its canonical log line, in order."""
@@ -79,6 +82,7 @@ class CleanerStage:
         for (k, line, _), result in zip(waiting, results, strict=True):
             entry_id, fields = entries[k]
             line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
+            EXTRACT_SECONDS.observe(result.duration_ms / 1000)
             try:
                 outcomes[k] = self._write(result, line)
             except Exception as exc:

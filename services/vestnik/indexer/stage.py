@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 from redis.asyncio import Redis
@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from vestnik.contracts import Article
 from vestnik.index import Index
 from vestnik.logs import get_logger
+from vestnik.metrics import BATCH_SIZE, INDEX_SECONDS, INDEX_WRITES, record
 from vestnik.settings import Settings
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
@@ -41,9 +42,11 @@ class IndexerStage:
         decoded = [_decode(fields) for _, fields in entries]
         # The index keeps the last of several articles with one id in a batch; it is
         # idempotent, so a redelivered batch changes nothing.
-        report = await anyio.to_thread.run_sync(
-            self.index.upsert_many, [a for a in decoded if isinstance(a, Article)]
-        )
+        BATCH_SIZE.labels(self.name).observe(len(entries))
+        with INDEX_SECONDS.time():
+            report = await anyio.to_thread.run_sync(
+                self.index.upsert_many, [a for a in decoded if isinstance(a, Article)]
+            )
         # each entry with what it turns into: an article only its ack, a bad entry its
         # dead letter; the commit writes and acks only the entries still ours
         outputs = [
@@ -58,20 +61,24 @@ class IndexerStage:
             consumer=self.settings.consumer_name, claim_idle_ms=self.settings.claim_idle_ms)
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
+            line: dict[str, Any] = {"stage": self.name, "entry_id": entry_id}
             if entry_id in committed.lost:
                 # an article was upserted all the same: the index keeps the newest fetch
-                self.log.info("message", stage=self.name, entry_id=entry_id,
-                              outcome="lost_ownership",
-                              dropped="indexed" if isinstance(item, Article) else "dead_letter",
-                              holder=committed.lost[entry_id] or None, duration_ms=per_message)
+                line.update(outcome="lost_ownership",
+                            dropped="indexed" if isinstance(item, Article) else "dead_letter",
+                            holder=committed.lost[entry_id] or None)
             elif isinstance(item, Article):
-                self.log.info("message", stage=self.name, entry_id=entry_id,
-                              event_id=item.provenance.event_id, article_id=item.article_id,
-                              outcome="indexed", duration_ms=per_message)
+                line.update(event_id=item.provenance.event_id, article_id=item.article_id,
+                            outcome="indexed")
             else:
-                self.log.info("message", stage=self.name, entry_id=entry_id,
-                              outcome="dead_letter", error_type=item.code,
-                              reason=item.reason[:300], duration_ms=per_message)
+                line.update(outcome="dead_letter", error_type=item.code,
+                            reason=item.reason[:300])
+            line["duration_ms"] = per_message
+            self.log.info("message", **line)
+            record(line)
+        for result in ("inserted", "updated", "unchanged", "stale", "duplicates"):
+            if count := getattr(report, result):
+                INDEX_WRITES.labels(result).inc(count)
         self.log.debug("batch", size=len(entries), inserted=report.inserted,
                        updated=report.updated, unchanged=report.unchanged, stale=report.stale,
                        duplicates=report.duplicates)
