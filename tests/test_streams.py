@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -281,3 +282,87 @@ async def test_errors_are_transient_by_their_code_even_wrapped_by_a_6_2_script()
     assert not is_transient(ResponseError("BUSYGROUP Consumer Group name already exists"))
     assert not is_transient(ResponseError("WRONGTYPE Operation against a key"))
     assert not is_transient(ResponseError("NOGROUP No such key"))
+
+
+# -- the commit is one atomic step --------------------------------------------------------
+
+
+async def _watched(r: Redis, k: Keys, action: Any) -> list[tuple[str, str, str]]:
+    """Run ``action`` while MONITOR watches Redis: (source, command, first key) of every
+    command that names one of ``k``'s keys; source is "lua" for a command a script ran,
+    else the client's address."""
+    seen: list[tuple[str, str, str]] = []
+    done = f"{k.stream}:watched"
+    async with r.monitor() as monitor:
+        async def listen() -> None:
+            async for cmd in monitor.listen():
+                words = cmd["command"].split(" ")
+                if done in cmd["command"]:
+                    return
+                if any(key in cmd["command"] for key in k.all()):
+                    source = ("lua" if cmd.get("client_type") == "lua"
+                              else f"{cmd.get('client_address')}:{cmd.get('client_port')}")
+                    seen.append((source, words[0].upper(), words[1] if len(words) > 1 else ""))
+
+        listener = asyncio.ensure_future(listen())
+        await asyncio.sleep(0.1)  # MONITOR is on before the commit starts
+        other: Redis = Redis.from_url(_url_of(r))
+        try:
+            await action(other)
+            await other.echo(done)
+        finally:
+            await other.aclose()
+        await asyncio.wait_for(listener, 10)
+    return seen
+
+
+def _url_of(r: Redis) -> str:
+    kw = r.connection_pool.connection_kwargs
+    return f"redis://{kw.get('host', '127.0.0.1')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+async def test_outputs_and_acknowledgements_go_to_redis_in_one_script_outputs_first(
+    r: Redis, k: Keys
+) -> None:
+    """What makes the commit all or nothing: the client sends one script; every XADD of an
+    output and the XACK of the inputs are run by it, and the XACK after the outputs (a
+    commit cut short never leaves an input acknowledged without its outputs)."""
+    a, b = await _read(r, k, "me", 2)
+
+    async def commit(client: Redis) -> None:
+        await commit_batch(client, [(a, [Write(k.out, {"v": b"a"})]),
+                                    (b, [Write(k.other, {"v": b"b"})])],
+                           stream=k.stream, group=k.group, consumer="me", claim_idle_ms=30_000)
+
+    seen = await _watched(r, k, commit)
+    writes = [(source, name) for source, name, _ in seen if name in ("XADD", "XACK")]
+    assert writes, f"MONITOR saw no XADD nor XACK of the commit: {seen}"
+    outside = [w for w in writes if w[0] != "lua"]
+    assert not outside, ("outputs or acknowledgements sent outside the commit's script, "
+                         f"each its own round trip: {outside} (all seen: {seen})")
+    # MONITOR lists a script's commands right after it (nothing runs meanwhile): when the
+    # last script sent precedes every write, one script made them all (an EVALSHA Redis
+    # refused for not knowing the script yet runs nothing)
+    order = [name for _, name, _ in seen]
+    last_script = max(i for i, name in enumerate(order) if name in ("EVALSHA", "EVAL"))
+    first_write = min(i for i, name in enumerate(order) if name in ("XADD", "XACK"))
+    assert last_script < first_write, f"the commit's writes were split across scripts: {seen}"
+    names = [name for _, name in writes]
+    assert names == ["XADD", "XADD", "XACK"], (
+        f"the script must add both outputs, then acknowledge both inputs: {names}")
+    assert await _pending(r, k) == {} and len(await _outputs(r, k.out)) == 1
+
+
+async def test_an_output_that_cannot_be_written_leaves_every_input_unacknowledged(
+    r: Redis, k: Keys
+) -> None:
+    """A commit that fails halfway (the second output's key holds a string): no input is
+    acknowledged, so every one is delivered again rather than lost."""
+    a, b = await _read(r, k, "me", 2)
+    await r.set(k.other, "not a stream")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await commit_batch(r, [(a, [Write(k.out, {"v": b"a"})]),
+                               (b, [Write(k.other, {"v": b"b"})])],
+                           stream=k.stream, group=k.group, consumer="me", claim_idle_ms=30_000)
+    assert await _pending(r, k) == {a: ("me", 1), b: ("me", 1)}, (
+        "an input was acknowledged though the commit failed before all outputs were written")
