@@ -115,11 +115,14 @@ async def test_trim_keeps_every_entry_some_group_has_not_acknowledged(
     await redis.xreadgroup("slow", "s", {stream: ">"}, count=4)  # read 4, acked none
     assert await safe_trim_floor(redis, stream) == ids[0]  # slow still holds the first
     await redis.xack(stream, "slow", ids[0], ids[1])
-    floor = await safe_trim_floor(redis, stream)
-    assert floor == ids[2]
-    await redis.xtrim(stream, minid=floor, approximate=False)
+    assert await safe_trim_floor(redis, stream) == ids[2]
+    upkeep = Upkeep(FlakyStage(settings), settings)
+    assert await upkeep.trim(redis) == 2
     remaining = [i.decode() for i, _ in await redis.xrange(stream)]
     assert remaining == ids[2:]  # 2..3 pending on slow, 4..9 unread by slow
+    await redis.xack(stream, "slow", ids[2], ids[3])
+    assert await upkeep.trim(redis) == 2  # up to what slow has read, not past it
+    assert [i.decode() for i, _ in await redis.xrange(stream)] == ids[4:]
 
 
 async def test_trim_removes_nothing_from_a_stream_no_group_reads(
@@ -296,3 +299,87 @@ async def test_a_replica_past_its_heartbeat_stays_listed_until_the_grace_then_is
     members = {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
     assert set(members) == {"stalled-a-minute", settings.consumer_name}
     assert members[settings.consumer_name] > now_ms + upkeep.heartbeat_budget_ms() - 1000
+
+
+# -- whole rounds, as a replica's background loop runs them ---------------------------------
+
+
+async def _old_letters(redis: Redis, stream: str, ages_days: Sequence[int]) -> None:
+    now_ms = int(time.time() * 1000)
+    for age in ages_days:
+        await redis.xadd(stream, {"age_days": str(age)}, id=f"{now_ms - age * 86_400_000}-0")
+
+
+async def test_one_upkeep_round_reclaims_trims_applies_retention_and_tidies_the_group(
+    redis: Redis, settings: Settings
+) -> None:
+    tuned = _tuned(settings, dead_letter_retention=7 * 86_400.0, dead_letter_maxlen=0,
+                   rejected_retention=7 * 86_400.0, rejected_maxlen=0,
+                   consumer_max_idle_ms=20)
+    stream, group = tuned.events_stream, tuned.cleaner_group
+    held = await _deliver(redis, tuned, "dead-replica", 3)  # fetched, never acknowledged
+    unread = [(await redis.xadd(stream, {"n": f"late {i}"})).decode() for i in range(2)]
+    await redis.xgroup_createconsumer(stream, group, "gone-replica")  # holds nothing
+    await _old_letters(redis, tuned.dead_letter_stream("cleaner"), (30, 8, 1))
+    await _old_letters(redis, tuned.rejected_stream, (9, 2))
+    await asyncio.sleep(0.05)  # past claim_idle_ms and consumer_max_idle_ms
+    stage = FlakyStage(tuned, output=tuned.articles_stream)
+    upkeep = Upkeep(stage, tuned)
+
+    await upkeep.run_once(redis)
+
+    assert stage.done == held, "the round did not reclaim the dead replica's entries"
+    assert await redis.xlen(tuned.articles_stream) == 3
+    assert [i.decode() for i, _ in await redis.xrange(stream)] == unread, (
+        "the round did not trim what every group had acknowledged (or trimmed unread entries)")
+    assert [f[b"age_days"] for _, f in await redis.xrange(
+        tuned.dead_letter_stream("cleaner"))] == [b"1"], "dead letters past retention kept"
+    assert [f[b"age_days"] for _, f in await redis.xrange(tuned.rejected_stream)] == [b"2"], (
+        "rejections past retention kept")
+    consumers = {c["name"].decode() for c in await redis.xinfo_consumers(stream, group)}
+    assert "gone-replica" not in consumers and "dead-replica" not in consumers
+    expiry = await redis.zscore(workers_key(stream, group), tuned.consumer_name)
+    assert expiry is not None and expiry > time.time() * 1000, "no heartbeat"
+
+
+async def test_one_upkeep_round_makes_a_lost_group_again_and_reads_from_the_start(
+    redis: Redis, settings: Settings
+) -> None:
+    stream, group = settings.events_stream, settings.cleaner_group
+    await ensure_group(redis, stream, group)
+    await redis.delete(stream)  # Redis restarted empty
+    first = (await redis.xadd(stream, {"n": "published meanwhile"})).decode()
+    await Upkeep(FlakyStage(settings), settings).run_once(redis)
+    groups = [g["name"].decode() for g in await redis.xinfo_groups(stream)]
+    assert groups == [group], "the round did not make the group again"
+    reply = await redis.xreadgroup(group, "c", {stream: ">"})
+    assert [i.decode() for i, _ in reply[0][1]] == [first], "the new group skipped entries"
+
+
+async def test_the_background_loop_runs_rounds_until_stopped(
+    redis: Redis, settings: Settings
+) -> None:
+    tuned = _tuned(settings, upkeep_interval_s=0.05)
+    stream = tuned.events_stream
+    held = await _deliver(redis, tuned, "dead-replica", 2)
+    stage = FlakyStage(tuned)
+    upkeep = Upkeep(stage, tuned)
+    await upkeep.start()
+    try:
+        for _ in range(100):
+            if stage.done and await redis.xlen(stream) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert stage.done == held, "the loop reclaimed nothing"
+        assert await redis.xlen(stream) == 0, "the loop never trimmed the acknowledged entries"
+        late = await redis.xadd(stream, {"n": "late"})
+        await redis.xreadgroup(tuned.cleaner_group, "dead-replica", {stream: ">"})
+        for _ in range(100):  # a later round handles what died after the first
+            if len(stage.done) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert stage.done == [*held, late.decode()], "no round after the first"
+    finally:
+        await upkeep.stop()
+    key = workers_key(stream, tuned.cleaner_group)
+    assert await redis.zscore(key, tuned.consumer_name) is None, "a stopped replica still beats"
