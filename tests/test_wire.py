@@ -108,7 +108,43 @@ def test_entry_over_the_size_limit_is_refused_before_parsing() -> None:
 def test_missing_event_id_is_derived_stably_from_url_and_time() -> None:
     a = decode_event(_plain(), max_body_bytes=LIMIT)
     b = decode_event({b"__data__": orjson.dumps(EVENT)}, max_body_bytes=LIMIT)
-    assert a.event_id == b.event_id != ""
+    assert a.event_id == b.event_id != ""  # one scrape, whatever its shape
+    other_body = decode_event(_plain(body="Друг текст."), max_body_bytes=LIMIT)
+    assert other_body.event_id == a.event_id  # the body is not part of it
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("url", "https://www.example.bg/news/2"),  # another page
+    ("url", "http://www.example.bg/news/1"),  # another scheme
+    ("fetched_at", "2025-12-07T10:00:01+02:00"),  # a second later
+    ("fetched_at", "2025-12-08T10:00:00+02:00"),  # a day later
+])
+def test_a_derived_event_id_changes_with_the_url_and_with_the_fetch_time(
+    field: str, value: str
+) -> None:
+    first = decode_event(_plain(), max_body_bytes=LIMIT)
+    again = decode_event(_plain(**{field: value}), max_body_bytes=LIMIT)
+    assert again.event_id != first.event_id, (
+        f"two scrapes differing in {field} got one event id: {first.event_id}")
+
+
+def test_an_event_id_the_producer_gives_is_kept() -> None:
+    event = decode_event(_plain(event_id="scraper-42"), max_body_bytes=LIMIT)
+    assert event.event_id == "scraper-42"
+
+
+@pytest.mark.parametrize("url", [
+    "", "   ", "https://", "http://", "https:///news/1", "https://:443/news/1",
+    "//www.example.bg/news/1", "www.example.bg/news/1", "/news/1",
+])
+@pytest.mark.parametrize("shape", ["json", "fields"])
+def test_a_blank_or_host_less_url_is_a_schema_error(url: str, shape: str) -> None:
+    fields = (_plain(url=url) if shape == "fields"
+              else {b"__data__": orjson.dumps({**EVENT, "url": url})})
+    with pytest.raises(WireError) as info:
+        decode_event(fields, max_body_bytes=LIMIT)
+    assert info.value.code == "schema" and info.value.reason.startswith("url: "), (
+        f"{url!r} was not refused as a url: {info.value}")
 
 
 def test_dead_letter_keeps_binary_fields_as_base64_and_replays_them_exactly() -> None:
