@@ -10,7 +10,6 @@ import random
 
 from vestnik.contracts import Article
 from vestnik.index import open_index
-from vestnik.index._rows import version
 
 from .backends import postgres_schema
 from .corpus import corpus
@@ -33,10 +32,11 @@ def test_three_indexers_at_once_lose_no_update_and_duplicate_no_row(postgres_url
     rng = random.Random(3)
     for batch in batches:  # whichever replica asks first gets the next batch
         shares[rng.randrange(WRITERS)].append(batch)
-    newest: dict[str, Article] = {}
-    for article in articles:
+    newest: dict[str, Article] = {}  # what newer-wins must keep, worked out here alone:
+    for article in articles:  # the later fetch, and of two at one instant the higher hash
         known = newest.get(article.article_id)
-        if known is None or version(article) > version(known):
+        if known is None or ((article.provenance.fetched_at, article.content_hash)
+                             > (known.provenance.fetched_at, known.content_hash)):
             newest[article.article_id] = article
 
     with postgres_schema(postgres_url) as url:  # the tables made by whichever writer is first

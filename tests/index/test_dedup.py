@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,8 +41,19 @@ OTHER = (
 BITS_64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
 
 
-def test_identical_texts_have_identical_fingerprints() -> None:
-    assert fingerprint(STORY) == fingerprint(STORY) is not None
+def test_identical_texts_have_identical_fingerprints_in_every_process() -> None:
+    """Two indexer processes (each with its own salted ``hash()``) fingerprint one text
+    alike, and a copy of the text built anew gets the same fingerprint."""
+    here = fingerprint(STORY)
+    assert here is not None
+    assert fingerprint("".join(reversed(STORY[::-1]))) == here
+    code = ("import sys; from vestnik.index._dedup import fingerprint; "
+            "print(fingerprint(sys.stdin.read()))")
+    for seed in ("1", "2"):
+        child = subprocess.run([sys.executable, "-c", code], input=STORY, text=True,
+                               capture_output=True, check=True,
+                               env={**os.environ, "PYTHONHASHSEED": seed})
+        assert int(child.stdout) == here, f"another process (hash seed {seed}) differs"
 
 
 def test_case_punctuation_and_inflection_changes_keep_the_fingerprint() -> None:
