@@ -17,13 +17,21 @@ from vestnik.publishing import publish_files
 from vestnik.settings import Settings
 from vestnik.stage import workers_key
 from vestnik.status import (
+    ConsumerStatus,
+    GroupStatus,
+    StalledWorker,
     StreamStatus,
     as_json,
     as_table,
     drained,
+    format_id,
+    group_state,
+    parse_id,
     pipeline_status,
+    stage_groups,
     stages_status,
     stream_status,
+    streams_of,
     wait_drained,
 )
 
@@ -197,3 +205,124 @@ async def test_a_replica_that_stopped_reporting_is_shown_stalled_with_the_entrie
     assert any(line.startswith("stalled: paused-replica") and "holding 2 pending entries" in line
                for line in table), table
     await r.delete(stream, workers_key(stream, group))
+
+
+# -- the pieces of a status, without workers -----------------------------------------------
+
+
+def test_ids_parse_and_format_both_ways() -> None:
+    assert parse_id(b"1732-5") == (1732, 5) and parse_id("1732-5") == (1732, 5)
+    assert parse_id("1732") == (1732, 0) and parse_id(None) is None
+    assert format_id((1732, 5)) == "1732-5" and format_id(None) is None
+
+
+def test_a_groups_lag_is_redis_s_else_what_the_ids_tell_else_unknown() -> None:
+    row = {"name": b"g", "pending": 2, "last-delivered-id": b"5-1", "lag": None}
+    state = group_state(row, length=7, first_id=(6, 0), caught_up=False)
+    assert (state.group, state.pending, state.last_delivered_id) == ("g", 2, (5, 1))
+    assert state.lag == 7  # read nothing still in the stream: all of it
+    assert group_state(row, length=7, first_id=(5, 1), caught_up=False).lag is None
+    assert group_state(row, length=7, first_id=(4, 0), caught_up=False).lag is None
+    assert group_state(row, length=7, first_id=None, caught_up=False).lag is None
+    assert group_state({**row, "lag": 3}, length=7, first_id=(6, 0), caught_up=False).lag == 3
+    assert group_state({**row, "lag": 3}, length=7, first_id=None, caught_up=True).lag == 0
+    fresh = group_state({"name": "g", "pending": 0}, length=0, first_id=None, caught_up=True)
+    assert fresh.last_delivered_id == (0, 0) and fresh.drained
+    assert not group_state(row, length=7, first_id=None, caught_up=True).drained  # pending
+    assert not group_state({**row, "pending": 0}, length=7, first_id=None,
+                           caught_up=False).drained
+
+
+def test_the_streams_shown_are_every_one_vestnik_reads_or_writes(settings: Settings) -> None:
+    assert streams_of(settings) == [
+        ("events", settings.events_stream), ("articles", settings.articles_stream),
+        ("rejected", settings.rejected_stream),
+        ("dead letters: cleaner", settings.dead_letter_stream("cleaner")),
+        ("dead letters: indexer", settings.dead_letter_stream("indexer"))]
+    assert stage_groups(settings) == [
+        ("events", settings.events_stream, settings.cleaner_group),
+        ("articles", settings.articles_stream, settings.indexer_group)]
+
+
+def _group(name: str, *, pending: int = 0, caught_up: bool = True) -> GroupStatus:
+    return GroupStatus(name, pending, (1, 0), caught_up, 0, (), 0)
+
+
+def _stream(role: str, stream: str, length: int, *groups: GroupStatus) -> StreamStatus:
+    return StreamStatus(role, stream, length, (1, 0) if length else None, groups)
+
+
+def test_the_pipeline_is_drained_only_when_both_stages_are(settings: Settings) -> None:
+    ev, ar = settings.events_stream, settings.articles_stream
+    cg, ig = settings.cleaner_group, settings.indexer_group
+    both = [_stream("events", ev, 3, _group(cg)), _stream("articles", ar, 3, _group(ig))]
+    assert drained(both, settings)
+    assert not drained(both[:1], settings)  # the articles stream not looked at
+    assert not drained(both[1:], settings)
+    assert not drained([_stream("events", ev, 3, _group(cg, pending=1)), both[1]], settings)
+    assert not drained([both[0], _stream("articles", ar, 3, _group(ig, caught_up=False))],
+                       settings)
+    assert not drained([both[0], _stream("articles", ar, 3, _group("someone else"))], settings)
+    assert drained([both[0], _stream("articles", ar, 0)], settings)  # no group, nothing yet
+    assert not drained([both[0], _stream("articles", ar, 1)], settings)
+
+
+async def test_wait_drained_gives_up_after_its_timeout_saying_so(
+    r: Redis, line_settings: Settings
+) -> None:
+    await r.xadd(line_settings.events_stream, {"n": 0})  # nobody reads it
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"did not drain in 0\.3s"):
+        await wait_drained(r, line_settings, timeout_s=0.3)
+    assert time.monotonic() - started < 2
+    await r.delete(line_settings.events_stream)
+
+
+def test_the_json_status_holds_every_stream_group_replica_and_consumer(
+    settings: Settings,
+) -> None:
+    g = GroupStatus("cleaners", 2, (7, 1), True, None,
+                    (ConsumerStatus("c1", 2, 1500),), 1, (StalledWorker("w9", 4200, 2),))
+    statuses = [StreamStatus("events", "ev", 9, (7, 3), (g,)),
+                StreamStatus("rejected", "rej", 0, None, ())]
+    assert as_json(statuses, settings) == {
+        "drained": False,
+        "streams": [
+            {"role": "events", "stream": "ev", "length": 9, "last_entry_id": "7-3",
+             "groups": [{"group": "cleaners", "pending": 2, "lag": None,
+                         "last_delivered_id": "7-1", "drained": False, "workers": 1,
+                         "stalled": [{"name": "w9", "overdue_ms": 4200, "pending": 2}],
+                         "consumers": [{"name": "c1", "pending": 2, "idle_ms": 1500}]}]},
+            {"role": "rejected", "stream": "rej", "length": 0, "last_entry_id": None,
+             "groups": []},
+        ],
+    }
+
+
+def test_the_status_table_aligns_its_columns_and_names_each_stalled_replica(
+    settings: Settings,
+) -> None:
+    one = GroupStatus("cleaners", 12, (7, 1), False, None, (ConsumerStatus("c1", 12, 5),), 3,
+                      (StalledWorker("w9", 4250, 1),))
+    two = GroupStatus("analytics", 0, (7, 3), True, 0, (), 0,
+                      (StalledWorker("w8", 61_000, 2),))
+    statuses = [StreamStatus("events", "ev", 130, (7, 3), (one, two)),
+                StreamStatus("rejected", "rejected-stream", 4, (2, 0), ())]
+    assert as_table(statuses, settings) == [
+        "stream           group      length  pending      lag  workers  consumers  stalled"
+        "  role",
+        "ev               cleaners      130       12  unknown        3          1        1"
+        "  events",
+        "ev               analytics     130        0        0        0          0        1"
+        "  events",
+        "rejected-stream  -               4        -        -        -          -        -"
+        "  rejected",
+        "",
+        "stalled: w9 (cleaners on ev) has not reported for 4.2 s past its budget, holding 1 "
+        "pending entry",
+        "stalled: w8 (analytics on ev) has not reported for 61.0 s past its budget, holding 2 "
+        "pending entries",
+    ]
+    quiet = as_table([StreamStatus("rejected", "r", 0, None, ())], settings)
+    assert quiet[-1].split() == ["r", "-", "0", "-", "-", "-", "-", "-", "rejected"]
+    assert "" not in quiet  # no notes, no blank line before them
