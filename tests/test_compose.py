@@ -122,9 +122,12 @@ def test_api_healthcheck_gets_healthz_with_python_on_its_port() -> None:
 
 
 def test_image_installs_the_driver_of_the_postgresql_index() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    (extras,) = re.findall(r"pip install .*'\.\[([a-z,]+)\]'", dockerfile)
-    assert "postgres" in extras.split(",")
+    """The image installs requirements/runtime.txt (tests/test_lock.py), locked with the
+    postgres extra: psycopg, its binary build and its pool."""
+    lock = (ROOT / "requirements" / "runtime.txt").read_text()
+    assert "--extra postgres" in lock.split("\n\n")[0]
+    for name in ("psycopg", "psycopg-binary", "psycopg-pool"):
+        assert re.search(rf"^{name}==", lock, re.M), name
 
 
 def test_dockerfile_entrypoint_is_the_vestnik_console_script() -> None:
@@ -148,3 +151,56 @@ def test_image_compiles_the_extractor_with_mypyc() -> None:
 def test_redis_service_keeps_streams_across_restarts() -> None:
     command = " ".join(SERVICES["redis"]["command"])
     assert "--appendonly yes" in command
+
+
+def _docker_ignores(path: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves ``path`` (relative to the context) out of the build context:
+    the last pattern matching it or one of its parent folders decides (``!``: kept).
+    Patterns as Docker reads them: ``*`` and ``?`` within a name, ``**`` across folders."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    ignored = False
+    for pattern in patterns:
+        keep = pattern.startswith("!")
+        body = pattern.lstrip("!").strip("/")
+        regex = re.escape(body).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]").replace(r"\[", "[")
+        regex = regex.replace(r"\]", "]")
+        if any(re.fullmatch(regex, c) for c in candidates):
+            ignored = not keep
+    return ignored
+
+
+DOCKERIGNORE = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", [
+    ".git/HEAD", ".venv/bin/python", "dev/pages/site/page.html", "dev/bg/gold.json",
+    "dev/make_devset.py", ".pytest_cache/v/cache/nodeids", ".hypothesis/examples/x",
+    ".mypy_cache/3.11/x.json", ".ruff_cache/x", "mutants/services/vestnik/wire.py",
+    "vestnik-index.sqlite3", "vestnik-demo.sqlite3-wal", "tests/test_cli.py",
+    "services/vestnik/__pycache__/cli.cpython-311.pyc",
+    "services/vestnik/extract/layout.cpython-311-x86_64-linux-gnu.so",
+    "services/vestnik/index.sqlite3", "examples/producers/node/node_modules/x/index.js",
+    "requirements/lock.sh",
+])
+def test_dockerignore_keeps_out_of_the_build_context(path: str) -> None:
+    assert _docker_ignores(path, DOCKERIGNORE)
+
+
+def test_dockerignore_keeps_everything_the_dockerfile_copies() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    sources = [src for line in re.findall(r"^COPY (?!--from)(.+)$", dockerfile, re.M)
+               for src in line.split()[:-1]]
+    assert {"pyproject.toml", "services", "seeds", "requirements/runtime.txt"} <= set(sources)
+    files = []
+    for source in sources:
+        path = ROOT / source
+        files += [path] if path.is_file() else [
+            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and p.suffix not in {".so", ".pyc"}]
+    assert len(files) > 50
+    kept_out = [str(p.relative_to(ROOT)) for p in files
+                if _docker_ignores(str(p.relative_to(ROOT)), DOCKERIGNORE)]
+    assert not kept_out, f"the Dockerfile copies these, .dockerignore leaves them out: {kept_out}"
