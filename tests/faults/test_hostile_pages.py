@@ -2,14 +2,13 @@
 article cannot be written.
 
 Real worker processes against the real Redis (the harness of ``test_scenarios.py``); each
-scenario ends with the conservation report (lost 0). Run alone with
+scenario ends with the conservation report (lost, duplicated and stale 0). Run alone with
 ``pytest -m faults tests/faults/test_hostile_pages.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +24,7 @@ from vestnik.stage import workers_key
 
 from ..conftest import REDIS_URL, SEEDS
 from .conftest import REPORTS
-from .harness import PAGES, Cluster, Report, cluster, event_url
+from .harness import FETCHED_AT, PAGES, Cluster, Report, cluster, event_url
 
 pytestmark = pytest.mark.faults
 
@@ -43,13 +42,7 @@ def slow_page(attributes: int = 60_000) -> str:
 
 
 def _settle(c: Cluster, name: str, timeout_s: float = 180.0) -> Report:
-    c.wait_drained(timeout_s)
-    report = c.report()
-    REPORTS.append((name, str(report)))
-    assert report.lost == 0, report
-    assert report.duplicated == 0, report
-    assert report.index_rows == report.distinct_articles, report
-    return report
+    return c.settle(name, timeout_s=timeout_s)
 
 
 def _log_lines(c: Cluster, *names: str) -> list[dict[str, Any]]:
@@ -105,10 +98,8 @@ class HeartbeatWatch:
 
 def _wait_heartbeats(c: Cluster, consumers: list[str], timeout_s: float = 60.0) -> None:
     key = workers_key(c.settings.events_stream, c.settings.cleaner_group)
-    deadline = time.monotonic() + timeout_s
-    while not all(c.client.zscore(key, name) for name in consumers):
-        assert time.monotonic() < deadline, f"no heartbeat from {consumers} in {timeout_s}s"
-        time.sleep(0.05)
+    c.wait_for(lambda: all(c.client.zscore(key, name) for name in consumers),
+               f"no heartbeat from {consumers}", timeout_s=timeout_s)
 
 
 def _publish_behind(c: Cluster, page: str, good: range) -> str:
@@ -120,14 +111,32 @@ def _publish_behind(c: Cluster, page: str, good: range) -> str:
         "url": "https://faults.example.bg/slow", "fetched_at": "2025-12-07T12:00:00Z",
         "content_type": "text/html", "body": page})})
     for i in good:
-        url = event_url(c.run, i)
         pipe.xadd(c.settings.events_stream, {"__data__": orjson.dumps({
-            "url": url, "fetched_at": "2025-12-07T12:00:00+02:00", "content_type": "text/plain",
+            "url": event_url(c.run, i), "fetched_at": FETCHED_AT, "content_type": "text/plain",
             "body": PAGES[i % len(PAGES)]})})
-        c.published.append(url)
-    slow_id: str = pipe.execute()[0].decode()
-    c.poison.append(slow_id)
+    ids = pipe.execute()
+    slow_id: str = ids[0].decode()
+    c.track(slow_id, None)
+    for i, entry_id in zip(good, ids[1:], strict=True):
+        c.track(entry_id, event_url(c.run, i))
     return slow_id
+
+
+def _wait_published_and_stopped(c: Cluster, started: float, articles: int) -> float:
+    """Until ``articles`` articles are published and a dead letter is written; how long
+    after ``started`` the articles were all published."""
+    waited: list[float] = []
+
+    def done() -> bool:
+        if not waited and len(_article_entries(c)) >= articles:
+            waited.append(time.monotonic() - started)
+        return bool(waited) and bool(_dead_letters(c))
+
+    c.wait_for(done, lambda: (
+        f"{len(_article_entries(c))} of {articles} articles, dead letters "
+        f"{dict(Counter(d['error_type'] for d in _dead_letters(c)))} (wanted one, the slow "
+        f"page's, a timeout after its {BUDGET_S:g} s budget)"), timeout_s=60)
+    return waited[0]
 
 
 def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_runs_twice(
@@ -154,15 +163,7 @@ def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_ru
         with watch.watching():
             started = time.monotonic()
             slow_id = _publish_behind(c, page, range(100, 400))
-            waited = None
-            while waited is None or not _dead_letters(c):
-                assert time.monotonic() - started < 60, (
-                    f"after 60 s: {len(_article_entries(c))} of 400 articles, dead letters "
-                    f"{dict(Counter(d['error_type'] for d in _dead_letters(c)))} (wanted one, "
-                    f"the slow page's, a timeout after its {BUDGET_S:g} s budget)")
-                if waited is None and len(_article_entries(c)) >= 400:
-                    waited = time.monotonic() - started
-                time.sleep(0.05)
+            waited = _wait_published_and_stopped(c, started, articles=400)
             stopped_after = time.monotonic() - started
 
         REPORTS.append(("hostile page 1 slow page", f"good events behind it all published "
@@ -229,9 +230,7 @@ run_worker(create_app)
 
 def _start_code(c: Cluster, name: str, code: str) -> None:
     """Start a worker process running ``code`` (as ``Cluster.start`` starts the real ones)."""
-    log = (c.workdir / f"{name}.log").open("ab")
-    c.procs[name] = subprocess.Popen([sys.executable, "-c", code], env=c.env(), stdout=log,
-                                     stderr=log)
+    c.start_command(name, [sys.executable, "-c", code])
 
 
 def test_an_entry_whose_article_cannot_be_written_is_dead_lettered_alone_and_its_batch_indexed(
@@ -244,12 +243,12 @@ def test_an_entry_whose_article_cannot_be_written_is_dead_lettered_alone_and_its
         for i in range(50):
             url = event_url(c.run, i) if i != 25 else "https://faults.example.bg/surrogate"
             pipe.xadd(c.settings.events_stream, {"__data__": orjson.dumps({
-                "url": url, "fetched_at": "2025-12-07T12:00:00Z", "content_type": "text/plain",
+                "url": url, "fetched_at": FETCHED_AT, "content_type": "text/plain",
                 "body": SEED})})
         ids = [i.decode() for i in pipe.execute()]
         bad_id = ids[25]
-        c.published += [event_url(c.run, i) for i in range(50) if i != 25]
-        c.poison.append(bad_id)
+        for i, entry_id in enumerate(ids):
+            c.track(entry_id, event_url(c.run, i) if i != 25 else None)
         c.publish(50, 50)
         report = _settle(c, "hostile page 2 an unencodable article in a batch")
         assert report.indexed == 99 and report.dead_lettered == 1

@@ -3,7 +3,8 @@ holds entries, Redis restarted without its data, Redis out of memory for a long 
 group deleted under the workers, a group that cannot be made again.
 
 Real worker processes against real Redis servers (private ones where Redis itself is
-broken). Each scenario ends with the conservation report. Run alone with
+broken). Each scenario ends with the conservation report (lost, duplicated and stale 0);
+its waits fail as soon as nothing moves. Run alone with
 ``pytest -m faults -k hostile``.
 """
 
@@ -41,21 +42,12 @@ NEWER = "2025-12-08T09:00:00+02:00"
 
 
 def _settle(c: Cluster, name: str, timeout_s: float = 180.0, note: str = "") -> Report:
-    c.wait_drained(timeout_s)
-    report = c.report()
-    REPORTS.append((name, f"{report}{note}"))
-    assert report.lost == 0, report
-    assert report.duplicated == 0, report
-    assert report.index_rows == report.distinct_articles, report
-    return report
+    return c.settle(name, timeout_s=timeout_s, note=note)
 
 
-def _wait(done: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} (waited {timeout_s:.0f} s)")
-        time.sleep(0.05)
+def _wait(c: Cluster, done: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    """Until ``done()``: fails once the pipeline stops moving (``Cluster.wait_for``)."""
+    c.wait_for(done, what, timeout_s=timeout_s)
 
 
 def _redis_server(port: int, workdir: Path, *options: str) -> subprocess.Popen[bytes]:
@@ -119,7 +111,7 @@ def _wait_logged(c: Cluster, name: str, event: str, what: str, timeout_s: float 
         if (code := c.procs[name].poll()) is not None:
             raise AssertionError(f"the {name} exited with code {code} instead: {what}")
         return bool(_logged(c, name, event, **fields))
-    _wait(seen, f"the {name} never logged {event}: {what}", timeout_s)
+    _wait(c, seen, f"the {name} never logged {event}: {what}", timeout_s)
 
 
 # -- a replica paused while it holds entries ----------------------------------------------
@@ -134,17 +126,21 @@ def _held(c: Cluster, consumer: str) -> list[str]:
 def _pause_holding_entries(c: Cluster, name: str, consumer: str) -> list[str]:
     """SIGSTOP ``name`` at a moment it holds entries; those entries."""
     proc = c.procs[name]
-    deadline = time.monotonic() + 60
-    while True:
+    caught: list[str] = []
+
+    def holding() -> bool:
         proc.send_signal(signal.SIGSTOP)
         held = _held(c, consumer)
         time.sleep(0.1)  # a command it sent just before it stopped is served by now
         if held and _held(c, consumer) == held:
-            return held
+            caught.extend(held)
+            return True
         proc.send_signal(signal.SIGCONT)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} was never caught holding entries")
-        time.sleep(0.03)
+        return False
+
+    c.wait_for(holding, f"{name} was never caught holding entries", timeout_s=60,
+               poll_s=0.03)
+    return caught
 
 
 def _pending_anywhere(c: Cluster, ids: list[str]) -> list[str]:
@@ -191,23 +187,23 @@ def test_a_paused_cleaner_resumed_after_its_entries_were_reclaimed_publishes_not
         held = _pause_holding_entries(c, "cleaner-a", paused)
         try:
             # while it sleeps: visible as stalled, holding its entries until they are taken
-            _wait(lambda: paused in _stalled(c), "status never showed the paused cleaner "
+            _wait(c, lambda: paused in _stalled(c), "status never showed the paused cleaner "
                   "as stalled", timeout_s=30)
             # another replica reclaims its entries and finishes them; they are indexed
-            _wait(lambda: not _pending_anywhere(c, held), "the paused cleaner's entries were "
+            _wait(c, lambda: not _pending_anywhere(c, held), "the paused cleaner's entries were "
                   "never reclaimed and finished by the other one", timeout_s=90)
             events = {i.decode(): orjson.loads(f[b"__data__"]) for i, f in
                       (c.client.xrange(c.settings.events_stream, min=e, max=e)[0]
                        for e in held)}
             urls = [events[e]["url"] for e in held]
             old = datetime.fromisoformat(FETCHED_AT)
-            _wait(lambda: all(_fetched(a) == old for a in _indexed(c, urls).values()),
+            _wait(c, lambda: all(_fetched(a) == old for a in _indexed(c, urls).values()),
                   "the reclaimed entries' articles were never indexed")
             # newer scrapes of the same pages (other content) are published and indexed
             c.publish_indices([int(u.rsplit("/", 1)[1]) for u in urls], fetched_at=NEWER,
                               page_shift=1)
             newer = datetime.fromisoformat(NEWER)
-            _wait(lambda: all(_fetched(a) == newer for a in _indexed(c, urls).values()),
+            _wait(c, lambda: all(_fetched(a) == newer for a in _indexed(c, urls).values()),
                   "the newer scrapes were never indexed")
         finally:
             c.procs["cleaner-a"].send_signal(signal.SIGCONT)
@@ -216,7 +212,7 @@ def test_a_paused_cleaner_resumed_after_its_entries_were_reclaimed_publishes_not
         def outcomes() -> dict[str, object]:
             return {str(e["entry_id"]): e["outcome"] for e in _logged(c, "cleaner-a", "message")
                     if e["entry_id"] in held}
-        _wait(lambda: len(outcomes()) == len(held),
+        _wait(c, lambda: len(outcomes()) == len(held),
               "the resumed cleaner never finished the batch it had held")
         assert set(outcomes().values()) == {"lost_ownership"}, \
             f"the resumed cleaner committed entries it no longer owned: {outcomes()}"
@@ -286,12 +282,15 @@ def test_a_worker_whose_group_cannot_be_made_again_exits_non_zero(tmp_path: Path
         # the stream's key is taken by something else: no group can be made on it
         c.client.delete(c.settings.events_stream)
         c.client.set(c.settings.events_stream, "not a stream")
-        proc = c.procs.pop("cleaner")
+        proc = c.procs["cleaner"]
         try:
-            code = proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise AssertionError("the cleaner went on without a group it cannot make") from None
+            _wait(c, lambda: proc.poll() is not None,
+                  "the cleaner went on without a group it cannot make")
+        finally:
+            c.procs.pop("cleaner")
+            if (code := proc.poll()) is None:
+                proc.kill()
+                proc.wait(timeout=30)
         REPORTS.append(("hostile 4 group cannot be made again", f"cleaner exit code={code}"))
         assert code != 0, "the cleaner gave up with exit code 0: a restart policy ignores it"
         assert _logged(c, "cleaner", "worker_gave_up"), "the cleaner did not say why it ended"
@@ -383,7 +382,7 @@ def test_redis_read_only_for_a_while_is_waited_out_without_spinning_or_dead_lett
             worker used meanwhile."""
             logged = {name: len(c.log_events(name)) for name in c.procs}
             admin.replicaof("127.0.0.1", str(embedded.free_port()))
-            _wait(lambda: all(refused(name, logged[name]) for name in c.procs),
+            _wait(c, lambda: all(refused(name, logged[name]) for name in c.procs),
                   "the workers never met READONLY: the scenario would prove nothing")
             cpu = {name: _cpu_s(p.pid) for name, p in c.procs.items()}
             time.sleep(hold_s)  # how long Redis stays read-only
