@@ -7,7 +7,9 @@ import re
 
 import click
 import orjson
+from click.testing import CliRunner
 
+from vestnik import config_doc
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.cli import main as cli
 from vestnik.contracts import Article
@@ -30,6 +32,18 @@ def test_the_configuration_table_lists_every_setting() -> None:
     missing = [f"VESTNIK_{name.upper()}" for name in Settings.model_fields
                if f"`VESTNIK_{name.upper()}`" not in table]
     assert not missing, f"settings missing from the README's configuration table: {missing}"
+
+
+def test_the_configuration_table_is_the_one_made_from_the_code() -> None:
+    """Regenerate with `vestnik config --markdown --write README.md`."""
+    table = config_doc.table_in(_section("Configuration"))
+    assert table is not None, "the configuration section lost its table markers"
+    printed = CliRunner().invoke(cli, ["config", "--markdown"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output == config_doc.markdown_table()
+    assert table == printed.output, (
+        "the README's configuration table differs from the code's settings: run "
+        "`vestnik config --markdown --write README.md`")
 
 
 def test_the_commands_table_lists_every_command_and_subcommand() -> None:

@@ -304,6 +304,42 @@ def status(as_json: bool) -> None:
             click.echo(line)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="A JSON list: env, field, value, default, set, secret, meaning.")
+@click.option("--markdown", is_flag=True,
+              help="The README's configuration table (every setting, its default and "
+              "meaning), from the code.")
+@click.option("--write", "write_to", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="With --markdown: replace the table between the markers of this file "
+              "(README.md) instead of printing it.")
+def config(as_json: bool, markdown: bool, write_to: Path | None) -> None:
+    """Every setting: its VESTNIK_* variable, its value in this environment and its
+    default. Secrets are shown as *** (passwords in URLs, secret fields)."""
+    from vestnik import config_doc
+
+    if write_to is not None and not markdown:
+        raise click.UsageError("--write goes with --markdown")
+    if markdown:
+        table = config_doc.markdown_table()
+        if write_to is None:
+            click.echo(table, nl=False)
+            return
+        try:
+            text = config_doc.replace_table(write_to.read_text(), table)
+        except ValueError as exc:
+            raise UserError(f"{write_to}: {exc}") from exc
+        write_to.write_text(text)
+        click.echo(f"wrote the settings table into {write_to}", err=True)
+        return
+    settings = Settings()
+    if as_json:
+        click.echo(_dump(config_doc.current(settings)))
+    else:
+        for line in config_doc.text_lines(settings):
+            click.echo(line)
+
+
 @main.group()
 def dlq() -> None:
     """Dead letters: list, show, replay."""
