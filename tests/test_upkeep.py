@@ -9,16 +9,24 @@ import time
 from collections.abc import Sequence
 
 import orjson
+import pytest
 from redis.asyncio import Redis
 from redis.exceptions import OutOfMemoryError, RedisError
 
 from vestnik import embedded
+from vestnik import upkeep as upkeep_module
 from vestnik.contracts import DeadLetter
 from vestnik.dlq import list_letters, replay
 from vestnik.settings import Settings
-from vestnik.stage import Entry, workers_key
+from vestnik.stage import Entry, last_error_key, workers_key
 from vestnik.streams import Write, commit_batch, ensure_group
-from vestnik.upkeep import GroupLost, Upkeep, handle_or_remember, safe_trim_floor
+from vestnik.upkeep import (
+    GroupLost,
+    Upkeep,
+    handle_or_remember,
+    remember_failure,
+    safe_trim_floor,
+)
 from vestnik.wire import decode_model
 
 from .test_streams import fill_until_refused, free_memory
@@ -383,3 +391,85 @@ async def test_the_background_loop_runs_rounds_until_stopped(
         await upkeep.stop()
     key = workers_key(stream, tuned.cleaner_group)
     assert await redis.zscore(key, tuned.consumer_name) is None, "a stopped replica still beats"
+
+
+# -- giving up on an entry: the letter, the note, the line it is counted from --------------
+
+
+async def test_a_failed_delivery_is_noted_with_its_error_for_a_week_cut_to_500_characters(
+    redis: Redis, settings: Settings
+) -> None:
+    stage = FlakyStage(settings)
+    await remember_failure(redis, stage, ["1-0", "2-0"], ValueError("x" * 1000))
+    key = last_error_key(stage)
+    notes = await redis.hgetall(key)
+    assert notes == {b"1-0": b"ValueError: " + b"x" * 488, b"2-0": b"ValueError: " + b"x" * 488}
+    assert 7 * 86_400 - 60 <= await redis.ttl(key) <= 7 * 86_400
+    await remember_failure(redis, stage, [], ValueError("nothing to note"))
+    assert await redis.hlen(key) == 2
+
+
+async def test_noting_a_failure_while_redis_is_away_raises_nothing(settings: Settings) -> None:
+    away: Redis = Redis.from_url(f"redis://127.0.0.1:{embedded.free_port()}/0")
+    try:
+        await remember_failure(away, FlakyStage(settings), ["1-0"], RuntimeError("index down"))
+    finally:
+        await away.aclose()
+
+
+async def test_an_entry_past_the_limit_becomes_one_dead_letter_counted_as_such(
+    redis: Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[dict[str, object]] = []
+    monkeypatch.setattr(upkeep_module, "record", lines.append)
+    (entry_id,) = await _deliver(redis, settings, "replica-a", 1)
+    stage = FlakyStage(settings, failures=100)
+    tuned = _tuned(settings, max_deliveries=2)
+    upkeep = Upkeep(stage, tuned)
+    for _ in range(3):  # delivery 1 died with its replica, 2 fails, the claim after gives up
+        await asyncio.sleep(0.02)
+        await upkeep.reclaim(redis)
+    assert stage.seen == {entry_id: 1}
+    (letter,) = [decode_model(f, DeadLetter)
+                 for _, f in await redis.xrange(stage.dead_letter_stream)]
+    assert letter.reason == (f"failed 2 deliveries; last error: "
+                             f"RuntimeError: index unavailable ({entry_id})")
+    assert (letter.delivery_count, letter.error_type, letter.source_stream) == (
+        2, "max_deliveries", settings.events_stream)
+    assert await redis.hget(last_error_key(stage), entry_id) is None, "the note outlived it"
+    assert lines == [{"stage": "cleaner", "entry_id": entry_id, "outcome": "dead_letter",
+                      "error_type": "max_deliveries", "reason": letter.reason,
+                      "delivery_count": 2}]
+
+
+async def test_a_dead_letter_without_a_noted_error_says_only_how_many_deliveries_failed(
+    redis: Redis, settings: Settings
+) -> None:
+    (entry_id,) = await _deliver(redis, settings, "killed-replica", 1)
+    fields = (await redis.xrange(settings.events_stream))[0][1]
+    upkeep = Upkeep(FlakyStage(settings), _tuned(settings, dead_letter_max_field_bytes=3))
+    await redis.xclaim(settings.events_stream, settings.cleaner_group, upkeep.consumer, 0,
+                       [entry_id])
+    await upkeep._give_up(redis, (entry_id, {**fields, b"body": b"abcdefgh"}), 6)
+    (letter,) = [decode_model(f, DeadLetter)
+                 for _, f in await redis.xrange(settings.dead_letter_stream("cleaner"))]
+    assert letter.reason == "failed 5 deliveries" and letter.delivery_count == 5
+    assert letter.entry_id == entry_id
+    assert letter.fields == {"n": "0", "body": "abc"}, "the settings' limits were not applied"
+    assert letter.truncated_fields == ["body"]
+
+
+async def test_an_entry_taken_by_another_replica_before_its_dead_letter_is_left_to_it(
+    redis: Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[dict[str, object]] = []
+    monkeypatch.setattr(upkeep_module, "record", lines.append)
+    (entry_id,) = await _deliver(redis, settings, "other-replica", 1)
+    fields = (await redis.xrange(settings.events_stream))[0][1]
+    stage = FlakyStage(settings)
+    await remember_failure(redis, stage, [entry_id], RuntimeError("index down"))
+    await Upkeep(stage, settings)._give_up(redis, (entry_id, fields), 9)
+    assert await redis.xlen(stage.dead_letter_stream) == 0
+    assert await redis.hget(last_error_key(stage), entry_id) is not None
+    assert lines == [{"stage": "cleaner", "entry_id": entry_id, "outcome": "lost_ownership",
+                      "dropped": "dead_letter", "holder": "other-replica"}]

@@ -15,7 +15,14 @@ from vestnik import charsets
 from vestnik.contracts import DeadLetter
 from vestnik.dlq import replay
 from vestnik.settings import Settings
-from vestnik.wire import WireError, dead_letter, decode_event, encode_model, original_fields
+from vestnik.wire import (
+    WireError,
+    dead_letter,
+    decode_event,
+    decode_model,
+    encode_model,
+    original_fields,
+)
 
 EVENT = {
     "url": "https://www.example.bg/news/1",
@@ -327,3 +334,111 @@ async def test_a_cut_dead_letter_is_refused_by_replay_with_a_clear_message(
                                              "not the whole entry .*body"):
             await replay(redis, stream, [letter_id])
     assert await redis.xlen(stream) == 2
+
+
+# --- each refusal's code and reason, exactly (a dead letter says them to people) ------------
+
+MAGIC = b"\x89BIN\r\n\x1a\n"
+
+
+def _envelope(rest: bytes) -> dict[bytes, bytes]:
+    return {b"__data__": MAGIC + b"\x00\x01" + rest}
+
+
+def _refusal(fields: dict[bytes, bytes]) -> tuple[str, str]:
+    with pytest.raises(WireError) as info:
+        decode_event(fields, max_body_bytes=LIMIT)
+    assert str(info.value) == f"{info.value.code}: {info.value.reason}"
+    return info.value.code, info.value.reason
+
+
+def test_a_truncated_faststream_envelope_is_invalid_envelope() -> None:
+    short = _envelope(b"\x00\x00\x00\x10" + b"\x00\x00\x05")  # 17 bytes: no whole header
+    assert _refusal(short) == ("invalid_envelope", "truncated FastStream envelope")
+    past_end = _envelope(b"\x00\x00\x00\x12" + b"\x01\x00\x00\x00" + b"{}")  # data at 16 MB
+    assert _refusal(past_end) == ("invalid_envelope", "truncated FastStream envelope")
+    at_end = _envelope(b"\x00\x00\x00\x12" + b"\x00\x00\x00\x12")  # 18 bytes, data empty
+    assert _refusal(at_end)[0] == "invalid_json"  # a whole envelope holding nothing
+
+
+@pytest.mark.parametrize(("fields", "refusal"), [
+    ({b"\xffurl": b"x"}, ("undecodable", "a field name is not valid UTF-8 "
+                                         "(byte 0: invalid start byte)")),
+    ({b"url": b"https://a.bg/\xff"}, ("undecodable", "field 'url' is not valid UTF-8 "
+                                                     "(byte 13: invalid start byte)")),
+    ({b"n" * 70: b"\xc3"}, ("undecodable", f"field {'n' * 60!r} is not valid UTF-8 "
+                                           "(byte 0: unexpected end of data)")),
+    ({b"__data__": b"[1]"}, ("schema", "__data__ must be a JSON object, got list")),
+    ({b"__data__": orjson.dumps({**NO_BODY, "body_base64": "eA==", "charset": 5})},
+     ("schema", "charset must be a string")),
+    ({b"__data__": orjson.dumps({**NO_BODY, "body_base64": 5})},
+     ("schema", "body_base64 must be a string")),
+    ({b"__data__": orjson.dumps({**NO_BODY, "body_base64": "eA=?"})},
+     ("schema", "body_base64 is not valid base64")),
+    ({b"__data__": orjson.dumps({**NO_BODY, "body_base64": "e A=="})},
+     ("schema", "body_base64 is not valid base64")),  # outside the alphabet: not skipped
+    ({b"__data__": orjson.dumps(NO_BODY)}, ("schema", "body: Field required")),
+    ({k.encode(): v.encode() for k, v in NO_BODY.items()}, ("schema", "body: Field required")),
+    ({b"__data__": orjson.dumps({"content_type": "text/plain", "body": "x"})},
+     ("schema", "url: Field required; fetched_at: Field required")),
+    ({b"__data__": orjson.dumps({"version": 2, "content_type": "image/png", "body": " ",
+                                 "charset": "x" * 50, "site": 5})},
+     ("schema", "version: Input should be 1; url: Field required; fetched_at: Field required; "
+                "content_type: Input should be 'text/html' or 'text/plain'; "
+                "body: Value error, body is empty")),  # the first five of six
+])
+def test_each_refusal_says_its_code_and_why(fields: dict[bytes, bytes],
+                                            refusal: tuple[str, str]) -> None:
+    assert _refusal(fields) == refusal
+
+
+def test_a_body_in_json_wins_over_a_body_base64_beside_it() -> None:
+    obj = {**EVENT, "body_base64": "not base64 at all"}
+    assert decode_event({b"__data__": orjson.dumps(obj)}, max_body_bytes=LIMIT).body == (
+        EVENT["body"])
+
+
+def test_a_quoted_charset_parameter_is_read_and_a_mangled_one_is_refused() -> None:
+    body = "Руските войски".encode("cp1251")
+    event = decode_event(_plain(body=body, content_type="text/plain; charset='windows-1251'"),
+                         max_body_bytes=LIMIT)
+    assert event.body == "Руските войски"
+    code, reason = _refusal(_plain(body=body, content_type="text/plain; charset=cp1251=x"))
+    assert code == "unknown_charset" and "cp1251=x" in reason
+
+
+def test_an_html_page_s_meta_charset_is_read_only_for_html() -> None:
+    text = "Армения и Азербайджан се споразумяха да градят взаимно доверие. " * 5
+    page = (b'<html><head><meta charset="koi8-r"></head><body><p>' + text.encode("cp1251")
+            + b"</p></body></html>")
+    html = decode_event(_plain(body=page, content_type="text/html"), max_body_bytes=LIMIT)
+    assert html.charset == "KOI8-R"  # the page's declaration, though the bytes are 1251
+    upper = decode_event(_plain(body=page, content_type="Text/HTML"), max_body_bytes=LIMIT)
+    assert upper.charset == "KOI8-R"
+    plain = decode_event(_plain(body=page, content_type="text/plain"), max_body_bytes=LIMIT)
+    assert plain.charset == "windows-1251"  # a text dump's bytes are only sniffed
+
+
+def test_a_vestnik_message_without_data_or_off_its_contract_is_a_schema_error() -> None:
+    with pytest.raises(WireError) as info:
+        decode_model({b"body": b"x"}, DeadLetter)
+    assert (info.value.code, info.value.reason) == ("schema", "entry has no __data__ field")
+    with pytest.raises(WireError) as info:
+        decode_model({b"__data__": b'{"stage": "cleaner"}'}, DeadLetter)
+    assert info.value.code == "schema"
+    assert info.value.reason.startswith("reason: Field required; error_type: Field required")
+
+
+def test_an_article_dead_letter_without_bodies_keeps_the_digests_of_its_text() -> None:
+    article = {"title": "Заглавие", "body_paragraphs": ["Първи.", "Втори."],
+               "body_text": "Първи.\n\nВтори.", "lead": None, "url": "https://a.bg/1"}
+    letter = _letter({b"__data__": orjson.dumps(article)}, keep_bodies=False)
+    assert orjson.loads(letter.fields["__data__"]) == {"title": "Заглавие",
+                                                       "url": "https://a.bg/1"}
+    assert letter.cut is not None
+    originals = letter.cut.originals
+    assert originals["__data__.body_paragraphs"].sha256 == hashlib.sha256(
+        orjson.dumps(["Първи.", "Втори."])).hexdigest()
+    assert originals["__data__.body_text"].sha256 == hashlib.sha256(
+        "Първи.\n\nВтори.".encode()).hexdigest()
+    assert originals["__data__.lead"].sha256 == hashlib.sha256(b"null").hexdigest()
