@@ -12,9 +12,11 @@ import yaml
 from vestnik.cli import main as cli
 from vestnik.settings import Settings
 
+from . import compose_file
 from .conftest import ROOT
 
-COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE: dict[str, Any] = compose_file.load()  # as a trial run sees it: no variables set
+RAW: dict[str, Any] = yaml.safe_load(compose_file.TEXT)  # ${VARIABLES} as written
 SERVICES: dict[str, Any] = COMPOSE["services"]
 WORKERS = ["cleaner", "indexer"]
 VESTNIK = [*WORKERS, "api"]  # the services that run the vestnik image
@@ -53,9 +55,68 @@ def test_environment_names_only_real_settings_with_valid_values(name: str) -> No
     _settings(name)  # a bad value raises
 
 
+REDIS_PASSWORD = "VESTNIK_REDIS_PASSWORD"
+
+
+def _trial_password() -> str:
+    """The documented default of VESTNIK_REDIS_PASSWORD, for trials."""
+    (variable,) = set(compose_file.variables(RAW["services"]["redis"]["environment"][
+        "REDISCLI_AUTH"]))
+    assert variable[0] == REDIS_PASSWORD
+    return variable[1]
+
+
 @pytest.mark.parametrize("name", WORKERS)
-def test_worker_talks_to_the_redis_service(name: str) -> None:
-    assert _settings(name).redis_url == "redis://redis:6379/0"  # not localhost
+def test_worker_talks_to_the_redis_service_as_the_acl_user_vestnik(name: str) -> None:
+    url = urlsplit(_settings(name).redis_url)
+    assert (url.scheme, url.hostname, url.port, url.path) == ("redis", "redis", 6379, "/0")
+    assert (url.username, url.password) == ("vestnik", _trial_password())
+    raw = RAW["services"][name]["environment"]["VESTNIK_REDIS_URL"]
+    assert compose_file.variables(raw) == [(REDIS_PASSWORD, _trial_password())]
+
+
+def test_redis_asks_for_a_password_default_user_off_vestnik_a_user_of_its_own() -> None:
+    raw_users = compose_file.redis_users(RAW["services"]["redis"]["command"])
+    assert set(raw_users) == {"default", "vestnik"}
+    assert raw_users["default"] == ["off"]
+    rules = raw_users["vestnik"]
+    assert "on" in rules and "nopass" not in rules
+    (password,) = [r for r in rules if r.startswith(">")]
+    assert compose_file.variables(password) == [(REDIS_PASSWORD, _trial_password())]
+    assert "~vestnik:*" in rules and "~*" not in rules and "allkeys" not in rules
+    assert rules.index("-@dangerous") > rules.index("+@all")  # taken away after granting
+    defaults = Settings()
+    for key in (defaults.events_stream, defaults.articles_stream, defaults.rejected_stream,
+                defaults.dead_letter_stream("cleaner")):
+        assert key.startswith("vestnik:"), f"{key} is outside the ACL user's keys"
+
+
+def test_redis_healthcheck_logs_in_as_vestnik_and_wants_pong() -> None:
+    redis = SERVICES["redis"]
+    test = redis["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    assert "redis-cli --user vestnik ping" in test[1] and "grep -qx PONG" in test[1]
+    assert redis["environment"]["REDISCLI_AUTH"] == _trial_password()
+
+
+def test_no_port_is_published_beyond_loopback() -> None:
+    published = {name: service.get("ports", []) for name, service in SERVICES.items()}
+    assert published["redis"] and published["api"]
+    for name, ports in published.items():
+        for mapping in ports:
+            assert isinstance(mapping, str) and mapping.startswith("127.0.0.1:"), (name, mapping)
+    assert not any(service.get("network_mode") == "host" for service in SERVICES.values())
+
+
+# a patch release, not a tag that moves to the next one: Redis x.y.z, PostgreSQL x.y (its
+# minor releases are its patch releases); a digest may follow
+PINNED = {"redis": r"redis:\d+\.\d+\.\d+-alpine", "postgres": r"postgres:\d+\.\d+-alpine"}
+
+
+@pytest.mark.parametrize("name", PINNED)
+def test_service_images_are_pinned_to_a_patch_release(name: str) -> None:
+    image = SERVICES[name]["image"]
+    assert re.fullmatch(PINNED[name] + r"(@sha256:[0-9a-f]{64})?", image), image
 
 
 @pytest.mark.parametrize("name", WORKERS)

@@ -7,6 +7,7 @@ The work is done by ``IndexerStage``; this module only wires it to the broker.
 from faststream import FastStream
 from faststream.redis import RedisRouter
 
+from vestnik.cli_errors import mask_url
 from vestnik.contracts import Article, DeadLetter
 from vestnik.index import open_index
 from vestnik.indexer.stage import IndexerStage
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastStream:
     stage = IndexerStage(settings, open_index(settings.index_url))
     # articles are the cleaner's, each from an entry within its limit: no limit of their
     # own (an article holds its text twice), only the read's byte budget
-    app = build_app(settings, stage, index=settings.index_url)
+    app = build_app(settings, stage, index=mask_url(settings.index_url))  # no password
 
     @app.after_shutdown
     async def _close_index() -> None:
