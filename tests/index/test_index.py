@@ -778,3 +778,77 @@ def test_a_nul_character_is_a_query_error_and_no_article_id(index: Index) -> Non
     with pytest.raises(QueryError, match="NUL"):
         index.search(SearchRequest("карабах", site="a\x00"))
     assert index.get("a1\x00") is None
+
+
+# --- what each upsert reports and points at, counted per article ---------------------------
+
+
+def _duplicate_of(index: Index) -> dict[str, str | None]:
+    hits = index.search(SearchRequest("видео OR карабах OR на", include_duplicates=True,
+                                      limit=100)).hits
+    return {h.article_id: h.duplicate_of for h in hits}
+
+
+def test_every_unchanged_and_stale_article_of_a_batch_is_counted(index: Index) -> None:
+    first = [make_article(f"a{i}", f"Статия {i}", WEATHER, fetched_at=FETCHED_FROM,
+                          content_hash=f"h{i}") for i in range(4)]
+    index.upsert_many(first)
+    later = FETCHED_FROM + timedelta(hours=1)
+    report = index.upsert_many([
+        *first[:2],  # the same again: unchanged
+        *(a.model_copy(update={"provenance": a.provenance.model_copy(
+            update={"fetched_at": later})}) for a in first[2:]),  # fetched again: unchanged
+    ])
+    assert report == UpsertReport(0, 0, 4, 0, 0)
+    earlier = FETCHED_FROM - timedelta(hours=1)
+    stale = [make_article(f"a{i}", "Старо", KARABAKH, fetched_at=earlier) for i in range(3)]
+    assert index.upsert_many(stale) == UpsertReport(0, 0, 0, 3, 0)
+
+
+def test_an_exact_copy_points_at_its_canonical_by_id(index: Index) -> None:
+    short = "Видео от Карабах."  # too short to fingerprint: only the hash tells
+    index.upsert_many([make_article("a", "Видео", short, content_hash="h1")])
+    index.upsert_many([make_article("b", "Видео", short, content_hash="h1")])
+    index.upsert_many([make_article("c", "Видео", short, content_hash="h1")])
+    assert _duplicate_of(index) == {"a": None, "b": "a", "c": "a"}
+
+
+def test_a_near_copy_indexed_after_the_exact_one_does_not_win_over_it(index: Index) -> None:
+    index.upsert_many([make_article("exact", "А", WEATHER, content_hash="h-exact")])
+    index.upsert_many([make_article("near", "Б", KARABAKH, content_hash="h-near")])
+    # its text is near's, its hash exact's: exact was indexed first, so it is the canonical
+    index.upsert_many([make_article("third", "В", KARABAKH, content_hash="h-exact")])
+    assert _duplicate_of(index) == {"exact": None, "near": None, "third": "exact"}
+
+
+def test_a_rescrape_that_makes_an_article_a_copy_is_reported_updated_and_duplicate(
+    index: Index,
+) -> None:
+    index.upsert_many([make_article("a", "Времето", WEATHER), make_article("x", "В", KARABAKH)])
+    report = index.upsert_many([make_article("a", "Карабах", KARABAKH)])
+    assert report == UpsertReport(0, 1, 0, 0, 1)
+
+
+def test_a_rescrape_s_old_title_is_no_longer_found(index: Index) -> None:
+    index.upsert_many([make_article("a1", "Слънчогледи", WEATHER)])
+    index.upsert_many([make_article("a1", "Карабах", WEATHER + " Кратко обновяване.")])
+    assert search(index, "слънчогледи") == []
+    assert _ids(search(index, "карабах")) == ["a1"]
+
+
+def test_a_postgresql_index_whose_server_went_away_mid_batch_says_so_without_the_password(
+    postgres_url: str,
+) -> None:
+    import psycopg
+
+    from vestnik.index import IndexUnavailable
+
+    name = f"vt-gone-{random.randrange(10**9)}"
+    with postgres_schema(postgres_url) as url, open_index(f"{url}&application_name={name}") as pg:
+        pg.upsert_many([make_article("a1", body=KARABAKH)])
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = %s", (name,))
+        with pytest.raises(IndexUnavailable, match="cannot reach PostgreSQL at") as info:
+            pg.upsert_many([make_article("a2", body=WEATHER)])
+        assert name in str(info.value)  # the URL, redacted

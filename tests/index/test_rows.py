@@ -3,9 +3,12 @@ stored document, the day and time columns, newer wins, and a row's columns."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import orjson
+import pytest
 
 from vestnik.index._dedup import bands, from_signed
 from vestnik.index._rows import (
@@ -76,7 +79,7 @@ def test_of_several_copies_of_one_id_the_latest_fetch_wins_then_the_higher_hash(
 
 
 def test_a_row_holds_the_columns_filters_and_sorting_read() -> None:
-    article = make_article("a1", "Карабах", KARABAKH, lead="Кремъл потвърди.",
+    article = make_article("a1", "Русия напуска Карабах", KARABAKH, lead="Кремъл потвърди.",
                            published_at=date(2025, 12, 6), source_agency="БТА",
                            fetched_at=datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC))
     row = Row.of(article)
@@ -84,12 +87,12 @@ def test_a_row_holds_the_columns_filters_and_sorting_read() -> None:
     assert (row.article_id, row.content_hash, row.fetched_us) == (
         "a1", article.content_hash, 2_000_000)
     assert (c["article_id"], c["url"], c["site"], c["title"]) == (
-        "a1", "https://news.example.bg/a1", "news.example.bg", "Карабах")
+        "a1", "https://news.example.bg/a1", "news.example.bg", "Русия напуска Карабах")
     assert (c["published_day"], c["source_agency"], c["language"], c["fetched_us"]) == (
         "2025-12-06", "БТА", "bg", 2_000_000)
     assert c["published_ts"] == datetime(2025, 12, 6, tzinfo=UTC).timestamp()
     assert c["content_hash"] == article.content_hash
-    assert c["title_terms"] == " ".join(row.title_terms) and row.title_terms
+    assert c["title_terms"] == " ".join(row.title_terms) and len(row.title_terms) == 3
     assert c["body_terms"] == " ".join(row.body_terms)
     assert c["length"] == len(row.title_terms) + len(row.body_terms)
     assert len(row.body_terms) > len(KARABAKH.split())  # the lead's words too
@@ -123,3 +126,55 @@ def test_a_long_run_on_word_is_cut_and_keeps_its_place() -> None:
     row = Row.of(make_article("a", "Заглавие", "а" * 500 + " край на текста."))
     assert [len(t) for t in row.body_terms][:1] == [MAX_TERM_CHARS]
     assert len(row.body_terms) == 4
+
+
+def test_a_row_s_terms_are_analysed_in_the_article_s_language() -> None:
+    title = "Президенты встретились в Москве"
+    row = Row.of(make_article("ru", title, "Переговоры прошли в Кремле.", language="ru"))
+    assert row.title_terms == ["президент", "встрет", "в", "москв"]  # Russian stems
+    assert row.columns["title_terms"] == "президент встрет в москв"
+    assert row.columns["body_terms"] == "переговор прошл в кремл"
+
+
+def test_a_row_has_exactly_the_columns_of_the_articles_table() -> None:
+    from vestnik.index import sqlite
+
+    row = Row.of(make_article("a", body=KARABAKH))
+    assert set(row.columns) | {"duplicate_of"} == set(sqlite._COLUMNS)
+
+
+def test_a_bare_publication_day_sorts_as_its_utc_midnight_in_any_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert published_ts(date(1970, 1, 2)) == 86_400.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def _signed(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+def test_a_postgresql_batch_locks_its_ids_hashes_and_bands_in_one_order() -> None:
+    from vestnik.index.postgres import _lock_keys
+
+    long_row = Row.of(make_article("a1", body=KARABAKH, content_hash="h1"))
+    short_row = Row.of(make_article("a2", "Видео", "Видео от Карабах.", content_hash="h2"))
+    assert long_row.fingerprint is not None
+    expected = {_signed(b"article:a1"), _signed(b"hash:h1"), _signed(b"article:a2"),
+                _signed(b"hash:h2")}
+    expected |= {_signed(f"{name}:{band}".encode()) for name, band in long_row.bands.items()}
+    keys = _lock_keys([long_row, short_row])  # the short one has no bands to lock
+    assert keys == sorted(expected) and len(keys) == 8
+
+
+def test_a_tsvector_puts_the_title_first_and_the_text_after_a_gap() -> None:
+    from vestnik.index.postgres import MAX_POSITIONS, tsvector_text
+
+    assert tsvector_text(["a", "b"], ["c", "a"]) == "'a':1,5 'b':2 'c':4"
+    many = tsvector_text([], ["w"] * 300)
+    assert many.startswith("'w':2,3,") and len(many.split(":")[1].split(",")) == MAX_POSITIONS
