@@ -57,6 +57,12 @@ class StreamReader:
         self._task: asyncio.Task[None] | None = None
         self._redis: Redis | None = None
 
+    @property
+    def running(self) -> bool:
+        """Started, not asked to stop, and its loop has not ended."""
+        return (self._task is not None and not self._task.done()
+                and not self._stopping.is_set())
+
     async def start(self) -> None:
         self._redis = self._client()
         self._task = asyncio.create_task(self._loop(), name=f"vestnik-reader-{self.stage.name}")

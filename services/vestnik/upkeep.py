@@ -104,6 +104,9 @@ class Upkeep:
         # since when Redis has taken this replica's writes without a break (None: it refuses
         # them now); a start counts as a long healthy past
         self._healthy_since: float | None = time.monotonic() - settings.claim_idle_ms / 1000
+        # when the loop last finished a round, done or failed (time.monotonic; None: never):
+        # the worker's liveness (``/healthz``)
+        self.last_round: float | None = None
 
     async def start(self) -> None:
         self._redis = Redis.from_url(self.settings.resolved_redis_url)
@@ -137,6 +140,7 @@ class Upkeep:
                 if is_transient(exc):
                     self._healthy_since = None
                 self.log.warning("upkeep_failed", error_type=type(exc).__name__, error=str(exc))
+            self.last_round = time.monotonic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.settings.upkeep_interval_s)
 
