@@ -11,12 +11,14 @@ from collections.abc import Sequence
 import orjson
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, RedisError
 
 from vestnik import embedded
 from vestnik import upkeep as upkeep_module
 from vestnik.contracts import DeadLetter
 from vestnik.dlq import list_letters, replay
+from vestnik.metrics import REGISTRY
 from vestnik.settings import Settings
 from vestnik.stage import Entry, last_error_key, workers_key
 from vestnik.streams import Write, commit_batch, ensure_group
@@ -473,3 +475,188 @@ async def test_an_entry_taken_by_another_replica_before_its_dead_letter_is_left_
     assert await redis.hget(last_error_key(stage), entry_id) is not None
     assert lines == [{"stage": "cleaner", "entry_id": entry_id, "outcome": "lost_ownership",
                       "dropped": "dead_letter", "holder": "other-replica"}]
+
+
+# -- what the mutation run found untested -----------------------------------------------------
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(f"{name}_total", labels) or 0.0
+
+
+async def test_a_round_counts_what_it_reclaimed_trimmed_retained_and_made_again(
+    redis: Redis, settings: Settings
+) -> None:
+    tuned = _tuned(settings, dead_letter_retention=86_400.0, dead_letter_maxlen=0)
+    stream, group = tuned.events_stream, tuned.cleaner_group
+    dlq = tuned.dead_letter_stream("cleaner")
+    await ensure_group(redis, stream, group)
+    await redis.delete(stream)  # the group is gone
+    before = {
+        "made": _metric("vestnik_groups_recreated", stream=stream, group=group),
+        "reclaimed": _metric("vestnik_reclaimed", stage="cleaner"),
+        "trim": _metric("vestnik_trimmed", stream=stream, why="trim"),
+        "retention": _metric("vestnik_trimmed", stream=dlq, why="retention"),
+        "failed": _metric("vestnik_failed_deliveries", stage="cleaner",
+                          error_type="RuntimeError"),
+    }
+    await _old_letters(redis, dlq, (3, 2))
+    upkeep = Upkeep(FlakyStage(tuned), tuned)
+    await upkeep.run_once(redis)  # makes the group again
+    await _deliver(redis, tuned, "dead-replica", 3)
+    await asyncio.sleep(0.03)
+    await upkeep.run_once(redis)  # reclaims and handles 3, trims them
+    failing = Upkeep(FlakyStage(tuned, failures=1), tuned)
+    await _deliver(redis, tuned, "dead-replica", 2)
+    await asyncio.sleep(0.03)
+    await failing.reclaim(redis)  # two deliveries fail
+    assert _metric("vestnik_groups_recreated", stream=stream, group=group) == before["made"] + 1
+    assert _metric("vestnik_reclaimed", stage="cleaner") == before["reclaimed"] + 5
+    assert _metric("vestnik_trimmed", stream=stream, why="trim") == before["trim"] + 3
+    assert _metric("vestnik_trimmed", stream=dlq, why="retention") == before["retention"] + 2
+    assert _metric("vestnik_failed_deliveries", stage="cleaner",
+                   error_type="RuntimeError") == before["failed"] + 2
+
+
+async def test_reclaim_goes_through_every_page_of_idle_entries(
+    redis: Redis, settings: Settings
+) -> None:
+    ids = await _deliver(redis, settings, "dead-replica", 7)
+    stage = FlakyStage(settings)
+    upkeep = Upkeep(stage, _tuned(settings, batch_size=2))
+    await asyncio.sleep(0.03)
+    assert await upkeep.reclaim(redis) == 7
+    assert stage.done == ids
+
+
+async def test_a_round_reclaims_nothing_while_redis_refuses_the_heartbeat(
+    redis: Redis, settings: Settings
+) -> None:
+    await _deliver(redis, settings, "dead-replica", 2)
+    stage = FlakyStage(settings)
+    upkeep = Upkeep(stage, _tuned(settings, claim_idle_ms=300))
+    await asyncio.sleep(0.35)  # idle past claim_idle_ms
+    original = upkeep.beat
+
+    async def refused(_redis: Redis) -> None:
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    upkeep.beat = refused  # type: ignore[method-assign]
+    await upkeep.run_once(redis)
+    assert stage.done == [], "entries taken while Redis refused this replica's writes"
+    upkeep.beat = original  # type: ignore[method-assign]
+    await upkeep.run_once(redis)
+    assert stage.done == [], "entries taken as soon as Redis took a write again"
+    await asyncio.sleep(0.35)
+    await upkeep.run_once(redis)
+    assert len(stage.done) == 2
+
+
+async def test_a_redis_that_is_away_is_waited_for_not_a_lost_group(settings: Settings) -> None:
+    away: Redis = Redis.from_url(f"redis://127.0.0.1:{embedded.free_port()}/0")
+    upkeep = Upkeep(FlakyStage(settings), settings)
+    try:
+        with pytest.raises(RedisConnectionError):
+            await upkeep.keep_group(away)
+    finally:
+        await away.aclose()
+
+
+async def test_a_round_failing_on_redis_away_makes_reclaim_wait_a_claim_idle_period(
+    settings: Settings,
+) -> None:
+    tuned = _tuned(settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{embedded.free_port()}/0"}),
+        upkeep_interval_s=0.02, claim_idle_ms=60_000)
+    upkeep = Upkeep(FlakyStage(tuned), tuned)
+    assert upkeep.may_reclaim()
+    await upkeep.start()
+    try:
+        for _ in range(100):
+            if not upkeep.may_reclaim():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await upkeep.stop()
+    assert upkeep._healthy_since is None, "a failed round left reclaiming allowed"
+
+
+async def test_a_stopped_replica_leaves_its_group_only_when_it_holds_nothing(
+    redis: Redis, settings: Settings
+) -> None:
+    stream, group = settings.events_stream, settings.cleaner_group
+    await ensure_group(redis, stream, group)
+    idle = Upkeep(FlakyStage(settings), settings)
+    await redis.xgroup_createconsumer(stream, group, idle.consumer)
+    holding = Upkeep(FlakyStage(settings), settings.model_copy(
+        update={"consumer_name": "holding-replica"}))
+    await _deliver(redis, settings, "holding-replica", 1)
+    await redis.xgroup_createconsumer(stream, group, "someone-else")
+    for upkeep in (idle, holding):
+        await upkeep.start()
+        await upkeep.stop()
+    names = {c["name"].decode() for c in await redis.xinfo_consumers(stream, group)}
+    assert names == {"holding-replica", "someone-else"}
+
+
+async def test_the_trim_floor_is_just_past_what_the_slowest_group_read(
+    redis: Redis, settings: Settings
+) -> None:
+    stream = settings.events_stream
+    for i in range(1, 6):
+        await redis.xadd(stream, {"n": str(i)}, id=f"7-{i}")
+    await ensure_group(redis, stream, "a-slow")  # listed first
+    await ensure_group(redis, stream, "b-fast")
+    read = await redis.xreadgroup("a-slow", "s", {stream: ">"}, count=2)
+    await redis.xack(stream, "a-slow", *[i for i, _ in read[0][1]])
+    read = await redis.xreadgroup("b-fast", "f", {stream: ">"}, count=4)
+    await redis.xack(stream, "b-fast", *[i for i, _ in read[0][1]])
+    assert await safe_trim_floor(redis, stream) == "7-3"  # a-slow read 7-1 and 7-2
+    assert await Upkeep(FlakyStage(settings), settings).trim(redis) == 2
+    assert await Upkeep(FlakyStage(settings), settings).trim(redis) == 0
+
+
+async def test_retention_counts_both_cuts_of_one_stream_and_holds_to_the_second(
+    redis: Redis, settings: Settings
+) -> None:
+    tuned = settings.model_copy(update={"dead_letter_retention": 1.0, "dead_letter_maxlen": 1})
+    dlq = tuned.dead_letter_stream("cleaner")
+    await _old_letters(redis, dlq, (2, 1))
+    for i in range(300):
+        await redis.xadd(dlq, {"n": str(i)})
+    removed = await Upkeep(FlakyStage(tuned), tuned).retain(redis)
+    left = await redis.xlen(dlq)
+    assert left < 300 and removed == 302 - left, (removed, left)
+    week = settings.model_copy(update={"dead_letter_retention": 7 * 86_400.0,
+                                       "dead_letter_maxlen": 0})
+    now_ms = int(time.time() * 1000)
+    await redis.delete(dlq)
+    await redis.xadd(dlq, {"n": "just past"}, id=f"{now_ms - 7 * 86_400_000 - 120_000}-0")
+    await redis.xadd(dlq, {"n": "just within"}, id=f"{now_ms - 7 * 86_400_000 + 120_000}-0")
+    assert await Upkeep(FlakyStage(week), week).retain(redis) == 1
+    assert [f for _, f in await redis.xrange(dlq)] == [{b"n": b"just within"}]
+
+
+async def test_a_heartbeat_holds_three_rounds_and_five_seconds(
+    redis: Redis, settings: Settings
+) -> None:
+    upkeep = Upkeep(FlakyStage(settings), settings.model_copy(update={"upkeep_interval_s": 2.0}))
+    assert upkeep.heartbeat_budget_ms() == 11_000
+    now_ms = time.time() * 1000
+    await upkeep.beat(redis)
+    expiry = await redis.zscore(workers_key(settings.events_stream, settings.cleaner_group),
+                                settings.consumer_name)
+    assert expiry is not None and now_ms + 10_900 <= expiry <= now_ms + 12_000
+
+
+async def test_handling_reports_whether_the_entries_were_handled(
+    redis: Redis, settings: Settings
+) -> None:
+    (entry_id,) = await _deliver(redis, settings, settings.consumer_name, 1)
+    fields = (await redis.xrange(settings.events_stream))[0][1]
+    assert await handle_or_remember(redis, FlakyStage(settings), [(entry_id, fields)])
+    assert await safe_trim_floor(redis, settings.events_stream) is not None
+    assert await Upkeep(FlakyStage(settings), settings).trim(redis) == 1
+    await redis.delete(settings.events_stream)
+    await redis.xadd(settings.events_stream, {"n": "unread"})
+    assert await Upkeep(FlakyStage(settings), settings).trim(redis) == 0  # no group: nothing
