@@ -8,10 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
 from vestnik import embedded
+
+from .conftest import REDIS_URL
 
 
 @pytest.mark.parametrize("worker", ["cleaner", "indexer"])
@@ -30,3 +34,34 @@ def test_a_worker_sent_sigterm_while_starting_exits_with_code_0(
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()[-2000:]
+
+
+@pytest.mark.parametrize("worker", ["cleaner", "indexer"])
+def test_a_worker_sent_sigterm_just_after_it_started_exits_with_code_0(
+    worker: str, tmp_path: Path
+) -> None:
+    # The cleaner starts its extraction processes just after it says "started"; stopped
+    # then, it must stop them too: they ignore SIGTERM, and multiprocessing joins its
+    # children when the interpreter exits.
+    log = tmp_path / "worker.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")} | {
+        "VESTNIK_REDIS_URL": REDIS_URL, "VESTNIK_LOG_FORMAT": "json",
+        "VESTNIK_EVENTS_STREAM": f"vt-{uuid.uuid4().hex[:8]}:events",
+        "VESTNIK_ARTICLES_STREAM": f"vt-{uuid.uuid4().hex[:8]}:articles",
+        "VESTNIK_INDEX_URL": f"sqlite:///{tmp_path}/index.sqlite3",
+    }
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "vestnik.cli", worker], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 60
+    while b'"started"' not in log.read_bytes():
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"the {worker} did not exit within 20 s of a SIGTERM sent "
+                             f"just after it started: {log.read_text()[-1500:]}") from None
+    assert proc.returncode == 0, log.read_text()[-2000:]

@@ -397,9 +397,13 @@ class ExtractorPool:
                 await asyncio.gather(*(loop.run_in_executor(threads, c.ensure_running)
                                        for c in children))
             except BaseException:
+                # Cancelled (a SIGTERM while starting) or failed: the threads may still be
+                # starting processes, which ignore SIGTERM and would keep the interpreter
+                # from exiting (multiprocessing joins them at exit). Let the threads finish
+                # (at most START_TIMEOUT_S), then stop every process they started.
+                threads.shutdown(wait=True)
                 for c in children:
                     c.stop()
-                threads.shutdown(wait=False)
                 raise
             idle: asyncio.Queue[_Child] = asyncio.Queue()
             for c in children:
