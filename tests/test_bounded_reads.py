@@ -17,9 +17,10 @@ from redis.asyncio import Redis
 
 from vestnik.cleaner.app import create_app as cleaner_app
 from vestnik.contracts import DeadLetter
-from vestnik.reading import StreamReader, oversized_letter
+from vestnik.reading import StreamReader
 from vestnik.settings import Settings
 from vestnik.streams import Oversized, UnreadField, ensure_group, read_batch
+from vestnik.too_large import oversized_letter
 from vestnik.wire import decode_model, encode_model
 
 from .conftest import REDIS_URL

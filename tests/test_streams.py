@@ -17,11 +17,15 @@ from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 
 from vestnik import embedded
 from vestnik.streams import (
+    Oversized,
     Write,
     commit_batch,
+    done_key,
     ensure_group,
+    forget,
     group_exists,
     is_transient,
+    reclaim_batch,
     renew,
 )
 
@@ -66,9 +70,10 @@ class Keys:
         p = f"vt-streams-{uuid.uuid4().hex[:10]}:"
         self.stream, self.out, self.other = p + "in", p + "out", p + "other"
         self.group = "g"
+        self.done = done_key(self.stream, self.group)
 
     def all(self) -> list[str]:
-        return [self.stream, self.out, self.other]
+        return [self.stream, self.out, self.other, self.done]
 
 
 @pytest.fixture
@@ -366,3 +371,139 @@ async def test_an_output_that_cannot_be_written_leaves_every_input_unacknowledge
                            stream=k.stream, group=k.group, consumer="me", claim_idle_ms=30_000)
     assert await _pending(r, k) == {a: ("me", 1), b: ("me", 1)}, (
         "an input was acknowledged though the commit failed before all outputs were written")
+
+
+# -- a group made again from id 0: each entry committed once --------------------------------
+
+
+async def _committed_set(redis: Redis, k: Keys) -> list[str]:
+    return [m.decode() for m in await redis.zrange(k.done, 0, -1)]
+
+
+async def test_a_group_made_again_from_the_start_does_not_commit_an_entry_twice(
+    r: Redis, k: Keys
+) -> None:
+    """The group deleted under its workers (XGROUP DESTROY) and made again from id 0: the
+    entries it had committed, still in the stream, are delivered again and acknowledged
+    without their outputs; the ones it had not committed get theirs, once."""
+    ids = await _read(r, k, "me", 3)
+    first = await commit_batch(r, [(i, [Write(k.out, {"id": i.encode()})]) for i in ids[:2]],
+                               stream=k.stream, group=k.group, consumer="me",
+                               claim_idle_ms=30_000)
+    assert first.acked == tuple(ids[:2]) and first.already_done == ()
+    assert await _committed_set(r, k) == ids[:2]
+    assert await r.xgroup_destroy(k.stream, k.group)  # ids[2] was pending: its claim is gone
+    assert await ensure_group(r, k.stream, k.group)
+    late = (await r.xadd(k.stream, {"n": "late"})).decode()
+    reply = await r.xreadgroup(k.group, "you", {k.stream: ">"}, count=10)
+    assert [i.decode() for i, _ in reply[0][1]] == [*ids, late]  # from id 0: all again
+    again = await commit_batch(
+        r, [(i, [Write(k.out, {"id": i.encode()})]) for i in [*ids, late]],
+        stream=k.stream, group=k.group, consumer="you", claim_idle_ms=30_000)
+    assert again.already_done == tuple(ids[:2]), "a committed entry was not recognised"
+    assert again.acked == (ids[2], late) and not again.lost
+    written = [f[b"id"].decode() for f in await _outputs(r, k.out)]
+    assert written == [*ids, late], f"outputs written twice or lost: {written}"
+    assert await _pending(r, k) == {}
+
+
+async def test_the_set_of_committed_entries_keeps_only_what_is_still_in_the_stream(
+    r: Redis, k: Keys
+) -> None:
+    ids = await _read(r, k, "me", 4)
+    await commit_batch(r, [(i, []) for i in ids], stream=k.stream, group=k.group,
+                       consumer="me", claim_idle_ms=30_000)
+    scores = {m.decode(): int(sc) for m, sc in await r.zrange(k.done, 0, -1, withscores=True)}
+    assert scores == {i: int(i.split("-")[0]) for i in ids}  # score: the id's millisecond
+    assert await forget(r, stream=k.stream, group=k.group) == 0  # all still in the stream
+    await r.xtrim(k.stream, minid=ids[2], approximate=False)
+    forgotten = await forget(r, stream=k.stream, group=k.group)
+    kept = await _committed_set(r, k)
+    # below the first entry's millisecond: the same millisecond may keep one more
+    assert kept[-2:] == ids[2:] and set(kept) <= set(ids) and forgotten == 4 - len(kept)
+    await r.xtrim(k.stream, maxlen=0, approximate=False)  # an empty stream: nothing left
+    assert await forget(r, stream=k.stream, group=k.group) == len(kept)
+    assert await r.exists(k.done) == 0
+    await r.zadd(k.done, {"1-0": 1})
+    await r.delete(k.stream)  # the stream gone (Redis restarted empty keeps neither)
+    assert await forget(r, stream=k.stream, group=k.group) == 1
+    assert await r.exists(k.done) == 0
+
+
+# -- reclaim: one entry at a time inside Redis, on both lines -------------------------------
+
+
+async def test_a_reclaim_measures_each_entry_and_brings_none_over_the_limit(
+    r: Redis, k: Keys
+) -> None:
+    await ensure_group(r, k.stream, k.group)
+    small = (await r.xadd(k.stream, {"url": "https://a.bg/1", "body": "x" * 10})).decode()
+    big = (await r.xadd(k.stream, {"url": "https://a.bg/2", "body": "y" * 5_000})).decode()
+    await r.xreadgroup(k.group, "dead", {k.stream: ">"})
+    got = await reclaim_batch(r, stream=k.stream, group=k.group, consumer="me",
+                              min_idle_ms=0, start="0-0", count=10, max_bytes=1_000_000,
+                              max_entry_bytes=1_000)
+    assert got.cursor == "0-0" and got.deleted == ()
+    assert got.batch.entries == [(small, {b"url": b"https://a.bg/1", b"body": b"x" * 10})]
+    (over,) = got.batch.oversized
+    assert isinstance(over, Oversized) and (over.entry_id, over.size, over.field_count) == (
+        big, 3 + 14 + 4 + 5_000, 2)
+    assert [(f.name, f.value_bytes, f.value) for f in over.fields] == [
+        (b"url", 14, b"https://a.bg/2"), (b"body", 5_000, None)]
+    assert got.deliveries == {small: 2, big: 2}
+    assert await _pending(r, k) == {small: ("me", 2), big: ("me", 2)}
+
+
+async def test_a_reclaim_takes_only_entries_idle_long_enough_and_resumes_where_it_stopped(
+    r: Redis, k: Keys
+) -> None:
+    old = await _read(r, k, "dead", 3)
+    await asyncio.sleep(0.2)
+    await r.xclaim(k.stream, k.group, "alive", 0, [old[1]])  # renewed: not idle
+    got = await reclaim_batch(r, stream=k.stream, group=k.group, consumer="me",
+                              min_idle_ms=150, start="0-0", count=1, max_bytes=1_000_000,
+                              max_entry_bytes=None)
+    assert [i for i, _ in got.batch.entries] == [old[0]] and got.cursor != "0-0"
+    rest = await reclaim_batch(r, stream=k.stream, group=k.group, consumer="me",
+                               min_idle_ms=150, start=got.cursor, count=10,
+                               max_bytes=1_000_000, max_entry_bytes=None)
+    assert [i for i, _ in rest.batch.entries] == [old[2]] and rest.cursor == "0-0"
+    assert await _pending(r, k) == {old[0]: ("me", 2), old[1]: ("alive", 2),
+                                    old[2]: ("me", 2)}
+
+
+async def test_an_entry_deleted_while_pending_is_reported_and_leaves_the_pending_list(
+    r: Redis, k: Keys
+) -> None:
+    """Redis 6.2 claims a deleted entry and replies nil in its place; 7.x drops it from the
+    pending list and lists its id apart: either way it is reported and no longer pending."""
+    a, b, c = await _read(r, k, "dead", 3)
+    await r.xdel(k.stream, b)
+    got = await reclaim_batch(r, stream=k.stream, group=k.group, consumer="me",
+                              min_idle_ms=0, start="0-0", count=10, max_bytes=1_000_000,
+                              max_entry_bytes=None)
+    assert [i for i, _ in got.batch.entries] == [a, c] and got.deleted == (b,)
+    assert got.deliveries == {a: 2, c: 2}
+    assert await _pending(r, k) == {a: ("me", 2), c: ("me", 2)}
+
+
+async def test_a_commit_cut_short_notes_only_the_entries_whose_outputs_were_all_written(
+    r: Redis, k: Keys
+) -> None:
+    """A commit that fails halfway (the second entry's output key holds a string) leaves
+    every input pending; the first entry's output was written and noted, so delivered again
+    it is not written twice; the second gets its output once its key is a stream again."""
+    a, b = await _read(r, k, "me", 2)
+    await r.set(k.other, "not a stream")
+    outputs = [(a, [Write(k.out, {"v": b"a"})]), (b, [Write(k.other, {"v": b"b"})])]
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await commit_batch(r, outputs, stream=k.stream, group=k.group, consumer="me",
+                           claim_idle_ms=30_000)
+    assert await _committed_set(r, k) == [a], "an entry noted before all its outputs were"
+    await r.delete(k.other)
+    again = await commit_batch(r, outputs, stream=k.stream, group=k.group, consumer="me",
+                               claim_idle_ms=30_000)
+    assert (again.acked, again.already_done) == ((b,), (a,))
+    assert await _outputs(r, k.out) == [{b"v": b"a"}]
+    assert await _outputs(r, k.other) == [{b"v": b"b"}]
+    assert await _pending(r, k) == {}

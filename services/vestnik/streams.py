@@ -1,6 +1,7 @@
-"""Redis stream plumbing shared by the workers: groups, reads bounded by bytes (an entry
-over the limit is measured in Redis and never brought to the worker), and the commit that
-writes a stage's outputs and acknowledges its inputs, for the entries it still owns only."""
+"""Redis stream plumbing shared by the workers: groups, reads and reclaims bounded by bytes
+(an entry over the limit is measured in Redis and never brought to the worker), and the
+commit that writes a stage's outputs and acknowledges its inputs, for the entries it still
+owns only and once per entry for its group."""
 
 from __future__ import annotations
 
@@ -150,27 +151,15 @@ PEEK_FIELDS = 16  # an entry over the limit is described by this many of its fie
 PEEK_NAME_BYTES = 256  # ... the first bytes of each name,
 PEEK_VALUE_BYTES = 512  # ... and the values at most this long (a URL, a date, a type)
 
-# KEYS[1]: the stream; ARGV: group, consumer, most entries, byte budget, per-entry limit (0:
-# none), then the PEEK_* numbers. New entries are delivered one at a time (XREADGROUP COUNT 1,
-# never BLOCK: a script cannot block) and measured here, in Redis: an entry over the limit is
-# returned as {id, size, field count, {name's first bytes, name size, value size, value if
-# small, ...}}, any other whole as {id, {name, value, ...}}. The read stops after the entry
-# that spends the budget (every entry delivered counts at its whole size), so the entries it
-# returns whole are under budget + limit bytes, and Redis copies at most that plus one entry
-# per call. Every entry it delivered is in its reply, pending on this consumer.
-_READ = _Script("""
-local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
-local most, budget, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local peek_fields, peek_name, peek_value = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local out, spent = {}, 0
-while #out < most and spent < budget do
-  local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1,
-                           'STREAMS', stream, '>')
-  if not reply then break end
-  local id, fields = reply[1][2][1][1], reply[1][2][1][2]
+# How a script measures an entry it has just delivered or claimed, in Redis: its field names
+# and values added up; an entry over ``limit`` (0: none) is described as {id, size, field
+# count, {name's first bytes, name size, value size, value if small, ...}}, any other kept
+# whole as {id, {name, value, ...}}. Returns the description and the size. Shared by the
+# read and the reclaim scripts, so both bring entries in the same shape.
+_MEASURE = """
+local function measure(id, fields, limit, peek_fields, peek_name, peek_value)
   local size = 0
   for i = 1, #fields do size = size + #fields[i] end
-  spent = spent + size
   if limit > 0 and size > limit then
     local peek = {}
     for i = 1, math.min(#fields, 2 * peek_fields), 2 do
@@ -180,10 +169,32 @@ while #out < most and spent < budget do
       peek[#peek + 1] = #value
       if #value <= peek_value then peek[#peek + 1] = value else peek[#peek + 1] = false end
     end
-    out[#out + 1] = {id, size, math.floor(#fields / 2), peek}
-  else
-    out[#out + 1] = {id, fields}
+    return {id, size, math.floor(#fields / 2), peek}, size
   end
+  return {id, fields}, size
+end
+"""
+
+# KEYS[1]: the stream; ARGV: group, consumer, most entries, byte budget, per-entry limit (0:
+# none), then the PEEK_* numbers. New entries are delivered one at a time (XREADGROUP COUNT 1,
+# never BLOCK: a script cannot block) and measured here, in Redis (``_MEASURE``). The read
+# stops after the entry that spends the budget (every entry delivered counts at its whole
+# size), so the entries it returns whole are under budget + limit bytes, and Redis copies
+# at most that plus one entry per call. Every entry it delivered is in its reply, pending on
+# this consumer.
+_READ = _Script(_MEASURE + """
+local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local most, budget, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local peek_fields, peek_name, peek_value = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local out, spent = {}, 0
+while #out < most and spent < budget do
+  local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1,
+                           'STREAMS', stream, '>')
+  if not reply then break end
+  local item, size = measure(reply[1][2][1][1], reply[1][2][1][2], limit, peek_fields,
+                             peek_name, peek_value)
+  spent = spent + size
+  out[#out + 1] = item
 end
 return out
 """)
@@ -207,9 +218,14 @@ async def read_batch(redis: Redis, *, stream: str, group: str, consumer: str, co
     reply = await _run(redis, _READ, [stream], [
         group, consumer, count, max_bytes, max_entry_bytes or 0,
         PEEK_FIELDS, PEEK_NAME_BYTES, PEEK_VALUE_BYTES])
+    return _batch(reply)
+
+
+def _batch(items: Sequence[Any]) -> Batch:
+    """A script's entries as ``_MEASURE`` described them."""
     entries: list[tuple[str, Mapping[bytes, bytes]]] = []
     oversized: list[Oversized] = []
-    for item in reply:
+    for item in items:
         entry_id = _text(item[0])
         if len(item) == 2:
             flat = item[1]
@@ -217,6 +233,83 @@ async def read_batch(redis: Redis, *, stream: str, group: str, consumer: str, co
         else:
             oversized.append(_oversized(entry_id, *item[1:]))
     return Batch(entries, oversized)
+
+
+# -- reclaiming ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reclaimed:
+    """One bounded reclaim: the entries claimed (whole, or over the limit: ``Oversized``),
+    each one's delivery count (this claim included), the entries found deleted from the
+    stream while pending (taken off the group's pending list: nothing is left to handle),
+    and where the next call starts ("0-0": nothing idle enough is left)."""
+
+    batch: Batch
+    deliveries: Mapping[str, int]
+    deleted: tuple[str, ...]
+    cursor: str
+
+
+# KEYS[1]: the stream; ARGV: group, consumer, min idle time (ms), start id, most entries,
+# byte budget, per-entry limit (0: none), then the PEEK_* numbers. The entries pending
+# longer than the min idle time on any consumer are claimed one at a time (XAUTOCLAIM …
+# COUNT 1, which counts a delivery, unlike JUSTID) and measured here, like a read
+# (``_MEASURE``), with the same stops: ``most`` entries, or the entry that spends the budget.
+# XPENDING … IDLE first names the next entry idle enough and its delivery count, and the
+# claim starts at it, so it claims that very entry: its count is one more, and an entry
+# deleted from the stream while pending is known by its id on both lines (Redis 6.2 claims
+# it and returns nil in its place, so it is acknowledged here; 7.x drops it from the pending
+# list itself and lists it as a third element of its reply).
+# Returns {next start ("0-0": done), {entries}, {delivery counts}, {deleted ids}}.
+_RECLAIM = _Script(_MEASURE + """
+local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local min_idle, cursor = ARGV[3], ARGV[4]
+local most, budget, limit = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local peek_fields, peek_name, peek_value = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local out, counts, deleted, spent = {}, {}, {}, 0
+while #out < most and spent < budget and #deleted < most do
+  local next_idle = redis.call('XPENDING', stream, group, 'IDLE', min_idle, cursor, '+', 1)
+  if #next_idle == 0 then cursor = '0-0' break end
+  local id, delivered = next_idle[1][1], next_idle[1][4]
+  local reply = redis.call('XAUTOCLAIM', stream, group, consumer, min_idle, id, 'COUNT', 1)
+  cursor = reply[1]
+  if reply[3] then
+    for _, gone in ipairs(reply[3]) do deleted[#deleted + 1] = gone end
+  end
+  for _, entry in ipairs(reply[2]) do
+    if type(entry) == 'table' and entry[2] then
+      local item, size = measure(entry[1], entry[2], limit, peek_fields, peek_name, peek_value)
+      spent = spent + size
+      out[#out + 1] = item
+      counts[#counts + 1] = delivered + 1
+    else
+      redis.call('XACK', stream, group, id)
+      deleted[#deleted + 1] = id
+    end
+  end
+  if cursor == '0-0' then break end
+end
+return {cursor, out, counts, deleted}
+""")
+
+
+async def reclaim_batch(redis: Redis, *, stream: str, group: str, consumer: str,
+                        min_idle_ms: int, start: str, count: int, max_bytes: int,
+                        max_entry_bytes: int | None) -> Reclaimed:
+    """Claim for ``consumer`` the entries of ``stream`` idle at least ``min_idle_ms`` on any
+    consumer of ``group``, from ``start`` on, bounded as ``read_batch`` is: at most
+    ``count`` entries, stopping after the entry that reaches ``max_bytes``, an entry over
+    ``max_entry_bytes`` measured in Redis and never brought (``Oversized``, now pending on
+    ``consumer``). Call again from ``cursor`` until it is "0-0"."""
+    reply = await _run(redis, _RECLAIM, [stream], [
+        group, consumer, min_idle_ms, start, count, max_bytes, max_entry_bytes or 0,
+        PEEK_FIELDS, PEEK_NAME_BYTES, PEEK_VALUE_BYTES])
+    cursor, items, counts, deleted = reply
+    batch = _batch(items)
+    ids = [_text(item[0]) for item in items]
+    return Reclaimed(batch, dict(zip(ids, map(int, counts), strict=True)),
+                     tuple(_text(i) for i in deleted), _text(cursor))
 
 
 # -- the commit --------------------------------------------------------------------------
@@ -234,28 +327,43 @@ class Write:
 EntryOutputs = tuple[str, Sequence[Write]]
 
 
+def done_key(stream: str, group: str) -> str:
+    """A sorted set of the entries of ``stream`` that ``group`` has committed (member: the
+    entry id, score: its millisecond part), kept while they are in the stream (``forget``).
+    Named after the stream, so it shares the stream's hash tag (one slot on a Cluster)."""
+    return f"{stream}:done:{group}"
+
+
 @dataclass(frozen=True, slots=True)
 class Committed:
     """What a commit did: the entries whose outputs were written and that were
-    acknowledged, and those no longer pending on this consumer, whose outputs were dropped:
+    acknowledged; those no longer pending on this consumer, whose outputs were dropped:
     entry id -> the consumer holding it now ("" when it is not pending at all: acknowledged
-    by whoever holds it, or its group is gone)."""
+    by whoever holds it, or its group is gone); and those the group had committed already
+    (delivered again by a group made again from id 0), acknowledged with their outputs
+    dropped."""
 
     acked: tuple[str, ...]
     lost: Mapping[str, str] = field(default_factory=dict)
+    already_done: tuple[str, ...] = ()
 
 
-# KEYS[1]: the input stream; KEYS[2..]: the output streams. Every key one commit touches is
-# in KEYS (so a cluster can hash-tag them onto one slot).
+# KEYS[1]: the input stream; KEYS[2]: its group's committed entries (``done_key``);
+# KEYS[3..]: the output streams. Every key one commit touches is in KEYS (so a cluster can
+# hash-tag them onto one slot).
 # ARGV: group, consumer, then per input entry: id, number of writes, and per write: the
 # index in KEYS of its stream, number of field/value pairs, the pairs.
 # Ownership is checked for every entry before anything is written (reads only), so a commit
-# Redis refuses (OOM: the first write) leaves nothing behind; outputs are then added and
-# the inputs acknowledged for the owned entries only.
-# Returns the entries not owned: id, holder ("" when not pending at all), id, holder, ...
+# Redis refuses (OOM: the first write) leaves nothing behind. An owned entry the group has
+# committed before (in KEYS[2]: the group was made again from id 0 and delivered it again)
+# is acknowledged only. The others get their outputs added, then are noted in KEYS[2] (each
+# once all its outputs are written, so an entry noted has every output), and the inputs are
+# acknowledged, after all the outputs.
+# Returns {the entries not owned: id, holder ("" when not pending at all), id, holder, ...;
+# the entries already committed}.
 _COMMIT = _Script("""
-local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
-local owned, lost = {}, {}
+local stream, done, group, consumer = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local owned, lost, again, acks = {}, {}, {}, {}
 local at = 3
 while at <= #ARGV do
   local id, writes = ARGV[at], tonumber(ARGV[at + 1])
@@ -266,7 +374,12 @@ while at <= #ARGV do
   end
   local mine = redis.pcall('XPENDING', stream, group, id, id, 1, consumer)
   if mine.err == nil and #mine == 1 then
-    owned[#owned + 1] = {id, writes, first}
+    if redis.call('ZSCORE', done, id) then
+      again[#again + 1] = id
+    else
+      owned[#owned + 1] = {id, writes, first}
+    end
+    acks[#acks + 1] = id
   else
     local holder = ''
     local any = redis.pcall('XPENDING', stream, group, id, id, 1)
@@ -284,13 +397,30 @@ for _, entry in ipairs(owned) do
     redis.call('XADD', unpack(args))
     w = w + 2 + 2 * pairs_
   end
+  redis.call('ZADD', done, string.match(entry[1], '^%d+'), entry[1])
 end
-for i = 1, #owned, 500 do
-  local ids = {}
-  for j = i, math.min(i + 499, #owned) do ids[#ids + 1] = owned[j][1] end
-  redis.call('XACK', stream, group, unpack(ids))
+for i = 1, #acks, 500 do
+  redis.call('XACK', stream, group, unpack(acks, i, math.min(i + 499, #acks)))
 end
-return lost
+return {lost, again}
+""")
+
+# KEYS[1]: the stream; KEYS[2]: its group's committed entries (``done_key``). Forgets the
+# committed entries no longer in the stream: those below its first entry (by millisecond),
+# or all of them when the stream is empty or gone (ids only grow, so none of them can be
+# delivered again). Returns how many it forgot.
+_FORGET = _Script("""
+local stream, done = KEYS[1], KEYS[2]
+local first = {}
+if redis.call('EXISTS', stream) == 1 then
+  first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+end
+if #first == 0 then
+  local n = redis.call('ZCARD', done)
+  redis.call('DEL', done)
+  return n
+end
+return redis.call('ZREMRANGEBYSCORE', done, '-inf', '(' .. string.match(first[1][1], '^%d+'))
 """)
 
 # KEYS[1]: the input stream; ARGV: group, consumer, entry ids. Resets the idle time of the
@@ -313,7 +443,7 @@ return renewed
 def _commit_arguments(
     stream: str, group: str, consumer: str, outputs: Sequence[EntryOutputs]
 ) -> tuple[list[str], list[Any]]:
-    keys = [stream]
+    keys = [stream, done_key(stream, group)]
     index: dict[str, int] = {}
     args: list[Any] = [group, consumer]
     for entry_id, writes in outputs:
@@ -357,6 +487,12 @@ async def commit_batch(
     never lands after a fresher one, and XACK, which does not ask who owns an entry, is
     never sent for someone else's.
 
+    Each entry committed is noted in the group's set of committed entries (``done_key``),
+    and an entry found there is acknowledged with its writes dropped
+    (``Committed.already_done``): a group deleted and made again from id 0 delivers again
+    the entries it had committed that are still in the stream, and they must not have two
+    outcomes. The upkeep loop keeps the set to the entries still in the stream (``forget``).
+
     A commit Redis refuses for reasons of its own (``is_transient``: away, ``OOM``,
     ``READONLY``…) is retried with backoff until it goes through (or the worker is
     stopped); between attempts the entries still owned are renewed, so no replica takes
@@ -389,5 +525,15 @@ async def commit_batch(
                     raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, cap)
-    lost = {_text(reply[i]): _text(reply[i + 1]) for i in range(0, len(reply), 2)}
-    return Committed(tuple(i for i in ids if i not in lost), lost)
+    flat, again = reply
+    lost = {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
+    already = {_text(i) for i in again}
+    return Committed(tuple(i for i in ids if i not in lost and i not in already), lost,
+                     tuple(i for i in ids if i in already))
+
+
+async def forget(redis: Redis, *, stream: str, group: str) -> int:
+    """Forget the entries ``group`` committed that are no longer in ``stream`` (trimmed,
+    or the stream emptied or gone): its set of committed entries (``done_key``) holds only
+    what could be delivered again. The number forgotten."""
+    return int(await _run(redis, _FORGET, [stream, done_key(stream, group)], []))

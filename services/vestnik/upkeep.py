@@ -1,12 +1,15 @@
 """What keeps a stage's group healthy, run by every replica in the background.
 
 * **reclaim**: entries pending longer than ``claim_idle_ms`` on any consumer (a replica
-  that died, or a delivery that failed) are claimed with XAUTOCLAIM and handled again,
+  that died, or a delivery that failed) are claimed (XAUTOCLAIM, one at a time inside a
+  script, bounded by bytes as reads are: ``streams.reclaim_batch``) and handled again,
   one at a time; past ``max_deliveries`` they go to the dead-letter stream with the last
-  error and are acknowledged.
+  error and are acknowledged. An entry over the stage's per-entry limit is never brought:
+  it is a ``too_large`` dead letter, as the reader makes it.
 * **trim**: the input stream is trimmed (XTRIM MINID) up to the slowest group's position:
   its oldest pending entry, or past its last delivered entry when nothing is pending. No
-  entry is trimmed before every group has acknowledged it.
+  entry is trimmed before every group has acknowledged it. The group's set of committed
+  entries (``streams.done_key``) then forgets what is no longer in the stream.
 * **liveness**: a heartbeat per replica (``workers_key``) that ``vestnik status`` counts;
   Redis's own consumer list cannot tell an idle live replica from a dead one. A replica
   whose heartbeat has expired stays listed (``vestnik status``: stalled) for
@@ -32,7 +35,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import EllipsisType
 from typing import Any
 
 from redis.asyncio import Redis
@@ -42,7 +46,16 @@ from vestnik.logs import get_logger
 from vestnik.metrics import FAILED_DELIVERIES, GROUPS_RECREATED, RECLAIMED, TRIMMED, record
 from vestnik.settings import Settings
 from vestnik.stage import Entry, Stage, last_error_key, workers_key
-from vestnik.streams import Write, commit_batch, ensure_group, is_transient
+from vestnik.streams import (
+    Oversized,
+    Write,
+    commit_batch,
+    ensure_group,
+    forget,
+    is_transient,
+    reclaim_batch,
+)
+from vestnik.too_large import oversized_letter
 from vestnik.wire import WireError, dead_letter, encode_model
 
 
@@ -88,13 +101,64 @@ async def handle_or_remember(redis: Redis, stage: Stage, entries: Sequence[Entry
     return True
 
 
+async def dead_letter_oversized(redis: Redis, stage: Stage, settings: Settings,
+                                entries: Sequence[Oversized], limit: int) -> None:
+    """Each entry over the stage's per-entry limit ``limit``, measured in Redis and never
+    brought (by a read or a reclaim), as a ``too_large`` dead letter with what is known of
+    it, in one commit; each one's canonical line logged and counted. On a failure the
+    entries stay pending (their error noted) and are reclaimed."""
+    if not entries:
+        return
+    log = get_logger(stage=stage.name, consumer=settings.consumer_name)
+    started = time.perf_counter()
+    letters = [oversized_letter(stage, e, limit, settings) for e in entries]
+    try:
+        committed = await commit_batch(
+            redis, [(e.entry_id, [Write(stage.dead_letter_stream, encode_model(letter))])
+                    for e, letter in zip(entries, letters, strict=True)],
+            stream=stage.stream, group=stage.group, consumer=settings.consumer_name,
+            claim_idle_ms=settings.claim_idle_ms)
+    except Exception as exc:
+        await remember_failure(redis, stage, [e.entry_id for e in entries], exc)
+        FAILED_DELIVERIES.labels(stage.name, type(exc).__name__).inc(len(entries))
+        log.warning("delivery_failed", entries=len(entries), error_type=type(exc).__name__,
+                    error=str(exc)[:300])
+        return
+    per_entry = round((time.perf_counter() - started) * 1000 / len(entries), 3)
+    for e, letter in zip(entries, letters, strict=True):
+        line: dict[str, Any] = {"stage": stage.name, "entry_id": e.entry_id}
+        if e.entry_id in committed.lost:
+            line.update(outcome="lost_ownership", dropped="dead_letter",
+                        holder=committed.lost[e.entry_id] or None)
+        elif e.entry_id in committed.already_done:
+            line.update(outcome="already_done", dropped="dead_letter")
+        else:
+            line.update(outcome="dead_letter", error_type="too_large",
+                        reason=letter.reason[:300], entry_bytes=e.size)
+        line["duration_ms"] = per_entry
+        log.info("message", **line)
+        record(line)
+
+
+def entry_limit(stage: Stage, settings: Settings) -> int | None:
+    """A stage's per-entry limit, over which its entries are never brought: the cleaner's
+    ``VESTNIK_MAX_BODY_BYTES``; none for the indexer (its entries are the cleaner's)."""
+    return settings.max_body_bytes if stage.name == "cleaner" else None
+
+
 class Upkeep:
-    """One background loop per replica: reclaim, trim, tidy."""
+    """One background loop per replica: reclaim, trim, tidy.
+
+    ``max_entry_bytes``: the stage's per-entry limit for reclaimed entries, as its reader's
+    (default: ``entry_limit``)."""
 
     def __init__(self, stage: Stage, settings: Settings,
-                 on_fatal: Callable[[BaseException], None] | None = None) -> None:
+                 on_fatal: Callable[[BaseException], None] | None = None, *,
+                 max_entry_bytes: int | EllipsisType | None = ...) -> None:
         self.stage = stage
         self.settings = settings
+        self.max_entry_bytes = (entry_limit(stage, settings) if max_entry_bytes is ...
+                                else max_entry_bytes)
         self.consumer = settings.consumer_name
         self.log = get_logger(stage=stage.name, consumer=self.consumer, task="upkeep")
         self._on_fatal = on_fatal
@@ -146,12 +210,14 @@ class Upkeep:
 
     async def run_once(self, redis: Redis) -> None:
         """One round: the group, the heartbeat, reclaim (only while Redis takes writes, see
-        the module's notes), trim, retention, hygiene."""
+        the module's notes), trim, forgetting committed entries no longer in the stream,
+        retention, hygiene."""
         await self.keep_group(redis)
         if await self._beat_if_writable(redis) and self.may_reclaim():
             await self.reclaim(redis)
         if self.settings.trim:
             await self.trim(redis)
+        await self.forget_committed(redis)
         await self.retain(redis)
         await self.remove_idle_consumers(redis)
 
@@ -200,25 +266,39 @@ class Upkeep:
     # -- reclaim -----------------------------------------------------------------------
 
     async def reclaim(self, redis: Redis) -> int:
-        """Claim and handle every entry idle past ``claim_idle_ms``; the number claimed."""
-        st, claimed_total, start = self.stage, 0, "0-0"
-        while True:
-            reply = await redis.xautoclaim(
-                st.stream, st.group, self.consumer, min_idle_time=self.settings.claim_idle_ms,
-                start_id=start, count=self.settings.batch_size,
-            )
-            next_id, claimed = _text(reply[0]), reply[1]
-            entries = [(_text(i), f) for i, f in claimed if f is not None]
-            if entries:
-                claimed_total += len(entries)
-                RECLAIMED.labels(st.name).inc(len(entries))
-                await self._redeliver(redis, entries)
-            if next_id == "0-0":
-                return claimed_total
-            start = next_id
+        """Claim and handle every entry idle past ``claim_idle_ms``; the number claimed.
 
-    async def _redeliver(self, redis: Redis, entries: list[Entry]) -> None:
-        counts = await self._delivery_counts(redis, [i for i, _ in entries])
+        Claims are bounded as reads are (``streams.reclaim_batch``): at most
+        ``VESTNIK_BATCH_SIZE`` entries and about ``VESTNIK_READ_MAX_BYTES`` at a time, and an
+        entry over the stage's per-entry limit is never brought: it is dead-lettered as
+        ``too_large`` as the reader does (``dead_letter_oversized``). The others are handled
+        one at a time, or dead-lettered past ``max_deliveries``."""
+        st, s, claimed_total, start = self.stage, self.settings, 0, "0-0"
+        while True:
+            got = await reclaim_batch(
+                redis, stream=st.stream, group=st.group, consumer=self.consumer,
+                min_idle_ms=s.claim_idle_ms, start=start, count=s.batch_size,
+                max_bytes=s.read_max_bytes, max_entry_bytes=self.max_entry_bytes)
+            if got.deleted:
+                self.log.warning("reclaimed_deleted", entry_ids=list(got.deleted)[:20],
+                                 entries=len(got.deleted),
+                                 reason="deleted from the stream while pending")
+            claimed = len(got.batch.entries) + len(got.batch.oversized)
+            if claimed:
+                claimed_total += claimed
+                RECLAIMED.labels(st.name).inc(claimed)
+            for over in got.batch.oversized:
+                self.log.info("reclaimed", entry_id=over.entry_id, entry_bytes=over.size,
+                              delivery_count=got.deliveries.get(over.entry_id, 1))
+            await dead_letter_oversized(redis, st, s, got.batch.oversized,
+                                        self.max_entry_bytes or 0)
+            await self._redeliver(redis, got.batch.entries, got.deliveries)
+            if got.cursor == "0-0":
+                return claimed_total
+            start = got.cursor
+
+    async def _redeliver(self, redis: Redis, entries: Sequence[Entry],
+                         counts: Mapping[str, int]) -> None:
         for entry in entries:
             count = counts.get(entry[0], 1)
             if count > self.settings.max_deliveries:
@@ -226,14 +306,6 @@ class Upkeep:
             else:
                 self.log.info("reclaimed", entry_id=entry[0], delivery_count=count)
                 await handle_or_remember(redis, self.stage, [entry])
-
-    async def _delivery_counts(self, redis: Redis, ids: list[str]) -> dict[str, int]:
-        async with redis.pipeline(transaction=False) as pipe:
-            for entry_id in ids:
-                pipe.xpending_range(self.stage.stream, self.stage.group,
-                                    min=entry_id, max=entry_id, count=1)
-            replies = await pipe.execute()
-        return {_text(r[0]["message_id"]): int(r[0]["times_delivered"]) for r in replies if r}
 
     async def _give_up(self, redis: Redis, entry: Entry, count: int) -> None:
         st = self.stage
@@ -274,6 +346,12 @@ class Upkeep:
             TRIMMED.labels(self.stage.stream, "trim").inc(removed)
             self.log.debug("trimmed", stream=self.stage.stream, removed=removed, minid=floor)
         return removed
+
+    async def forget_committed(self, redis: Redis) -> int:
+        """Forget the group's committed entries that are no longer in the stream
+        (``streams.forget``): what the commit keeps so that a group made again from id 0
+        does not commit an entry twice holds only what is still in the stream."""
+        return await forget(redis, stream=self.stage.stream, group=self.stage.group)
 
     # -- retention ---------------------------------------------------------------------
 

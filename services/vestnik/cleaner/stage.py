@@ -61,6 +61,8 @@ class CleanerStage:
             if entry_id in committed.lost:  # another replica holds it now: its outcome counts
                 line.update(outcome="lost_ownership", dropped=line.get("outcome"),
                             holder=committed.lost[entry_id] or None)
+            elif entry_id in committed.already_done:  # committed before: its outcome stands
+                line.update(outcome="already_done", dropped=line.get("outcome"))
             self.log.info("message", **line)
             record(line)
 

@@ -67,6 +67,9 @@ class IndexerStage:
                 line.update(outcome="lost_ownership",
                             dropped="indexed" if isinstance(item, Article) else "dead_letter",
                             holder=committed.lost[entry_id] or None)
+            elif entry_id in committed.already_done:  # committed before: its outcome stands
+                line.update(outcome="already_done",
+                            dropped="indexed" if isinstance(item, Article) else "dead_letter")
             elif isinstance(item, Article):
                 line.update(event_id=item.provenance.event_id, article_id=item.article_id,
                             outcome="indexed")
