@@ -29,12 +29,20 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation --prefix=/install 
 
 FROM python:3.11.14-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
-    VESTNIK_LOG_FORMAT=json
+    VESTNIK_LOG_FORMAT=json \
+    VESTNIK_METRICS_HOST=0.0.0.0 \
+    VESTNIK_METRICS_PORT=9464
+# 9464: a worker's /healthz, /readyz and /metrics; 8000: the API (and its /metrics)
+EXPOSE 9464 8000
 COPY --from=build /install /usr/local
 RUN useradd --create-home --uid 10001 vestnik && mkdir -p /data && chown vestnik /data
 USER vestnik
 WORKDIR /home/vestnik
 # SIGTERM is what `docker stop` sends; the workers finish in-flight batches on it.
 STOPSIGNAL SIGTERM
+# live: a worker's probe port answers /healthz with 200, else the API's (one image, every
+# service: python -m vestnik.healthcheck asks the first port that accepts a connection)
+HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
+    CMD ["python", "-m", "vestnik.healthcheck"]
 ENTRYPOINT ["vestnik"]
 CMD ["--help"]

@@ -174,12 +174,27 @@ def test_api_port_is_published_on_loopback_as_the_port_it_listens_on() -> None:
     assert int(host_port) == Settings().api_port  # where the README sends people
 
 
-def test_api_healthcheck_gets_healthz_with_python_on_its_port() -> None:
-    test = SERVICES["api"]["healthcheck"]["test"]
-    assert test[:3] == ["CMD", "python", "-c"], "the image has python and no curl"
-    code = test[3]
-    assert f"http://127.0.0.1:{_api_port()}/healthz" in code and "urllib" in code
-    compile(code, "healthcheck", "exec")
+@pytest.mark.parametrize("name", VESTNIK)
+def test_every_vestnik_service_has_the_healthcheck_module_as_its_healthcheck(name: str) -> None:
+    check = SERVICES[name]["healthcheck"]
+    assert check["test"] == ["CMD", "python", "-m", "vestnik.healthcheck"]
+    module = ROOT / "services" / "vestnik" / "healthcheck.py"
+    assert module.exists(), "the image has python and no curl: the module GETs /healthz"
+    if name in WORKERS:  # the start may wait for Redis up to VESTNIK_STARTUP_TIMEOUT_S
+        start = float(str(check["start_period"]).removesuffix("s"))
+        assert start > Settings().startup_timeout_s
+
+
+def test_image_serves_the_worker_probes_on_every_interface_and_checks_health() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    final = dockerfile.rsplit("\nFROM ", 1)[1]
+    env = dict(re.findall(r"(VESTNIK_\w+)=(\S+)", final))
+    assert env["VESTNIK_METRICS_HOST"] == "0.0.0.0"
+    port = int(env["VESTNIK_METRICS_PORT"])
+    assert Settings(metrics_port=port).metrics_port == port
+    assert re.search(rf"^EXPOSE .*\b{port}\b", final, re.M)
+    assert re.search(r'^HEALTHCHECK .*\n?.*CMD \["python", "-m", "vestnik.healthcheck"\]',
+                     final, re.M)
 
 
 def test_image_installs_the_driver_of_the_postgresql_index() -> None:

@@ -89,6 +89,15 @@ class Settings(BaseSettings):
         "(0.0.0.0 in a container)."
     )
     api_port: int = Field(8000, ge=1, le=65535, description="Port `vestnik api` listens on.")
+    metrics_host: str = Field(
+        "127.0.0.1", min_length=1, description="Address a worker's probe server listens on "
+        "(0.0.0.0 in a container)."
+    )
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="A worker serves `/metrics` (Prometheus), `/healthz` "
+        "(live) and `/readyz` (ready) on this port (0: any free one); unset: no server. The "
+        "image sets 9464. The API serves the three on its own port."
+    )
 
     page_timeout_s: float = Field(
         5.0, gt=0, description="Time budget for cleaning one page (extraction, building and "

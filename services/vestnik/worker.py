@@ -27,6 +27,7 @@ from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
 from vestnik import __version__
 from vestnik.logs import get_logger
+from vestnik.probes import ProbeServer, worker_probes
 from vestnik.reading import StreamReader
 from vestnik.settings import Settings
 from vestnik.stage import Stage
@@ -126,6 +127,8 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
     upkeep = Upkeep(stage, settings, on_fatal=_give_up)
     reader = StreamReader(stage, settings, lambda: _client(settings),
                           max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost)
+    # while the app runs, when VESTNIK_METRICS_PORT is set: the server and its client
+    probes: list[tuple[ProbeServer, Redis]] = []
     seen = (settings.resolved_redis_url, stage.stream, stage.group)
 
     @app.on_startup
@@ -141,7 +144,14 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
     async def _start_upkeep() -> None:
         await upkeep.start()
         await reader.start()
-        log.info("started", version=__version__, stream=stage.stream, group=stage.group, **info)
+        if settings.metrics_port is not None:
+            client = _client(settings)
+            server = ProbeServer(worker_probes(stage, settings, upkeep, reader, client),
+                                 settings.metrics_host, settings.metrics_port)
+            await server.start()
+            probes.append((server, client))
+        log.info("started", version=__version__, stream=stage.stream, group=stage.group,
+                 **({"probes": probes[0][0].address} if probes else {}), **info)
 
     @app.on_shutdown
     async def _stop_reading() -> None:
@@ -149,6 +159,11 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
 
     @app.after_shutdown
     async def _stop_upkeep() -> None:
+        while probes:
+            server, client = probes.pop()
+            await server.stop()
+            with contextlib.suppress(Exception):
+                await client.aclose()
         await upkeep.stop()
         log.info("stopped")
 
