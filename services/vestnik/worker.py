@@ -25,7 +25,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
-from vestnik import __version__
+from vestnik import __version__, tracing
 from vestnik.logs import get_logger
 from vestnik.probes import ProbeServer, worker_probes
 from vestnik.reading import StreamReader
@@ -106,6 +106,7 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
 
     The broker subscribes to nothing: the app gives the reader its lifecycle (started once
     the group exists, stopped first on shutdown, its batch in flight finished)."""
+    tracing.setup(f"vestnik-{stage.name}")
     broker = RedisBroker(
         settings.resolved_redis_url,
         graceful_timeout=settings.graceful_timeout_s,

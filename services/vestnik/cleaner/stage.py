@@ -13,8 +13,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from opentelemetry.trace import Span
 from redis.asyncio import Redis
 
+from vestnik import tracing
 from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, Result
 from vestnik.cleaner.claims import ClaimKeeper
 from vestnik.contracts import ScrapeEvent
@@ -50,14 +52,27 @@ class CleanerStage:
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
         BATCH_SIZE.labels(self.name).observe(len(entries))
-        async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
-            outcomes = await self._outcomes(entries)
-        committed = await commit_batch(
-            redis, [(entry_id, [write]) for (entry_id, _), (write, _) in
-                    zip(entries, outcomes, strict=True)],
-            stream=self.stream, group=self.group, consumer=self.settings.consumer_name,
-            claim_idle_ms=self.settings.claim_idle_ms)
-        for (entry_id, _), (_, line) in zip(entries, outcomes, strict=True):
+        spans = [tracing.start_entry_span("vestnik.clean", stage=self.name, stream=self.stream,
+                                          entry_id=entry_id, fields=fields)
+                 for entry_id, fields in entries]
+        try:
+            async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
+                outcomes = await self._outcomes(entries, spans)
+            # each output carries its entry's trace on to the next stage
+            writes = [(entry_id, [Write(write.stream, {**write.fields, **tracing.carried(span)})])
+                      for (entry_id, _), (write, _), span in
+                      zip(entries, outcomes, spans, strict=True)]
+            with tracing.batch_span("vestnik.commit", spans, entries=len(entries)):
+                committed = await commit_batch(
+                    redis, writes, stream=self.stream, group=self.group,
+                    consumer=self.settings.consumer_name,
+                    claim_idle_ms=self.settings.claim_idle_ms)
+        except BaseException as exc:
+            for span in spans:
+                tracing.end_entry_span(span, {"outcome": "failed",
+                                              "error_type": type(exc).__name__})
+            raise
+        for (entry_id, _), (_, line), span in zip(entries, outcomes, spans, strict=True):
             if entry_id in committed.lost:  # another replica holds it now: its outcome counts
                 line.update(outcome="lost_ownership", dropped=line.get("outcome"),
                             holder=committed.lost[entry_id] or None)
@@ -65,8 +80,10 @@ class CleanerStage:
                 line.update(outcome="already_done", dropped=line.get("outcome"))
             self.log.info("message", **line)
             record(line)
+            tracing.end_entry_span(span, line)
 
-    async def _outcomes(self, entries: Sequence[Entry]) -> list[tuple[Write, Line]]:
+    async def _outcomes(self, entries: Sequence[Entry],
+                        spans: Sequence[Span]) -> list[tuple[Write, Line]]:
         """The one write each entry turns into, and its canonical log line, in order."""
         outcomes: list[tuple[Write, Line] | None] = [None] * len(entries)
         waiting: list[tuple[int, Line, Job]] = []
@@ -85,6 +102,7 @@ class CleanerStage:
             entry_id, fields = entries[k]
             line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
             EXTRACT_SECONDS.observe(result.duration_ms / 1000)
+            tracing.child_span(spans[k], "vestnik.extract", duration_ms=result.duration_ms)
             try:
                 outcomes[k] = self._write(result, line)
             except Exception as exc:

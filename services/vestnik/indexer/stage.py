@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import anyio
+from opentelemetry.trace import Span
 from redis.asyncio import Redis
 
+from vestnik import tracing
 from vestnik.contracts import Article
 from vestnik.index import Index
 from vestnik.logs import get_logger
@@ -38,27 +40,46 @@ class IndexerStage:
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        spans = [tracing.start_entry_span("vestnik.index", stage=self.name, stream=self.stream,
+                                          entry_id=entry_id, fields=fields)
+                 for entry_id, fields in entries]
+        try:
+            lines = await self._handle(redis, entries, spans)
+        except BaseException as exc:
+            for span in spans:
+                tracing.end_entry_span(span, {"outcome": "failed",
+                                              "error_type": type(exc).__name__})
+            raise
+        for span, line in zip(spans, lines, strict=True):
+            tracing.end_entry_span(span, line)
+
+    async def _handle(self, redis: Redis, entries: Sequence[Entry],
+                      spans: list[Span]) -> list[dict[str, Any]]:
         started = time.perf_counter()
         decoded = [_decode(fields) for _, fields in entries]
         # The index keeps the last of several articles with one id in a batch; it is
         # idempotent, so a redelivered batch changes nothing.
         BATCH_SIZE.labels(self.name).observe(len(entries))
-        with INDEX_SECONDS.time():
-            report = await anyio.to_thread.run_sync(
-                self.index.upsert_many, [a for a in decoded if isinstance(a, Article)]
-            )
+        articles = [a for a in decoded if isinstance(a, Article)]
+        with INDEX_SECONDS.time(), tracing.batch_span("vestnik.index.write", spans,
+                                                      articles=len(articles)):
+            report = await anyio.to_thread.run_sync(self.index.upsert_many, articles)
         # each entry with what it turns into: an article only its ack, a bad entry its
         # dead letter; the commit writes and acks only the entries still ours
         outputs = [
             (entry_id, [] if isinstance(item, Article) else [
-                Write(self.dead_letter_stream, encode_model(dead_letter(
+                Write(self.dead_letter_stream, {**encode_model(dead_letter(
                     stage=self.name, error=item, source_stream=self.stream, entry_id=entry_id,
-                    fields=fields, **self.settings.dead_letter_limits())))])
-            for (entry_id, fields), item in zip(entries, decoded, strict=True)
+                    fields=fields, **self.settings.dead_letter_limits())),
+                    **tracing.carried(span)})])
+            for (entry_id, fields), item, span in zip(entries, decoded, spans, strict=True)
         ]
-        committed = await commit_batch(
-            redis, outputs, stream=self.stream, group=self.group,
-            consumer=self.settings.consumer_name, claim_idle_ms=self.settings.claim_idle_ms)
+        with tracing.batch_span("vestnik.commit", spans, entries=len(entries)):
+            committed = await commit_batch(
+                redis, outputs, stream=self.stream, group=self.group,
+                consumer=self.settings.consumer_name,
+                claim_idle_ms=self.settings.claim_idle_ms)
+        lines = []
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
             line: dict[str, Any] = {"stage": self.name, "entry_id": entry_id}
@@ -79,9 +100,11 @@ class IndexerStage:
             line["duration_ms"] = per_message
             self.log.info("message", **line)
             record(line)
+            lines.append(line)
         for result in ("inserted", "updated", "unchanged", "stale", "duplicates"):
             if count := getattr(report, result):
                 INDEX_WRITES.labels(result).inc(count)
         self.log.debug("batch", size=len(entries), inserted=report.inserted,
                        updated=report.updated, unchanged=report.unchanged, stale=report.stale,
                        duplicates=report.duplicates)
+        return lines
