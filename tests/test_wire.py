@@ -17,6 +17,7 @@ from vestnik.dlq import replay
 from vestnik.settings import Settings
 from vestnik.wire import (
     WireError,
+    _utf8_prefix,
     dead_letter,
     decode_event,
     decode_model,
@@ -442,3 +443,96 @@ def test_an_article_dead_letter_without_bodies_keeps_the_digests_of_its_text() -
     assert originals["__data__.body_text"].sha256 == hashlib.sha256(
         "Първи.\n\nВтори.".encode()).hexdigest()
     assert originals["__data__.lead"].sha256 == hashlib.sha256(b"null").hexdigest()
+
+
+# --- dead letters: the cuts, exactly --------------------------------------------------------
+
+
+def _valid_prefix_length(data: bytes, limit: int) -> int:
+    """The longest prefix of at most ``limit`` bytes that is whole UTF-8, tried one by one."""
+    for n in range(min(limit, len(data)), -1, -1):
+        try:
+            data[:n].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return n
+    raise AssertionError("unreachable: the empty prefix decodes")
+
+
+@pytest.mark.parametrize("text", ["abc", "яюя", "€a€", "😀a😀", "aя€😀" * 3, "я€😀a" * 3])
+def test_a_value_is_cut_to_whole_utf8_characters_only(text: str) -> None:
+    data = text.encode()
+    for limit in range(len(data) + 2):
+        cut = _utf8_prefix(data, limit)
+        assert len(cut) == _valid_prefix_length(data, limit), (text, limit, cut)
+        assert data.startswith(cut)
+
+
+def test_binary_values_lose_at_most_a_partial_character_s_bytes() -> None:
+    data = bytes(range(256)) * 4
+    for limit in range(0, 1030, 7):
+        cut = _utf8_prefix(data, limit)
+        assert data.startswith(cut) and min(limit, len(data)) - 4 <= len(cut) <= limit
+
+
+def test_a_dead_letter_s_reason_is_cut_at_1000_characters_saying_so() -> None:
+    whole = _letter_with(WireError("schema", "x" * 1000))
+    assert whole.reason == "x" * 1000
+    cut = _letter_with(WireError("schema", "y" * 1500))
+    assert cut.reason == "y" * 1000 + " [...]"
+    assert _letter_with(ValueError()).reason == "ValueError"  # no message: its type
+    assert _letter_with(ValueError()).error_type == "ValueError"
+    assert _letter_with(ValueError("x")).delivery_count == 1
+
+
+def _letter_with(error: Exception, **kw: object) -> DeadLetter:
+    return dead_letter(stage="cleaner", error=error, source_stream="s", entry_id="1-0",
+                       fields={b"url": b"https://x.bg/1"}, **kw)  # type: ignore[arg-type]
+
+
+def test_limits_not_given_are_the_process_settings() -> None:
+    fields = {b"body": b"a" * 2_000_000}
+    only_field = dead_letter(stage="cleaner", error=ValueError("x"), source_stream="s",
+                             entry_id="1-0", fields=fields, max_field_bytes=10)
+    assert only_field.fields["body"] == "a" * 10  # the given limit
+    only_bodies = dead_letter(stage="cleaner", error=ValueError("x"), source_stream="s",
+                              entry_id="1-0", fields=fields, keep_bodies=True)
+    assert only_bodies.cut is not None and only_bodies.cut.max_bytes == 1_000_000
+    assert _letter_bytes(only_bodies) <= 1_000_000 < _letter_bytes(only_bodies) + 20_000
+    no_size = dead_letter(stage="cleaner", error=ValueError("x"), source_stream="s",
+                          entry_id="1-0", fields=fields, max_field_bytes=10, keep_bodies=True)
+    assert no_size.cut is not None and no_size.cut.max_bytes == 1_000_000
+    only_size = dead_letter(stage="cleaner", error=ValueError("x"), source_stream="s",
+                            entry_id="1-0", fields=fields, max_bytes=100_000)
+    assert only_size.cut is not None and only_size.cut.bodies_kept  # the default: kept
+
+
+def test_a_field_name_that_is_not_utf8_is_kept_escaped() -> None:
+    letter = _letter({b"na\xffme": b"value", b"url": b"https://x.bg/1"})
+    assert letter.fields == {"na\\xffme": "value", "url": "https://x.bg/1"}
+    names = [f"{i:03d}".encode() + b"n" * 197 for i in range(60)]
+    names[30] = b"\xff" + names[30][1:]  # past the room names have: left out, named
+    crowded = _letter(dict.fromkeys(names, b"v"), max_bytes=65_536)
+    assert crowded.cut is not None and 0 < len(crowded.fields) < 30
+    assert any(name.startswith("\\xff30n") for name in crowded.cut.originals)
+
+
+def test_without_bodies_the_fields_after_a_body_are_kept() -> None:
+    letter = _letter({b"body": b"<html>" * 10, b"url": b"https://x.bg/1",
+                      b"content_type": b"text/html"}, keep_bodies=False)
+    assert letter.fields == {"url": "https://x.bg/1", "content_type": "text/html"}
+    unreadable = _letter({b"__data__": b"{not json", b"url": b"https://x.bg/1"},
+                         keep_bodies=False)
+    assert unreadable.fields == {"url": "https://x.bg/1"}
+    assert unreadable.truncated_fields == ["__data__"]
+
+
+def test_a_letter_without_its_page_body_says_only_that_in_its_summary() -> None:
+    data = orjson.dumps({"url": "https://a.bg/1", "body": "abc"})
+    letter = _letter({b"__data__": data}, keep_bodies=False, max_bytes=100_000,
+                     max_field_bytes=5000)
+    assert letter.cut is not None
+    assert letter.cut.summary == (
+        f"not the whole entry ({8 + len(data)} bytes in 1 fields): page bodies left out: "
+        "__data__.body (a dead letter is at most 100000 bytes, 5000 a value, and keeps no "
+        "page bodies)")
