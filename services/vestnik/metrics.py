@@ -100,3 +100,26 @@ async def refresh(redis: Redis, streams: Mapping[str, str | None]) -> None:
             GROUP_LAG.labels(stream, group).set(float("nan") if found.lag is None
                                                  else found.lag)
             GROUP_WORKERS.labels(stream, group).set(found.workers)
+
+
+def reference_markdown() -> str:
+    """The metrics reference of ``docs/observability.md``: a Markdown table of every
+    ``vestnik_*`` metric of ``REGISTRY``, in the order they are registered, each under the
+    names Prometheus exposes (counters end in ``_total``; a histogram gives ``_bucket``,
+    ``_sum`` and ``_count``), with its type, labels and help text."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    exposed = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+    labels = {family.name: wrapper._labelnames  # prometheus_client keeps them only here
+              for wrapper in globals().values() if isinstance(wrapper, MetricWrapperBase)
+              for family in wrapper.describe()}
+    rows = ["| metric | type | labels | meaning |", "|---|---|---|---|"]
+    for family in REGISTRY.collect():
+        if not family.name.startswith("vestnik_"):
+            continue
+        first, *more = [family.name + suffix for suffix in exposed.get(family.type, ("",))]
+        names = ", ".join([f"`{first}`", *(f"`{name[len(family.name):]}`" for name in more)])
+        label_text = ", ".join(f"`{label}`" for label in labels.get(family.name, ())) or "—"
+        rows.append(f"| {names} | {family.type} | {label_text} | "
+                    f"{family.documentation.replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
