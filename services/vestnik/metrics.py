@@ -4,8 +4,9 @@ What the stages count is what their canonical log lines say: each handled entry 
 ``record``-ed from the same fields as its ``message`` line (stage, outcome, reason or error
 type, duration), so the counters and the logs cannot disagree. Gauges of the streams
 (length, pending, lag) are read from Redis when ``/metrics`` is scraped (``refresh``),
-through ``vestnik.status``, as ``vestnik status`` reads them. FastStream's own broker
-metrics (``faststream_*``) go to the same registry (``vestnik.worker``).
+through ``vestnik.status``, as ``vestnik status`` reads them. (FastStream's Prometheus
+middleware is not used: the workers read with their own bounded script and write their
+outputs in their own commit, so it would see no message; see docs/observability.md.)
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ _SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 MESSAGES = Counter(
     "vestnik_messages", "Entries a stage handled, by outcome: article, rejected, indexed, "
-    "dead_letter, lost_ownership (another replica holds it now; its outcome counts there).",
+    "dead_letter, lost_ownership (another replica holds it now; its outcome counts there), "
+    "already_done (committed before, by a group made again: its first outcome stands).",
     ["stage", "outcome", "reason"], registry=REGISTRY)
 MESSAGE_SECONDS = Histogram(
     "vestnik_message_duration_seconds", "Time spent on one entry, from decoding to its "
