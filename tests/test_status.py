@@ -326,3 +326,51 @@ def test_the_status_table_aligns_its_columns_and_names_each_stalled_replica(
     quiet = as_table([StreamStatus("rejected", "r", 0, None, ())], settings)
     assert quiet[-1].split() == ["r", "-", "0", "-", "-", "-", "-", "-", "rejected"]
     assert "" not in quiet  # no notes, no blank line before them
+
+
+async def test_a_stream_s_status_lists_its_consumers_last_entry_and_role(r: Redis) -> None:
+    stream = _key()
+    assert await stream_status(r, "events", stream) == StreamStatus("events", stream, 0, None,
+                                                                   ())
+    await r.xadd(stream, {"n": 0}, id="5-1")
+    await r.xadd(stream, {"n": 1}, id="5-2")
+    await r.xgroup_create(stream, "g", id="0")
+    await r.xreadgroup("g", "reader", {stream: ">"}, count=1)
+    await asyncio.sleep(0.02)
+    status = await stream_status(r, "events", stream)
+    assert (status.role, status.length, status.last_entry_id) == ("events", 2, (5, 2))
+    (group,) = status.groups
+    (consumer,) = group.consumers
+    assert (consumer.name, consumer.pending) == ("reader", 1) and consumer.idle_ms >= 10
+    assert group.workers == 0 and not group.caught_up and group.last_delivered_id == (5, 1)
+    assert group_state({"name": "g", "pending": 0}, length=0, first_id=None,
+                       caught_up=True).workers == 0
+    await r.delete(stream)
+
+
+async def test_the_stages_status_is_the_events_and_articles_streams(
+    r: Redis, line_settings: Settings
+) -> None:
+    statuses = await stages_status(r, line_settings)
+    assert [(s.role, s.stream) for s in statuses] == [
+        ("events", line_settings.events_stream), ("articles", line_settings.articles_stream)]
+
+
+async def test_wait_drained_returns_soon_after_the_stages_catch_up(
+    r: Redis, line_settings: Settings
+) -> None:
+    s = line_settings
+    await r.xgroup_create(s.events_stream, s.cleaner_group, id="0", mkstream=True)
+    await r.xadd(s.events_stream, {"n": 0})
+
+    async def catch_up() -> float:
+        await asyncio.sleep(0.3)
+        reply = await r.xreadgroup(s.cleaner_group, "c", {s.events_stream: ">"})
+        await r.xack(s.events_stream, s.cleaner_group, reply[0][1][0][0])
+        return time.monotonic()
+
+    reader = asyncio.ensure_future(catch_up())
+    await wait_drained(r, s, timeout_s=5)
+    caught_up_at = await reader
+    assert time.monotonic() - caught_up_at < 0.5, "wait_drained polls too seldom"
+    await r.delete(s.events_stream)
