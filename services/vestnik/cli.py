@@ -288,11 +288,12 @@ def status(as_json: bool) -> None:
     from redis.asyncio import Redis
 
     from vestnik import status as st
+    from vestnik.connect import connect
 
     settings = Settings()
 
     async def _run() -> list[st.StreamStatus]:
-        client: Redis = Redis.from_url(settings.resolved_redis_url)
+        client: Redis = connect(settings.resolved_redis_url)
         async with client:
             return await st.pipeline_status(client, settings)
 
@@ -352,8 +353,10 @@ _STAGE = click.option("--stage", type=click.Choice(["cleaner", "indexer"]), defa
 def _with_redis(fn: Any) -> Any:
     from redis.asyncio import Redis
 
+    from vestnik.connect import connect
+
     async def _run() -> Any:
-        client: Redis = Redis.from_url(Settings().resolved_redis_url)
+        client: Redis = connect(Settings().resolved_redis_url)
         async with client:
             return await fn(client)
 

@@ -73,9 +73,9 @@ def mask_url(url: str) -> str:
         userinfo, _, hostport = parts.netloc.rpartition("@")
         url = url.replace(parts.netloc, f"{userinfo.partition(':')[0]}:{MASK}@{hostport}", 1)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(k.lower() == "password" for k, _ in query):
-        masked = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in query],
-                           safe="*")
+    if any(k.lower().endswith("password") for k, _ in query):  # sentinel_password too
+        masked = urlencode([(k, MASK if k.lower().endswith("password") else v)
+                            for k, v in query], safe="*")
         url = url.replace(f"?{parts.query}", f"?{masked}", 1)
     return url
 

@@ -17,6 +17,7 @@ import click
 from redis.asyncio import Redis
 
 from vestnik.cleaner.app import create_app as cleaner_app
+from vestnik.connect import connect
 from vestnik.embedded import private_redis
 from vestnik.files import page_files
 from vestnik.index import SearchRequest, open_index
@@ -52,7 +53,7 @@ def _fresh_index(path: Path) -> str:
 async def _run_path(settings: Settings, files: list[Path], timeout_s: float = 60.0) -> float:
     """Start both workers, publish ``files``, wait until both groups are drained."""
     apps = [cleaner_app(settings), indexer_app(settings)]
-    client: Redis = Redis.from_url(settings.resolved_redis_url)
+    client: Redis = connect(settings.resolved_redis_url)
     async with client:
         for app in apps:
             await app.start()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from vestnik.connect import connect
 from vestnik.contracts import ContentType
 from vestnik.files import event_fields
 from vestnik.settings import Settings
@@ -25,7 +26,7 @@ async def publish_files(
     progress: Callable[[int], object] = lambda _n: None,
 ) -> int:
     """XADD each file (``repeat`` times, as distinct URLs) in pipelines of ``CHUNK``."""
-    client: Redis = Redis.from_url(settings.resolved_redis_url)
+    client: Redis = connect(settings.resolved_redis_url)
     sent = 0
     async with client:
         pipe = client.pipeline(transaction=False)

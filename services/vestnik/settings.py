@@ -12,7 +12,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "rediss+sentinel://",
+                 "redis+cluster://", "rediss+cluster://")
 
 
 def _default_consumer() -> str:
@@ -34,9 +35,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VESTNIK_", extra="ignore", frozen=True)
 
     redis_url: str | None = Field(
-        None, description="Redis to use. Unset: workers use redis://127.0.0.1:6379/0, "
-        "`vestnik demo` starts a private Redis."
+        None, description="Redis to use: `redis://`, `rediss://`, "
+        "`redis+sentinel://[user:pass@]host:26379[,host:port]/<service>[/db]` (Sentinel) or "
+        "`redis+cluster://[user:pass@]host:port[,host:port]` (Cluster). Unset: workers use "
+        "redis://127.0.0.1:6379/0, `vestnik demo` starts a private Redis."
     )
+
     events_stream: str = "vestnik:events"
     articles_stream: str = "vestnik:articles"
     rejected_stream: str = "vestnik:rejected"

@@ -42,6 +42,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from vestnik.connect import connect
 from vestnik.logs import get_logger
 from vestnik.metrics import FAILED_DELIVERIES, GROUPS_RECREATED, RECLAIMED, TRIMMED, record
 from vestnik.settings import Settings
@@ -173,7 +174,7 @@ class Upkeep:
         self.last_round: float | None = None
 
     async def start(self) -> None:
-        self._redis = Redis.from_url(self.settings.resolved_redis_url)
+        self._redis = connect(self.settings.resolved_redis_url)
         self._task = asyncio.create_task(self._loop(), name=f"vestnik-upkeep-{self.stage.name}")
 
     async def stop(self) -> None:

@@ -26,6 +26,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
 from vestnik import __version__, tracing
+from vestnik.connect import broker_url, connect
 from vestnik.logs import get_logger
 from vestnik.probes import ProbeServer, worker_probes
 from vestnik.reading import StreamReader
@@ -93,8 +94,8 @@ def _client_retry() -> Retry:
 
 
 def _client(settings: Settings) -> Redis:
-    return Redis.from_url(settings.resolved_redis_url, retry=_client_retry(),
-                          retry_on_error=list(_CLIENT_RETRIES))
+    return connect(settings.resolved_redis_url, retry=_client_retry(),
+                   retry_on_error=list(_CLIENT_RETRIES))
 
 
 def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None = None,
@@ -107,8 +108,9 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
     The broker subscribes to nothing: the app gives the reader its lifecycle (started once
     the group exists, stopped first on shutdown, its batch in flight finished)."""
     tracing.setup(f"vestnik-{stage.name}")
+    # The broker reads and writes nothing (it opens no connection): a URL of one node
     broker = RedisBroker(
-        settings.resolved_redis_url,
+        broker_url(settings.resolved_redis_url),
         graceful_timeout=settings.graceful_timeout_s,
         log_level=logging.DEBUG,
         logger=logging.getLogger("vestnik.faststream"),
@@ -134,7 +136,7 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
 
     @app.on_startup
     async def _create_group() -> None:
-        client: Redis = Redis.from_url(settings.resolved_redis_url)
+        client: Redis = connect(settings.resolved_redis_url)
         async with client:
             created = await ensure_group(client, stage.stream, stage.group)
         if created and seen in _SEEN_GROUPS:
