@@ -59,6 +59,10 @@ TRIMMED = Counter(
 GROUPS_RECREATED = Counter(
     "vestnik_groups_recreated", "Consumer groups made again after Redis lost them.",
     ["stream", "group"], registry=REGISTRY)
+REPLICATION_LAGGING = Counter(
+    "vestnik_replication_lagging", "Commits that fewer replicas than VESTNIK_WAIT_REPLICAS "
+    "acknowledged within VESTNIK_WAIT_TIMEOUT_MS (WAIT after the commit), by input stream.",
+    ["stream"], registry=REGISTRY)
 API_REQUESTS = Counter(
     "vestnik_api_requests", "HTTP requests the API answered, by route and status code.",
     ["route", "status"], registry=REGISTRY)

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
 
     index_url: str = "sqlite:///vestnik-index.sqlite3"
 
+    wait_replicas: int = Field(
+        0, ge=0, description="After each commit, WAIT for this many replicas to have it "
+        "(0: do not wait); fewer in time is logged (`replication_lagging`) and counted."
+    )
+    wait_timeout_ms: int = Field(
+        1000, ge=1, description="How long a commit waits for `VESTNIK_WAIT_REPLICAS`."
+    )
+
     max_body_bytes: int = Field(
         5_000_000, ge=1, description="Larger entries (field names and values together) are "
         "dead-lettered before anything in them is decoded."

@@ -24,7 +24,9 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from vestnik.connect import is_cluster
 from vestnik.logs import get_logger
+from vestnik.metrics import REPLICATION_LAGGING
 
 # -- Redis errors that are Redis's, not the entry's --------------------------------------
 
@@ -109,6 +111,32 @@ async def _run(redis: Redis, script: _Script, keys: Sequence[str], args: Sequenc
     except NoScriptError:
         await redis.script_load(script.source)
         return await redis.evalsha(script.sha, len(keys), *keys, *args)
+
+
+async def _run_and_wait(redis: Redis, script: _Script, keys: Sequence[str], args: Sequence[Any],
+                        replicas: int, timeout_ms: int) -> tuple[Any, int | None]:
+    """``_run``, then ``WAIT replicas timeout_ms`` on the same connection (WAIT counts the
+    replicas that have the writes of the connection it is sent on), in one pipeline; on a
+    Cluster, to the node of ``keys[0]``'s slot. Returns the script's reply and the number
+    of replicas that acknowledged (None when WAIT itself failed: the script's work stands)."""
+    for attempt in range(2):
+        if is_cluster(redis):
+            pipe: Any = redis.pipeline()
+            node = redis.get_node_from_key(keys[0])  # type: ignore[attr-defined]
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
+        else:
+            pipe = redis.pipeline(transaction=False)
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, timeout_ms)
+        reply, acked = await pipe.execute(raise_on_error=False)
+        if isinstance(reply, NoScriptError) and attempt == 0:
+            await redis.script_load(script.source)
+            continue
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply, None if isinstance(acked, BaseException) else int(acked)
+    raise AssertionError("unreachable")
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -479,6 +507,8 @@ async def commit_batch(
     group: str,
     consumer: str,
     claim_idle_ms: int,
+    wait_replicas: int = 0,
+    wait_timeout_ms: int = 1000,
 ) -> Committed:
     """For each input entry of ``stream`` still pending on ``consumer``: add its writes and
     acknowledge it, all in one script, so all or nothing. Entries taken away meanwhile (this
@@ -499,6 +529,12 @@ async def commit_batch(
     them for failed deliveries while Redis, not the entry, is the trouble. A retry after a
     lost reply is safe: what the first attempt committed is no longer pending, so it is
     not written twice.
+
+    With ``wait_replicas`` (``VESTNIK_WAIT_REPLICAS``), the commit is followed by ``WAIT``
+    on its connection (on a Cluster, the node of the stream's slot): when fewer replicas
+    than that have it within ``wait_timeout_ms``, it is logged (``replication_lagging``)
+    and counted; the commit stands either way (a master that dies before replicating it
+    has its entries delivered again: at least once).
     """
     if not outputs:
         return Committed(())
@@ -509,7 +545,16 @@ async def commit_batch(
     attempt = 0
     while True:
         try:
-            reply = await _run(redis, _COMMIT, keys, args)
+            if wait_replicas:
+                reply, acked = await _run_and_wait(redis, _COMMIT, keys, args, wait_replicas,
+                                                   wait_timeout_ms)
+                if acked is None or acked < wait_replicas:
+                    REPLICATION_LAGGING.labels(stream).inc()
+                    get_logger(stream=stream, group=group, consumer=consumer).warning(
+                        "replication_lagging", entries=len(ids), replicas=acked,
+                        wanted=wait_replicas, timeout_ms=wait_timeout_ms)
+            else:
+                reply = await _run(redis, _COMMIT, keys, args)
             break
         except RedisError as exc:
             if not is_transient(exc):

@@ -118,7 +118,8 @@ async def dead_letter_oversized(redis: Redis, stage: Stage, settings: Settings,
             redis, [(e.entry_id, [Write(stage.dead_letter_stream, encode_model(letter))])
                     for e, letter in zip(entries, letters, strict=True)],
             stream=stage.stream, group=stage.group, consumer=settings.consumer_name,
-            claim_idle_ms=settings.claim_idle_ms)
+            claim_idle_ms=settings.claim_idle_ms, wait_replicas=settings.wait_replicas,
+            wait_timeout_ms=settings.wait_timeout_ms)
     except Exception as exc:
         await remember_failure(redis, stage, [e.entry_id for e in entries], exc)
         FAILED_DELIVERIES.labels(stage.name, type(exc).__name__).inc(len(entries))
@@ -322,7 +323,9 @@ class Upkeep:
         committed = await commit_batch(
             redis, [(entry_id, [Write(st.dead_letter_stream, encode_model(letter))])],
             stream=st.stream, group=st.group, consumer=self.consumer,
-            claim_idle_ms=self.settings.claim_idle_ms)
+            claim_idle_ms=self.settings.claim_idle_ms,
+            wait_replicas=self.settings.wait_replicas,
+            wait_timeout_ms=self.settings.wait_timeout_ms)
         line: dict[str, Any] = {"stage": st.name, "entry_id": entry_id}
         if entry_id in committed.lost:
             line.update(outcome="lost_ownership", dropped="dead_letter",

@@ -66,7 +66,9 @@ class CleanerStage:
                 committed = await commit_batch(
                     redis, writes, stream=self.stream, group=self.group,
                     consumer=self.settings.consumer_name,
-                    claim_idle_ms=self.settings.claim_idle_ms)
+                    claim_idle_ms=self.settings.claim_idle_ms,
+                    wait_replicas=self.settings.wait_replicas,
+                    wait_timeout_ms=self.settings.wait_timeout_ms)
         except BaseException as exc:
             for span in spans:
                 tracing.end_entry_span(span, {"outcome": "failed",

@@ -78,7 +78,9 @@ class IndexerStage:
             committed = await commit_batch(
                 redis, outputs, stream=self.stream, group=self.group,
                 consumer=self.settings.consumer_name,
-                claim_idle_ms=self.settings.claim_idle_ms)
+                claim_idle_ms=self.settings.claim_idle_ms,
+                wait_replicas=self.settings.wait_replicas,
+                wait_timeout_ms=self.settings.wait_timeout_ms)
         lines = []
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
