@@ -129,7 +129,9 @@ def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
         count = asyncio.run(publish_files(settings, files, url=url, content_type=ctype,
                                           repeat=repeat, charset=charset,
                                           progress=bar.update))
-    click.echo(f"published {count} events to {settings.events_stream}", err=True)
+    where = (settings.events_stream if settings.partitions == 1 else
+             f"{settings.partitions} partitions of {settings.events_stream} (by URL)")
+    click.echo(f"published {count} events to {where}", err=True)
 
 
 @main.command()

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import uvicorn
@@ -44,39 +44,51 @@ class Probes:
 
 
 def worker_probes(stage: Stage, settings: Settings, upkeep: Upkeep, reader: StreamReader,
-                  redis: Redis) -> Probes:
-    """A worker's checks.
+                  redis: Redis,
+                  partitions: Sequence[tuple[Stage, Settings, Upkeep, StreamReader]] = (),
+                  ) -> Probes:
+    """A worker's checks, over every partition it consumes (``partitions``; none given:
+    the one ``stage``, ``settings``, ``upkeep`` and ``reader``).
 
-    Live: the loop answers (it serves this) and the upkeep loop has finished a round within
-    its heartbeat budget, Redis up or down: restarting a worker does not bring Redis back.
-    Ready: Redis answers, the stage's group exists and the reader is reading.
+    Live: the loop answers (it serves this) and every upkeep loop has finished a round
+    within its heartbeat budget, Redis up or down: restarting a worker does not bring Redis
+    back. Ready: Redis answers, every stage's group exists and every reader is reading.
     """
     started = time.monotonic()
+    parts = list(partitions) or [(stage, settings, upkeep, reader)]
 
     def live() -> Checks:
         budget_s = upkeep.heartbeat_budget_ms() / 1000
-        last = upkeep.last_round
-        since = time.monotonic() - (started if last is None else last)
+        rounds = [u.last_round for _, _, u, _ in parts]
+        oldest = None if None in rounds else min(r for r in rounds if r is not None)
+        since = time.monotonic() - (started if oldest is None else oldest)
         return {"upkeep": (since <= budget_s,
                            "" if since <= budget_s else
                            f"no upkeep round for {since:.1f} s (budget {budget_s:.0f} s)")}
 
     async def ready() -> Checks:
+        missing: list[str] = []
         try:
             await asyncio.wait_for(redis.ping(), timeout=2)
-            exists = await asyncio.wait_for(group_exists(redis, stage.stream, stage.group),
-                                            timeout=2)
+            for st, _, _, _ in parts:
+                if not await asyncio.wait_for(group_exists(redis, st.stream, st.group),
+                                              timeout=2):
+                    missing.append(f"no group {st.group} on {st.stream}")
             redis_ok: tuple[bool, str] = (True, "")
         except Exception as exc:  # any failure to answer is "not ready", with its reason
-            redis_ok, exists = (False, f"{type(exc).__name__}: {exc}"[:300]), False
+            redis_ok = (False, f"{type(exc).__name__}: {exc}"[:300])
+            missing = [f"no group {st.group} on {st.stream}" for st, _, _, _ in parts]
+        reading = all(r.running for _, _, _, r in parts)
         return {"redis": redis_ok,
-                "group": (exists, "" if exists else f"no group {stage.group} on {stage.stream}"),
-                "reader": (reader.running, "" if reader.running else "not reading")}
+                "group": (not missing, "; ".join(missing)),
+                "reader": (reading, "" if reading else "not reading")}
 
     async def refresh() -> None:
-        await metrics.refresh(redis, {stage.stream: stage.group, stage.dead_letter_stream: None,
-                                      **({settings.rejected_stream: None}
-                                         if stage.name == "cleaner" else {})})
+        streams: dict[str, str | None] = {}
+        for st, s, _, _ in parts:
+            streams |= {st.stream: st.group, st.dead_letter_stream: None,
+                        **({s.rejected_stream: None} if st.name == "cleaner" else {})}
+        await metrics.refresh(redis, streams)
 
     return Probes(live, ready, refresh)
 

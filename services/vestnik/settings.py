@@ -37,10 +37,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis to use: `redis://`, `rediss://`, "
         "`redis+sentinel://[user:pass@]host:26379[,host:port]/<service>[/db]` (Sentinel) or "
-        "`redis+cluster://[user:pass@]host:port[,host:port]` (Cluster). Unset: workers use "
-        "redis://127.0.0.1:6379/0, `vestnik demo` starts a private Redis."
+        "`redis+cluster://[user:pass@]host:port[,host:port]` (Cluster; see "
+        "`VESTNIK_PARTITIONS`). Unset: workers use redis://127.0.0.1:6379/0, `vestnik demo` "
+        "starts a private Redis."
     )
-
     events_stream: str = "vestnik:events"
     articles_stream: str = "vestnik:articles"
     rejected_stream: str = "vestnik:rejected"
@@ -51,6 +51,15 @@ class Settings(BaseSettings):
 
     index_url: str = "sqlite:///vestnik-index.sqlite3"
 
+    partitions: int = Field(
+        1, ge=1, le=1024, description="Each stream split into this many partitions, "
+        "`prefix:rest` named `prefix:{pK}:rest` for K in 0..N-1 (a hash tag: a partition's "
+        "streams share a Cluster slot); producers choose K from the URL (README). 1: the "
+        "names as set."
+    )
+    partition_subset: str | None = Field(
+        None, description="The partitions this worker consumes, e.g. `0-3,6`; unset: all."
+    )
     wait_replicas: int = Field(
         0, ge=0, description="After each commit, WAIT for this many replicas to have it "
         "(0: do not wait); fewer in time is logged (`replication_lagging`) and counted."
@@ -128,9 +137,49 @@ class Settings(BaseSettings):
             raise ValueError(f"a Redis URL starts with {', '.join(REDIS_SCHEMES)}")
         return value
 
+    @field_validator("partition_subset")
+    @classmethod
+    def _subset(cls, value: str | None) -> str | None:
+        if value:
+            parse_ranges(value)
+        return value or None
+
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or DEFAULT_REDIS_URL
+
+    def partition_ids(self) -> list[int]:
+        """The partitions this worker consumes: ``partition_subset`` (those below
+        ``partitions``), else all."""
+        if not self.partition_subset:
+            return list(range(self.partitions))
+        wanted = parse_ranges(self.partition_subset)
+        outside = sorted(k for k in wanted if k >= self.partitions)
+        if outside:
+            raise ValueError(f"VESTNIK_PARTITION_SUBSET names partitions {outside}, but "
+                             f"VESTNIK_PARTITIONS is {self.partitions}")
+        return sorted(wanted)
+
+    def partition(self, k: int) -> Settings:
+        """These settings for partition ``k`` alone: its stream names (``partitioned``), one
+        partition. With one partition, the settings as they are."""
+        if self.partitions == 1:
+            return self
+        return self.model_copy(update={
+            "events_stream": partitioned(self.events_stream, k),
+            "articles_stream": partitioned(self.articles_stream, k),
+            "rejected_stream": partitioned(self.rejected_stream, k),
+            "dead_letter_prefix": partitioned(self.dead_letter_prefix, k),
+            "partitions": 1, "partition_subset": None,
+        })
+
+    def consumed(self) -> list[Settings]:
+        """The settings of every partition this worker consumes."""
+        return [self.partition(k) for k in self.partition_ids()]
+
+    def every_partition(self) -> list[Settings]:
+        """The settings of every partition (what ``vestnik status`` and draining cover)."""
+        return [self.partition(k) for k in range(self.partitions)]
 
     def dead_letter_stream(self, stage: str) -> str:
         return f"{self.dead_letter_prefix}{stage}"
@@ -178,6 +227,30 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+
+def partitioned(name: str, k: int) -> str:
+    """``vestnik:events`` -> ``vestnik:{p3}:events`` (k=3); a name without ``:`` gets the
+    tag in front: ``events`` -> ``{p3}:events``."""
+    prefix, sep, rest = name.partition(":")
+    return f"{prefix}:{{p{k}}}:{rest}" if sep else f"{{p{k}}}:{name}"
+
+
+def parse_ranges(text: str) -> set[int]:
+    """``"0-3,6"`` -> {0, 1, 2, 3, 6}."""
+    out: set[int] = set()
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            low, dash, high = part.partition("-")
+            first, last = int(low), int(high) if dash else int(low)
+            if first < 0 or last < first:
+                raise ValueError(part)
+            out.update(range(first, last + 1))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a list of partitions such as 0-3,6") from None
+    if not out:
+        raise ValueError(f"{text!r} names no partition")
+    return out
 
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}

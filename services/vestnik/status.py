@@ -163,13 +163,17 @@ async def stream_status(redis: Redis, role: str, stream: str) -> StreamStatus:
 
 
 def streams_of(settings: Settings) -> list[tuple[str, str]]:
-    """(role, stream) of every stream vestnik writes or reads."""
+    """(role, stream) of every stream vestnik writes or reads, of every partition."""
     return [
-        ("events", settings.events_stream),
-        ("articles", settings.articles_stream),
-        ("rejected", settings.rejected_stream),
-        ("dead letters: cleaner", settings.dead_letter_stream("cleaner")),
-        ("dead letters: indexer", settings.dead_letter_stream("indexer")),
+        (role, stream)
+        for s in settings.every_partition()
+        for role, stream in (
+            ("events", s.events_stream),
+            ("articles", s.articles_stream),
+            ("rejected", s.rejected_stream),
+            ("dead letters: cleaner", s.dead_letter_stream("cleaner")),
+            ("dead letters: indexer", s.dead_letter_stream("indexer")),
+        )
     ]
 
 
@@ -178,14 +182,15 @@ async def pipeline_status(redis: Redis, settings: Settings) -> list[StreamStatus
 
 
 def stage_groups(settings: Settings) -> list[tuple[str, str, str]]:
-    """(role, stream, group) of vestnik's own stages."""
-    return [("events", settings.events_stream, settings.cleaner_group),
-            ("articles", settings.articles_stream, settings.indexer_group)]
+    """(role, stream, group) of vestnik's own stages, in every partition."""
+    return [entry for s in settings.every_partition() for entry in (
+        ("events", s.events_stream, s.cleaner_group),
+        ("articles", s.articles_stream, s.indexer_group))]
 
 
 def drained(statuses: Sequence[StreamStatus], settings: Settings) -> bool:
-    """Both stages' groups have read everything and acknowledged it (a stage whose group
-    does not exist yet is drained only while its stream is empty)."""
+    """Both stages' groups have read everything and acknowledged it, in every partition (a
+    stage whose group does not exist yet is drained only while its stream is empty)."""
     by_stream = {s.stream: s for s in statuses}
     for _, stream, group in stage_groups(settings):
         status = by_stream.get(stream)

@@ -23,10 +23,11 @@ from pydantic import BaseModel, SkipValidation
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.crc import key_slot
 from redis.exceptions import ClusterDownError, ReadOnlyError, TryAgainError
 
 from vestnik import __version__, tracing
-from vestnik.connect import broker_url, connect
+from vestnik.connect import broker_url, connect, is_cluster
 from vestnik.logs import get_logger
 from vestnik.probes import ProbeServer, worker_probes
 from vestnik.reading import StreamReader
@@ -98,15 +99,33 @@ def _client(settings: Settings) -> Redis:
                    retry_on_error=list(_CLIENT_RETRIES))
 
 
+def check_slots(redis: Redis, settings: Settings) -> None:
+    """On a Cluster, every key one commit touches must be in one slot: the input stream and
+    all the outputs of a partition. Raises ValueError (the worker does not start) when the
+    names of ``settings`` (one partition's) do not share a slot."""
+    if not is_cluster(redis):
+        return
+    names = [settings.events_stream, settings.articles_stream, settings.rejected_stream,
+             settings.dead_letter_stream("cleaner"), settings.dead_letter_stream("indexer")]
+    if len({key_slot(n.encode()) for n in names}) > 1:
+        raise ValueError(
+            f"on a Redis Cluster the streams of a partition must share a slot, but "
+            f"{', '.join(names)} do not: set VESTNIK_PARTITIONS (names get a hash tag "
+            "{pK}) or give the streams one hash tag yourself, e.g. {vestnik}:events")
+
+
 def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None = None,
-              **info: Any) -> FastStream:
+              partitions: Sequence[tuple[Settings, Stage]] = (), **info: Any) -> FastStream:
     """A FastStream app for one stage: its group exists before it first reads; its reader
     (``vestnik.reading``: reads bounded by ``VESTNIK_READ_MAX_BYTES``, entries over
     ``max_entry_bytes`` dead-lettered without being read) and its upkeep loop (the group
     kept, reclaim, trim, retention, consumer hygiene) run side by side.
 
-    The broker subscribes to nothing: the app gives the reader its lifecycle (started once
-    the group exists, stopped first on shutdown, its batch in flight finished)."""
+    With ``partitions`` (each partition's settings and stage, ``Settings.consumed``), a
+    reader and an upkeep loop per partition, all in this app; without, ``stage`` alone.
+
+    The broker subscribes to nothing: the app gives the readers their lifecycle (started
+    once the groups exist, stopped first on shutdown, their batches in flight finished)."""
     tracing.setup(f"vestnik-{stage.name}")
     # The broker reads and writes nothing (it opens no connection): a URL of one node
     broker = RedisBroker(
@@ -127,38 +146,47 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
     def _group_lost(exc: BaseException) -> None:
         app.exit()  # run_worker starts the app again, which makes the group again
 
-    upkeep = Upkeep(stage, settings, on_fatal=_give_up)
-    reader = StreamReader(stage, settings, lambda: _client(settings),
-                          max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost)
+    parts = [(st, s, Upkeep(st, s, on_fatal=_give_up),
+              StreamReader(st, s, lambda s=s: _client(s),  # type: ignore[misc]
+                           max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost))
+             for s, st in (list(partitions) or [(settings, stage)])]
+    upkeep = parts[0][2]
     # while the app runs, when VESTNIK_METRICS_PORT is set: the server and its client
     probes: list[tuple[ProbeServer, Redis]] = []
-    seen = (settings.resolved_redis_url, stage.stream, stage.group)
 
     @app.on_startup
     async def _create_group() -> None:
         client: Redis = connect(settings.resolved_redis_url)
         async with client:
-            created = await ensure_group(client, stage.stream, stage.group)
-        if created and seen in _SEEN_GROUPS:
-            log.warning("group_recreated", stream=stage.stream, group=stage.group, from_id="0")
-        _SEEN_GROUPS.add(seen)
+            for st, s, _, _ in parts:
+                check_slots(client, s)
+                created = await ensure_group(client, st.stream, st.group)
+                seen = (settings.resolved_redis_url, st.stream, st.group)
+                if created and seen in _SEEN_GROUPS:
+                    log.warning("group_recreated", stream=st.stream, group=st.group,
+                                from_id="0")
+                _SEEN_GROUPS.add(seen)
 
     @app.after_startup
     async def _start_upkeep() -> None:
-        await upkeep.start()
-        await reader.start()
+        for _, _, part_upkeep, reader in parts:
+            await part_upkeep.start()
+            await reader.start()
         if settings.metrics_port is not None:
             client = _client(settings)
-            server = ProbeServer(worker_probes(stage, settings, upkeep, reader, client),
-                                 settings.metrics_host, settings.metrics_port)
+            server = ProbeServer(
+                worker_probes(stage, settings, upkeep, parts[0][3], client, partitions=parts),
+                settings.metrics_host, settings.metrics_port)
             await server.start()
             probes.append((server, client))
-        log.info("started", version=__version__, stream=stage.stream, group=stage.group,
+        where: dict[str, Any] = {"stream": stage.stream} if len(parts) == 1 else {
+            "streams": [st.stream for st, _, _, _ in parts]}
+        log.info("started", version=__version__, **where, group=stage.group,
                  **({"probes": probes[0][0].address} if probes else {}), **info)
 
     @app.on_shutdown
     async def _stop_reading() -> None:
-        await reader.stop()
+        await asyncio.gather(*(reader.stop() for _, _, _, reader in parts))
 
     @app.after_shutdown
     async def _stop_upkeep() -> None:
@@ -167,7 +195,7 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
             await server.stop()
             with contextlib.suppress(Exception):
                 await client.aclose()
-        await upkeep.stop()
+        await asyncio.gather(*(part_upkeep.stop() for _, _, part_upkeep, _ in parts))
         log.info("stopped")
 
     return app

@@ -34,8 +34,11 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
     stage = CleanerStage(settings)
+    # a stage per partition consumed (one: the settings' own streams), sharing the pool
+    parts = [(s, CleanerStage(s, stage.pool)) for s in settings.consumed()]
     # an entry over the limit is dead-lettered as too_large without being read
-    app = build_app(settings, stage, max_entry_bytes=settings.max_body_bytes)
+    app = build_app(settings, parts[0][1], max_entry_bytes=settings.max_body_bytes,
+                    partitions=parts)
     # the extraction processes: ready once the worker has started (a failed start leaves
     # none behind), stopped after the batch in flight and the upkeep loop have finished
     app.after_startup(stage.start)

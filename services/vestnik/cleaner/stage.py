@@ -33,13 +33,14 @@ Line = dict[str, Any]
 class CleanerStage:
     name: Literal["cleaner"] = "cleaner"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pool: ExtractorPool | None = None) -> None:
         self.settings = settings
         self.stream = settings.events_stream
         self.group = settings.cleaner_group
         self.dead_letter_stream = settings.dead_letter_stream(self.name)
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
-        self.pool = ExtractorPool(settings.extract_workers, settings.page_timeout_s)
+        # the partitions a worker consumes share one pool of extraction processes
+        self.pool = pool or ExtractorPool(settings.extract_workers, settings.page_timeout_s)
         self.claims = ClaimKeeper(self.stream, self.group, settings.consumer_name,
                                   settings.claim_idle_ms)
 

@@ -31,9 +31,12 @@ def create_app(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     configure_logging(settings)
     stage = IndexerStage(settings, open_index(settings.index_url))
+    # a stage per partition consumed (one: the settings' own streams), sharing the index
+    parts = [(s, IndexerStage(s, stage.index)) for s in settings.consumed()]
     # articles are the cleaner's, each from an entry within its limit: no limit of their
     # own (an article holds its text twice), only the read's byte budget
-    app = build_app(settings, stage, index=mask_url(settings.index_url))  # no password
+    app = build_app(settings, parts[0][1], partitions=parts,
+                    index=mask_url(settings.index_url))  # no password
 
     @app.after_shutdown
     async def _close_index() -> None:

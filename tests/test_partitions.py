@@ -1,0 +1,104 @@
+"""Partitioned streams (VESTNIK_PARTITIONS): the names, the partition of a URL, a worker
+consuming all partitions or a subset, and status and draining over every partition."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from vestnik.index import open_index
+from vestnik.publishing import partition_of, publish_files
+from vestnik.settings import Settings, parse_ranges, partitioned
+from vestnik.status import pipeline_status, stage_groups, streams_of, wait_drained
+
+from .conftest import SEEDS
+from .workers import running_workers
+
+
+def test_names_of_a_partition_carry_a_hash_tag() -> None:
+    assert partitioned("vestnik:events", 3) == "vestnik:{p3}:events"
+    assert partitioned("vestnik:dlq:", 0) == "vestnik:{p0}:dlq:"
+    assert partitioned("events", 2) == "{p2}:events"
+    s = Settings(partitions=4).partition(3)
+    assert (s.events_stream, s.articles_stream, s.rejected_stream) == (
+        "vestnik:{p3}:events", "vestnik:{p3}:articles", "vestnik:{p3}:rejected")
+    assert s.dead_letter_stream("cleaner") == "vestnik:{p3}:dlq:cleaner"
+    one = Settings()
+    assert one.partition(0) is one  # one partition: the names as set
+    assert [x.events_stream for x in one.consumed()] == ["vestnik:events"]
+
+
+def test_subsets() -> None:
+    assert parse_ranges("0-3,6") == {0, 1, 2, 3, 6}
+    assert Settings(partitions=8, partition_subset="0-3,6").partition_ids() == [0, 1, 2, 3, 6]
+    assert Settings(partitions=3).partition_ids() == [0, 1, 2]
+    for bad in ("3-1", "x", ",", "-1"):
+        with pytest.raises(ValueError):
+            Settings(partitions=8, partition_subset=bad)
+    with pytest.raises(ValueError, match="VESTNIK_PARTITIONS is 4"):
+        Settings(partitions=4, partition_subset="2-5").partition_ids()
+
+
+def test_status_and_draining_cover_every_partition_not_only_the_subset() -> None:
+    s = Settings(partitions=3, partition_subset="1")
+    assert len(streams_of(s)) == 15
+    assert [g[1] for g in stage_groups(s)][:2] == ["vestnik:{p0}:events",
+                                                  "vestnik:{p0}:articles"]
+
+
+def test_the_partition_of_a_url_is_sha1s_first_8_hex_digits_mod_n() -> None:
+    url = "https://www.example.bg/новини/1"
+    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()
+    assert partition_of(url, 6) == int(digest[:8], 16) % 6
+    assert partition_of(url, 1) == 0
+    counts = [0] * 6
+    for i in range(600):
+        counts[partition_of(f"https://example.bg/{i}", 6)] += 1
+    assert min(counts) > 60  # spread
+
+
+@pytest.mark.skipif(shutil.which("sha1sum") is None, reason="no sha1sum")
+def test_the_readmes_bash_one_liner_agrees() -> None:
+    readme = Path("README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if "sha1sum" in ln and "K=" in ln)
+    url = "https://www.example.bg/a/1"
+    out = subprocess.run(["bash", "-c", f"URL='{url}'; N=6; {line.strip()}; echo $K"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert int(out) == partition_of(url, 6)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node")
+def test_the_readmes_node_one_liner_agrees() -> None:
+    readme = Path("README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if "createHash" in ln)
+    url = "https://www.example.bg/новини/2"
+    script = f"const url = {url!r}, n = 6;\n{line.strip()}\nconsole.log(k);"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert int(out) == partition_of(url, 6)
+
+
+async def test_workers_consume_every_partition(settings: Settings, redis: Redis) -> None:
+    s = settings.model_copy(update={"partitions": 3})
+    files = sorted(SEEDS.glob("*.txt"))[:6]
+    async with running_workers(s):
+        sent = await publish_files(s, files, repeat=2)
+        await wait_drained(redis, s, timeout_s=120)
+    statuses = await pipeline_status(redis, s)
+    events = [x for x in statuses if x.role == "events"]
+    assert [x.stream for x in events] == [f"{settings.events_stream[:-6]}{{p{k}}}:events"
+                                          for k in range(3)]
+    assert sum(1 for x in events if x.groups) == 3  # a group on each partition
+    rejected = sum(x.length for x in statuses if x.role == "rejected")
+    dead = sum(x.length for x in statuses if x.role.startswith("dead letters"))
+    index = open_index(s.index_url)
+    try:
+        indexed = index.count()
+    finally:
+        index.close()
+    assert indexed and indexed + rejected + dead == sent
