@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from vestnik.connect import connect
 from vestnik.index import open_index
 from vestnik.publishing import partition_of, publish_files
 from vestnik.settings import Settings, parse_ranges, partitioned
 from vestnik.status import pipeline_status, stage_groups, streams_of, wait_drained
+from vestnik.worker import check_slots
 
 from .conftest import SEEDS
 from .workers import running_workers
@@ -102,3 +104,11 @@ async def test_workers_consume_every_partition(settings: Settings, redis: Redis)
     finally:
         index.close()
     assert indexed and indexed + rejected + dead == sent
+
+
+def test_on_a_cluster_a_partitions_streams_must_share_a_slot() -> None:
+    cluster = connect("redis+cluster://127.0.0.1:1")  # never connected: the names alone
+    with pytest.raises(ValueError, match="share a slot"):
+        check_slots(cluster, Settings())
+    check_slots(cluster, Settings(partitions=6).partition(5))
+    check_slots(connect("redis://127.0.0.1:1/0"), Settings())  # one server: any names

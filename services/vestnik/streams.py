@@ -123,7 +123,8 @@ async def _run_and_wait(redis: Redis, script: _Script, keys: Sequence[str], args
         if is_cluster(redis):
             pipe: Any = redis.pipeline()
             node = redis.get_node_from_key(keys[0])  # type: ignore[attr-defined]
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            # (redis-py refuses ``pipe.evalsha`` on a cluster; the command itself is fine)
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
         else:
             pipe = redis.pipeline(transaction=False)
