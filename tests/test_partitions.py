@@ -112,3 +112,35 @@ def test_on_a_cluster_a_partitions_streams_must_share_a_slot() -> None:
         check_slots(cluster, Settings())
     check_slots(cluster, Settings(partitions=6).partition(5))
     check_slots(connect("redis://127.0.0.1:1/0"), Settings())  # one server: any names
+
+
+async def test_dead_letters_and_rejections_of_every_partition_on_the_command_line(
+        settings: Settings, redis: Redis) -> None:
+    from vestnik.wire import WireError, dead_letter, encode_model
+
+    from .test_cli_redis import VESTNIK, _env
+
+    s = settings.model_copy(update={"partitions": 3})
+    env = _env(s) | {"VESTNIK_PARTITIONS": "3"}
+    ids = {}
+    for k in (0, 2):
+        part = s.partition(k)
+        letter = dead_letter(stage="cleaner", error=WireError("schema", f"bad in {k}"),
+                             source_stream=part.events_stream, entry_id="1-0",
+                             fields={b"__data__": b'{"body": "x"}'})
+        ids[k] = (await redis.xadd(part.dead_letter_stream("cleaner"),
+                                   encode_model(letter))).decode()  # type: ignore[arg-type]
+
+    def vestnik(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*VESTNIK, *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    listed = vestnik("dlq", "list")
+    assert listed.returncode == 0 and "bad in 0" in listed.stdout and "bad in 2" in listed.stdout
+    assert "bad in 2" not in vestnik("dlq", "list", "--partition", "0").stdout
+    shown = vestnik("dlq", "show", ids[2])
+    assert shown.returncode != 0 and "--partition" in shown.stderr
+    assert "bad in 2" in vestnik("dlq", "show", ids[2], "--partition", "2").stdout
+    assert "replayed 1" in vestnik("dlq", "replay", ids[2], "--partition", "2").stdout
+    assert await redis.xlen(s.partition(2).events_stream) == 1  # back on its partition
+    assert vestnik("rejected", "list", "--partition", "5").returncode != 0

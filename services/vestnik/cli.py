@@ -413,35 +413,62 @@ def _rejection_line(rejection: Rejection) -> str:
     return f"{rejection.reason:<16} {rejection.url}  {one_line(rejection.detail)[:120]}"
 
 
+_PARTITION = click.option(
+    "--partition", type=click.IntRange(min=0), default=None,
+    help="With VESTNIK_PARTITIONS > 1: the partition (list: default every partition; "
+    "show and replay need it).")
+
+
+def _streams(pick: Callable[[Settings], str], partition: int | None, *,
+             one: bool = False) -> list[str]:
+    """The stream ``pick`` names in ``partition``, or in every partition (``one``: a
+    partition must be named when there are several)."""
+    settings = Settings()
+    if partition is not None:
+        if partition >= settings.partitions:
+            raise UserError(f"there is no partition {partition}: VESTNIK_PARTITIONS is "
+                            f"{settings.partitions}")
+        return [pick(settings.partition(partition))]
+    if one and settings.partitions > 1:
+        raise UserError(f"with {settings.partitions} partitions, name one: --partition K")
+    return [pick(s) for s in settings.every_partition()]
+
+
 @dlq.command("list")
 @_STAGE
 @click.option("--limit", default=100, show_default=True)
 @_JSON_LINES
-def dlq_list(stage: str, limit: int, as_json: bool) -> None:
+@_PARTITION
+def dlq_list(stage: str, limit: int, as_json: bool, partition: int | None) -> None:
     """One line per dead letter: id, error type, source stream and entry, reason; with
     --json, the dead letter without its original fields (`dlq show` has them)."""
-    _list(Settings().dead_letter_stream(stage), DeadLetter, limit, as_json, _letter_line)
+    for stream in _streams(lambda s: s.dead_letter_stream(stage), partition):
+        _list(stream, DeadLetter, limit, as_json, _letter_line)
 
 
 @dlq.command("show")
 @_STAGE
 @click.argument("letter_id")
-def dlq_show(stage: str, letter_id: str) -> None:
+@_PARTITION
+def dlq_show(stage: str, letter_id: str, partition: int | None) -> None:
     """The whole dead letter, as JSON."""
-    _show(Settings().dead_letter_stream(stage), DeadLetter, letter_id)
+    [stream] = _streams(lambda s: s.dead_letter_stream(stage), partition, one=True)
+    _show(stream, DeadLetter, letter_id)
 
 
 @dlq.command("replay")
 @_STAGE
 @click.argument("letter_ids", nargs=-1)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
-def dlq_replay(stage: str, letter_ids: tuple[str, ...], replay_all: bool) -> None:
+@_PARTITION
+def dlq_replay(stage: str, letter_ids: tuple[str, ...], replay_all: bool,
+               partition: int | None) -> None:
     """Publish dead letters again on their source stream (and remove them)."""
     from vestnik.dlq import replay
 
     if not letter_ids and not replay_all:
         raise click.UsageError("name dead letter ids, or --all")
-    stream = Settings().dead_letter_stream(stage)
+    [stream] = _streams(lambda s: s.dead_letter_stream(stage), partition, one=True)
     new_ids = _with_redis(lambda r: replay(r, stream, None if replay_all else letter_ids))
     click.echo(f"replayed {len(new_ids)} dead letter(s) from {stream}")
 
@@ -454,16 +481,20 @@ def rejected() -> None:
 @rejected.command("list")
 @click.option("--limit", default=100, show_default=True)
 @_JSON_LINES
-def rejected_list(limit: int, as_json: bool) -> None:
+@_PARTITION
+def rejected_list(limit: int, as_json: bool, partition: int | None) -> None:
     """One line per rejected page: id, reason, URL, detail."""
-    _list(Settings().rejected_stream, Rejection, limit, as_json, _rejection_line)
+    for stream in _streams(lambda s: s.rejected_stream, partition):
+        _list(stream, Rejection, limit, as_json, _rejection_line)
 
 
 @rejected.command("show")
 @click.argument("rejection_id")
-def rejected_show(rejection_id: str) -> None:
+@_PARTITION
+def rejected_show(rejection_id: str, partition: int | None) -> None:
     """The whole rejection, as JSON."""
-    _show(Settings().rejected_stream, Rejection, rejection_id)
+    [stream] = _streams(lambda s: s.rejected_stream, partition, one=True)
+    _show(stream, Rejection, rejection_id)
 
 
 @main.command()
