@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import codecs
 import hashlib
+from datetime import timedelta
 from typing import NoReturn
 
 import orjson
@@ -404,6 +405,9 @@ def test_a_quoted_charset_parameter_is_read_and_a_mangled_one_is_refused() -> No
     event = decode_event(_plain(body=body, content_type="text/plain; charset='windows-1251'"),
                          max_body_bytes=LIMIT)
     assert event.body == "Руските войски"
+    for ctype in ("text/plain;charset=windows-1251", "text/plain; charset=x-cp1251"):
+        assert decode_event(_plain(body=body, content_type=ctype),
+                            max_body_bytes=LIMIT).body == "Руските войски", ctype
     code, reason = _refusal(_plain(body=body, content_type="text/plain; charset=cp1251=x"))
     assert code == "unknown_charset" and "cp1251=x" in reason
 
@@ -459,7 +463,8 @@ def _valid_prefix_length(data: bytes, limit: int) -> int:
     raise AssertionError("unreachable: the empty prefix decodes")
 
 
-@pytest.mark.parametrize("text", ["abc", "яюя", "€a€", "😀a😀", "aя€😀" * 3, "я€😀a" * 3])
+@pytest.mark.parametrize("text", ["abc", "яюя", "€a€", "😀a😀", "aя€😀" * 3, "я€😀a" * 3,
+                                  "ऄaऄ", "ÀaÀ"])  # leads 0xE0 and 0xC3
 def test_a_value_is_cut_to_whole_utf8_characters_only(text: str) -> None:
     data = text.encode()
     for limit in range(len(data) + 2):
@@ -483,6 +488,7 @@ def test_a_dead_letter_s_reason_is_cut_at_1000_characters_saying_so() -> None:
     assert _letter_with(ValueError()).reason == "ValueError"  # no message: its type
     assert _letter_with(ValueError()).error_type == "ValueError"
     assert _letter_with(ValueError("x")).delivery_count == 1
+    assert _letter_with(ValueError("x")).failed_at.utcoffset() == timedelta(0)  # aware, UTC
 
 
 def _letter_with(error: Exception, **kw: object) -> DeadLetter:
