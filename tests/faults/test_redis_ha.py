@@ -34,7 +34,7 @@ import redis.sentinel
 
 from vestnik.connect import connect, parse
 from vestnik.embedded import free_port
-from vestnik.publishing import partition_of
+from vestnik.publishing import partition_of, publish_files
 from vestnik.status import drained, stage_groups, stages_status
 
 from ..redis_under_test import server_binary
@@ -413,6 +413,18 @@ def test_cluster_with_a_master_killed_mid_flow_loses_nothing(
                       f"cluster, 6 partitions, master :{victim} (partitions "
                       f"{by_master[victim]}) killed mid-flow", _version(survivor))
         assert report.lost == 0 and report.duplicated == 0
+
+        # vestnik publish's pipeline, across the slots: each event on its URL's partition
+        c.stop_all()
+        before = [c.client.xlen(p.events_stream) for p in c.parts]
+        urls = [f"https://cluster.example.bg/{c.run}/{i}" for i in range(12)]
+        page = tmp_path / "page.txt"
+        page.write_text(PAGES[0])
+        for url in urls:
+            assert asyncio.run(publish_files(c.settings, [page], url=url)) == 1
+        grown = [c.client.xlen(p.events_stream) - n for p, n in zip(c.parts, before,
+                                                                    strict=True)]
+        assert grown == [sum(partition_of(u, 6) == k for u in urls) for k in range(6)]
 
 
 # -- Sentinel --------------------------------------------------------------------------
