@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
+from redis.exceptions import DataError, OutOfMemoryError, ReadOnlyError, ResponseError
 
 from vestnik import embedded
 from vestnik.streams import (
@@ -202,6 +202,7 @@ async def test_renewing_resets_idle_time_of_owned_entries_only_and_keeps_deliver
         k.stream, k.group, min="-", max="+", count=10)}
     assert rows[mine]["time_since_delivered"] < 200 and rows[mine]["times_delivered"] == 1
     assert rows[taken]["consumer"] == b"other" and rows[taken]["time_since_delivered"] >= 250
+    assert await renew(r, stream=k.stream, group=k.group, consumer="me", entry_ids=[]) == 0
 
 
 async def test_ensure_group_makes_the_group_from_the_start_once(r: Redis, k: Keys) -> None:
@@ -287,6 +288,8 @@ async def test_errors_are_transient_by_their_code_even_wrapped_by_a_6_2_script()
     assert not is_transient(ResponseError("BUSYGROUP Consumer Group name already exists"))
     assert not is_transient(ResponseError("WRONGTYPE Operation against a key"))
     assert not is_transient(ResponseError("NOGROUP No such key"))
+    assert not is_transient(DataError("Invalid input of type: 'dict'"))  # a bug: no retry
+    assert not is_transient(ValueError("not Redis's at all"))
 
 
 # -- the commit is one atomic step --------------------------------------------------------
