@@ -279,12 +279,16 @@ class Cluster:
 
     # -- following the outputs ---------------------------------------------------------
 
-    def _audit_group(self) -> None:
+    def _audit_group(self) -> bool:
         """The harness's own group on the articles stream, from its start: trimming keeps
-        every article until the harness has read it."""
-        with contextlib.suppress(redis.ResponseError):  # BUSYGROUP: there already
+        every article until the harness has read it. False when Redis refuses to make it
+        (out of memory, read-only): the next collection tries again."""
+        try:
             self.client.xgroup_create(self.settings.articles_stream, self.audit_group, id="0",
                                       mkstream=True)
+        except redis.ResponseError as exc:
+            return "BUSYGROUP" in str(exc)  # there already
+        return True
 
     def collect(self) -> None:
         """Read the outputs that appeared since the last call (Redis errors are left for
@@ -307,8 +311,9 @@ class Cluster:
             except redis.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                self._audit_group()  # Redis came back empty: follow it from its start
-                continue
+                if self._audit_group():  # Redis came back empty: follow it from its start
+                    continue
+                return  # refused for now (out of memory, read-only): the next call retries
             rows = reply[0][1] if reply else []
             if not rows:
                 return

@@ -184,11 +184,15 @@ class HACluster(Cluster):
         self.client = sync_client(url)
         self.parts = self.settings.every_partition()
 
-    def _audit_group(self) -> None:
+    def _audit_group(self) -> bool:
+        made = True
         for part in self.parts:
-            with contextlib.suppress(redis.ResponseError):
+            try:
                 self.client.xgroup_create(part.articles_stream, self.audit_group, id="0",
                                           mkstream=True)
+            except redis.ResponseError as exc:
+                made = made and "BUSYGROUP" in str(exc)  # there already, or refused
+        return made
 
     def publish_indices(self, indices: Iterable[int], *, poison_every: int = 0,
                         retry_for_s: float = 0.0, fetched_at: str = FETCHED_AT,
@@ -241,8 +245,9 @@ class HACluster(Cluster):
             except redis.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                self._audit_group()
-                continue
+                if self._audit_group():
+                    continue
+                return  # refused for now: the next call retries
             rows = reply[0][1] if reply else []
             if not rows:
                 return
