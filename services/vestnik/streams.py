@@ -512,7 +512,12 @@ async def commit_batch(
     wait_timeout_ms: int = 1000,
 ) -> Committed:
     """For each input entry of ``stream`` still pending on ``consumer``: add its writes and
-    acknowledge it, all in one script, so all or nothing. Entries taken away meanwhile (this
+    acknowledge it, in one script (Redis runs nothing else in between; memory is checked
+    once, at the script's first write, so an ``OOM`` refuses the whole commit). The script
+    writes every entry's outputs, noting each entry once all of its outputs are written, and
+    acknowledges the inputs last: a script that fails halfway (a ``WRONGTYPE`` output key)
+    leaves every input pending, and the entries noted before the failure are not written
+    again when they are delivered again (see below). Entries taken away meanwhile (this
     replica was paused or cut off longer than ``claim_idle_ms`` and another one reclaimed
     them, perhaps finished them) are left alone and their writes dropped: a stale result
     never lands after a fresher one, and XACK, which does not ask who owns an entry, is

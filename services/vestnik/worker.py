@@ -146,7 +146,7 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
     def _group_lost(exc: BaseException) -> None:
         app.exit()  # run_worker starts the app again, which makes the group again
 
-    parts = [(st, s, Upkeep(st, s, on_fatal=_give_up),
+    parts = [(st, s, Upkeep(st, s, on_fatal=_give_up, max_entry_bytes=max_entry_bytes),
               StreamReader(st, s, lambda s=s: _client(s),  # type: ignore[misc]
                            max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost))
              for s, st in (list(partitions) or [(settings, stage)])]
