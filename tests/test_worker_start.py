@@ -3,6 +3,7 @@ not by the signal's default action, so a supervisor does not count a crash."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from vestnik import embedded
+from vestnik.settings import Settings
 
 from .conftest import REDIS_URL
 
@@ -65,3 +67,42 @@ def test_a_worker_sent_sigterm_just_after_it_started_exits_with_code_0(
         raise AssertionError(f"the {worker} did not exit within 20 s of a SIGTERM sent "
                              f"just after it started: {log.read_text()[-1500:]}") from None
     assert proc.returncode == 0, log.read_text()[-2000:]
+
+
+def test_a_sigterm_while_the_app_starts_ends_the_worker_instead_of_restarting_it() -> None:
+    """The signal comes while the app's startup hooks run (FastStream's own handler is in
+    place then); the start goes on and finishes. The worker must still take it for a
+    request to stop, not for a reader that stopped by itself, which it would start again."""
+    from faststream import FastStream
+    from faststream.redis import RedisBroker
+
+    from vestnik.worker import run_worker
+
+    made: list[FastStream] = []
+
+    def create(settings: object) -> FastStream:
+        if made:  # a second app: the worker restarted instead of ending
+            raise AssertionError("the worker started its app again after a SIGTERM "
+                                 "that came while the app was starting")
+        broker = RedisBroker(f"redis://127.0.0.1:{embedded.free_port()}")
+        broker.start = _no_connection  # type: ignore[method-assign]
+        app = FastStream(broker, logger=None)
+
+        @app.on_startup
+        async def _signalled_while_starting() -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(0.01)  # the start goes on, and ends, after the signal
+
+        made.append(app)
+        return app
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        run_worker(create, Settings(redis_url=REDIS_URL))
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert len(made) == 1
+
+
+async def _no_connection() -> None:
+    """The broker's start: nothing to connect to for this test."""

@@ -213,7 +213,12 @@ _RESTART_WINDOW_S = 60.0
 
 
 class _Run:
-    """One run of an app: whether it started, and whether a signal asked it to stop."""
+    """One run of an app: whether it started, and whether a signal asked it to stop.
+
+    The worker takes SIGINT and SIGTERM from FastStream as soon as its app runs (``serve``),
+    so a signal is always told apart from the app ending by itself, even one that comes
+    while the app is still starting (FastStream's own handler stops the app without saying
+    why, and a start it cuts short would be taken for a reader that stopped)."""
 
     def __init__(self, app: FastStream) -> None:
         self.started = False
@@ -223,16 +228,19 @@ class _Run:
 
     async def _started(self) -> None:
         self.started = True
-        # FastStream's own handler stops the app without saying why; from here on a signal
-        # is told apart from the app ending by itself.
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._stop)
 
     def _stop(self) -> None:
         self.stop_requested = True
         self._app.exit()
+
+    async def serve(self) -> None:
+        main = asyncio.ensure_future(self._app.run())
+        await asyncio.sleep(0)  # app.run() has put FastStream's handlers in place: replace them
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stop)
+        await main
 
 
 def run_worker(create: Callable[[Settings], FastStream], settings: Settings | None = None) -> None:
@@ -265,8 +273,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         app = create(settings)
         run = _Run(app)
         try:
-            asyncio.run(app.run())
+            asyncio.run(run.serve())
         except Exception as exc:
+            if run.stop_requested:
+                return  # asked to stop while starting: nothing was read
             if run.started or not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log().warning("start_failed", error_type=type(exc).__name__, error=str(exc)[:300],
@@ -278,8 +288,8 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         if (reason := _GAVE_UP.get(app)) is not None:
             log().error("worker_gave_up", error_type=type(reason).__name__, error=str(reason)[:500])
             sys.exit(1)
-        if run.stop_requested or not run.started:
-            return  # a signal (while starting, FastStream's own handler took it)
+        if run.stop_requested:
+            return
         now = time.monotonic()
         ended_by_itself = [t for t in ended_by_itself if now - t < _RESTART_WINDOW_S] + [now]
         if len(ended_by_itself) > _MAX_RESTARTS:

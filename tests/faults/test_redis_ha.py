@@ -297,8 +297,11 @@ class HACluster(Cluster):
 
 @contextlib.contextmanager
 def ha_cluster(url: str, workdir: Path, partitions: int) -> Iterator[HACluster]:
+    # small batches: the kill finds the cleaner mid-flow, not done with every partition
+    # after one read each
     c = HACluster(url, workdir, extra_env={"VESTNIK_WAIT_REPLICAS": "1",
-                                           "VESTNIK_WAIT_TIMEOUT_MS": "500"},
+                                           "VESTNIK_WAIT_TIMEOUT_MS": "500",
+                                           "VESTNIK_BATCH_SIZE": "4"},
                   partitions=partitions)
     try:
         yield c
@@ -319,10 +322,10 @@ def _run(c: HACluster, kill_master: Callable[[], None], masters: Callable[[], li
     """Publish ``first`` events, kill a master once the cleaner's outputs flow (with most
     events not cleaned yet: the report's name says how many), publish the rest through
     the failover, settle, and report."""
-    c.start("cleaner", "cleaner")
-    c.start("indexer", "indexer")
     c.publish(0, first, poison_every=12, retry_for_s=60)
     wait_until(lambda: replicated(masters()), "the replicas have every event")
+    c.start("cleaner", "cleaner")  # the events wait for it: it starts with a backlog
+    c.start("indexer", "indexer")
     c.wait_flowing("cleaner", timeout_s=120)
     c.collect()
     cleaned = sum(o.kind in ("article", "dead letter (cleaner)", "rejected")
