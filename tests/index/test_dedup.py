@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
+import statistics
 import subprocess
 import sys
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from vestnik.index._dedup import (
+    MAX_DISTANCE,
     MIN_TOKENS,
     bands,
-    feature_hash,
     fingerprint,
     from_signed,
     hamming,
-    shingles,
+    shingle_hashes,
     simhash,
     to_signed,
+    token_hash,
 )
+
+from .corpus import BG_SENTENCES, seed_sentences
 
 STORY = (
     "Руските мироопазващи сили започнаха да се изтеглят от Нагорни Карабах, след като "
@@ -38,6 +45,7 @@ OTHER = (
     "от началото на следващата година, а опозицията поиска повече време за обсъждане "
     "с неправителствените организации и с експертите от пътната полиция."
 )
+STORY_FINGERPRINT = 0xD135E04439186F59  # fingerprint version 2
 BITS_64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
 
 
@@ -61,11 +69,30 @@ def test_case_punctuation_and_inflection_changes_keep_the_fingerprint() -> None:
     assert fingerprint(variant) == fingerprint(STORY)
 
 
-def test_one_changed_word_keeps_fingerprints_within_three_bits() -> None:
-    edited = STORY.replace("в сряда", "в четвъртък")
-    a, b = fingerprint(STORY), fingerprint(edited)
-    assert a is not None and b is not None
-    assert hamming(a, b) <= 3
+def _texts() -> list[str]:
+    """32 texts of six sentences each, from the corpus's Bulgarian sentences."""
+    pool = [*seed_sentences(), *BG_SENTENCES]
+    rng = random.Random(5)
+    return [" ".join(rng.sample(pool, 6)) for _ in range(32)]
+
+
+def test_one_word_edits_stay_a_few_bits_apart_and_unrelated_texts_far() -> None:
+    """A fingerprint bit flips when the edit tips its majority, so a one-word edit moves
+    a few bits (within the bands' three about half the time), and unrelated texts are
+    about 32 bits apart (independent halves)."""
+    rng = random.Random(6)
+    edits, unrelated = [], []
+    texts = _texts()
+    for text, other in itertools.pairwise(texts):
+        words = text.split(" ")
+        words[rng.randrange(len(words))] = "заместител"
+        a, b, c = fingerprint(text), fingerprint(" ".join(words)), fingerprint(other)
+        assert a is not None and b is not None and c is not None
+        edits.append(hamming(a, b))
+        unrelated.append(hamming(a, c))
+    assert statistics.mean(edits) <= 6, edits
+    assert sum(d <= MAX_DISTANCE for d in edits) >= len(edits) // 3, edits
+    assert statistics.mean(unrelated) >= 24, unrelated
 
 
 def test_unrelated_texts_are_far_apart() -> None:
@@ -79,22 +106,32 @@ def test_texts_with_too_few_words_get_no_fingerprint() -> None:
     assert fingerprint(" ".join(["дума"] * MIN_TOKENS)) is not None
 
 
-def test_simhash_keeps_the_bits_most_features_have() -> None:
-    assert simhash(["a"]) == feature_hash("a")
-    assert simhash(["a", "b", "a"]) == feature_hash("a")
-    assert simhash([]) == 0
+def _hashes(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.uint64)
 
 
-def test_shingles_are_runs_of_three_words() -> None:
-    assert shingles(["a", "b", "c", "d"]) == ["a b c", "b c d"]
-    assert shingles(["a", "b"]) == ["a b"]
-    assert shingles([]) == []
+def test_simhash_keeps_the_bits_most_hashes_have() -> None:
+    a, b = token_hash("a"), token_hash("b")
+    assert simhash(_hashes(a)) == a
+    assert simhash(_hashes(a, b, a)) == a
+    assert simhash(_hashes(0b1100, 0b1010, 0b1001)) == 0b1000
+    assert simhash(_hashes()) == 0
 
 
-def test_feature_hash_is_pinned() -> None:
-    # Stored fingerprints depend on it: it must not change between processes (Python's
-    # salted hash() would) nor between releases without a re-index.
-    assert feature_hash("abc") == 0xD8BB14D833D59559
+def test_shingle_hashes_are_one_per_run_of_three_tokens_in_order() -> None:
+    four = shingle_hashes(["a", "b", "c", "d"])
+    assert len(four) == 2
+    assert four[0] == shingle_hashes(["a", "b", "c"])[0]
+    assert four[1] == shingle_hashes(["b", "c", "d"])[0]
+    assert shingle_hashes(["a", "b", "c"])[0] != shingle_hashes(["c", "b", "a"])[0]
+    assert len(shingle_hashes(["a", "b"])) == 1 and len(shingle_hashes([])) == 0
+
+
+def test_token_hash_and_fingerprint_are_pinned() -> None:
+    # Stored fingerprints depend on them: they must not change between processes (Python's
+    # salted hash() would) nor between releases without a migration of stored ones.
+    assert token_hash("abc") == 0xD8BB14D833D59559
+    assert fingerprint(STORY) == STORY_FINGERPRINT
 
 
 @given(BITS_64)

@@ -3,16 +3,19 @@ language-aware search; then what is particular to the SQLite file."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import multiprocessing
 import random
 import sqlite3
 import threading
+import zlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +30,7 @@ from vestnik.index import (
     UpsertReport,
     open_index,
 )
+from vestnik.index._rows import fingerprint_columns
 from vestnik.index.sqlite import CANDIDATES_SQL, EXACT_SQL, SqliteIndex
 from vestnik.render import MARK as HIGHLIGHT
 from vestnik.render import marked
@@ -852,3 +856,72 @@ def test_a_postgresql_index_whose_server_went_away_mid_batch_says_so_without_the
         with pytest.raises(IndexUnavailable, match="cannot reach PostgreSQL at") as info:
             pg.upsert_many([make_article("a2", body=WEATHER)])
         assert name in str(info.value)  # the URL, redacted
+
+
+# --- a new fingerprint version: stored fingerprints migrated ------------------------------
+
+
+def _as_before(url: str) -> None:
+    """Make the index at ``url`` look as the previous schema left it: fingerprints of
+    another version (here: every bit flipped) and the previous schema version; the
+    first article's doc stored as plain JSON, as before docs were compressed."""
+    old_simhash = "(-1 - simhash)"  # every bit flipped, NULL stays NULL
+    scramble = (f"UPDATE articles SET simhash = {old_simhash}, band0 = 65535 - band0, "
+                "band1 = 65535 - band1, band2 = 65535 - band2, band3 = 65535 - band3")
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        first = conn.execute("SELECT id, doc FROM articles ORDER BY id LIMIT 1").fetchone()
+        conn.execute("UPDATE articles SET doc = ? WHERE id = ?",
+                     (zlib.decompress(first[1]), first[0]))
+        conn.execute(scramble)
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+        conn.close()
+        return
+    with psycopg.connect(url) as pg:
+        first = pg.execute("SELECT id, doc FROM articles ORDER BY id LIMIT 1").fetchone()
+        assert first is not None
+        pg.execute("UPDATE articles SET doc = %s WHERE id = %s",
+                   (zlib.decompress(first[1]), first[0]))
+        pg.execute(scramble)
+        pg.execute("DELETE FROM vestnik_schema WHERE version = 2")
+
+
+def _stored_fingerprints(url: str) -> dict[str, tuple[Any, ...]]:
+    sql = ("SELECT article_id, body_terms, simhash, band0, band1, band2, band3 "
+           "FROM articles ORDER BY id")
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            rows = conn.execute(sql).fetchall()
+    else:
+        with psycopg.connect(url) as pg:
+            rows = pg.execute(sql).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    with backend_url(request, tmp_path) as url:
+        yield url
+
+
+def test_an_index_with_older_fingerprints_is_migrated_and_finds_copies_after(
+    index_url: str,
+) -> None:
+    karabakh = make_article("karabakh", "Карабах", KARABAKH)
+    with open_index(index_url) as index:
+        index.upsert_many([karabakh, make_article("parliament", "Глоби", PARLIAMENT)])
+    _as_before(index_url)
+    with pytest.raises(RuntimeError, match="start the indexer once to migrate"):
+        open_index(index_url, create=False)
+    with open_index(index_url) as index:
+        for article_id, (terms, *columns) in _stored_fingerprints(index_url).items():
+            expected = fingerprint_columns(terms)
+            assert columns == [expected[c] for c in
+                               ("simhash", "band0", "band1", "band2", "band3")], (
+                f"{article_id}: the stored fingerprint was not recomputed")
+        assert index.get("karabakh") == karabakh, (
+            "an article stored as plain JSON no longer reads")
+        edited = KARABAKH.replace("в сряда", "в четвъртък")
+        report = index.upsert_many([make_article("copy", "Карабах отново", edited)])
+        assert report.duplicates == 1, "a near copy of a migrated row was not found"

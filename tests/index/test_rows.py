@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import zlib
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import orjson
@@ -53,15 +54,25 @@ def test_the_text_searched_is_the_lead_then_the_body() -> None:
     assert article_text(make_article("b", body="Тяло.")) == "Тяло."
 
 
-def test_the_stored_document_keeps_the_body_once_and_reads_back_equal() -> None:
+def test_the_stored_document_keeps_the_body_once_compressed_and_reads_back_equal() -> None:
     article = make_article("a", body="Първи абзац.\n\nВтори абзац.")
     raw = encode_doc(article)
-    assert "body_text" not in orjson.loads(raw)  # the paragraphs joined: not kept twice
+    stored = orjson.loads(zlib.decompress(raw))
+    assert "body_text" not in stored  # the paragraphs joined: not kept twice
     assert decode_doc(raw) == article
-    assert decode_doc(memoryview(raw)) == article and decode_doc(raw.decode()) == article
+    assert decode_doc(memoryview(raw)) == article
     other = article.model_copy(update={"body_text": "Друг текст."})  # not the join
-    assert orjson.loads(encode_doc(other))["body_text"] == "Друг текст."
+    assert orjson.loads(zlib.decompress(encode_doc(other)))["body_text"] == "Друг текст."
     assert decode_doc(encode_doc(other)) == other
+    long = make_article("b", body="\n\n".join(["Дълъг абзац за сравнение на размера."] * 40))
+    assert len(encode_doc(long)) < len(long.model_dump_json()) / 2, "not compressed"
+
+
+def test_a_document_stored_before_compression_still_reads() -> None:
+    article = make_article("a", body="Първи абзац.\n\nВтори абзац.")
+    plain = zlib.decompress(encode_doc(article))  # JSON, as stored before
+    assert decode_doc(plain) == article
+    assert decode_doc(memoryview(plain)) == article and decode_doc(plain.decode()) == article
 
 
 def test_of_several_copies_of_one_id_the_latest_fetch_wins_then_the_higher_hash() -> None:

@@ -5,15 +5,28 @@ copies that differ in a few words, inflections, case or punctuation land a few b
 Each fingerprint is cut into four 16-bit bands: two fingerprints within Hamming distance 3
 differ in at most three bands, so they share at least one (pigeonhole), and candidates can
 be found through an index on the bands instead of a scan.
+
+Computed with numpy, in one pass over a text's shingles (fingerprint version 2): each
+distinct token is hashed once (BLAKE2b, 64 bits, cached), a shingle's hash mixes its
+three tokens' hashes (a multiply-add, then SplitMix64's finaliser), and the majority of
+every bit is taken over all shingles at once. Version 1 joined each shingle into a string
+and hashed it, then counted each of the 64 bits in a Python loop: five times slower, and
+half of the indexer's time. Stored fingerprints are of one version: an index made with
+version 1 is migrated (recomputed from its stored terms) when an indexer opens it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from vestnik.index._stem import stems
 
+VERSION = 2
 BITS = 64
 BANDS = 4
 BAND_BITS = BITS // BANDS
@@ -24,39 +37,48 @@ MIN_TOKENS = 12
 
 _MASK = (1 << BITS) - 1
 _BAND_MASK = (1 << BAND_BITS) - 1
-_LANE_BIT_0 = (1).to_bytes(BITS // 8, "big")
+_CACHED_TOKENS = 1 << 17
+# Odd 64-bit constants: the golden ratio's and two of SplitMix64's.
+_K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+Hashes = npt.NDArray[np.uint64]
 
 
-def _digest(feature: str) -> bytes:
-    return hashlib.blake2b(feature.encode(), digest_size=BITS // 8).digest()
+@lru_cache(maxsize=_CACHED_TOKENS)
+def token_hash(token: str) -> int:
+    """A stable 64-bit hash of one token (the same in every process and release)."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=BITS // 8).digest(),
+                          "big")
 
 
-def shingles(tokens: Sequence[str], size: int = SHINGLE_SIZE) -> list[str]:
-    """Every run of ``size`` consecutive tokens, joined by spaces."""
-    if len(tokens) <= size:
-        return [" ".join(tokens)] if tokens else []
-    return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+def _mix(z: Hashes) -> Hashes:
+    """SplitMix64's finaliser on every element (wrapping 64-bit arithmetic)."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
 
 
-def feature_hash(feature: str) -> int:
-    """A stable 64-bit hash of one feature (the same in every process)."""
-    return int.from_bytes(_digest(feature), "big")
+def shingle_hashes(tokens: Sequence[str]) -> Hashes:
+    """The 64-bit hash of every run of ``SHINGLE_SIZE`` consecutive tokens, in order (of
+    fewer tokens, one hash of them all; of none, none)."""
+    h = np.fromiter(map(token_hash, tokens), dtype=np.uint64, count=len(tokens))
+    if not len(h):
+        return h
+    if len(h) < SHINGLE_SIZE:  # a shorter text is one shingle, padded in front
+        h = np.concatenate([np.zeros(SHINGLE_SIZE - len(h), dtype=np.uint64), h])
+    with np.errstate(over="ignore"):
+        return _mix(h[:-2] * _K1 + h[1:-1] * _K2 + h[2:])
 
 
-def simhash(features: Iterable[str]) -> int:
-    """Charikar's SimHash: bit i is set when most features' hashes have bit i set."""
-    digests = [_digest(feature) for feature in features]
-    if not digests:
+def simhash(hashes: Hashes) -> int:
+    """Charikar's SimHash: bit i is set when most of the hashes have bit i set."""
+    if not len(hashes):
         return 0
-    # All hashes side by side in one big integer, 64 bits each; ``lanes`` has bit 0 of every
-    # 64-bit lane set, so ((packed >> i) & lanes).bit_count() counts the hashes with bit i.
-    packed = int.from_bytes(b"".join(digests), "big")
-    lanes = int.from_bytes(_LANE_BIT_0 * len(digests), "big")
-    value = 0
-    for bit in range(BITS):
-        if 2 * ((packed >> bit) & lanes).bit_count() > len(digests):
-            value |= 1 << bit
-    return value
+    bits = np.unpackbits(hashes.astype(">u8").view(np.uint8)).reshape(-1, BITS)
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)  # most significant first
+    return int.from_bytes(np.packbits(majority).tobytes(), "big")
 
 
 def fingerprint(text: str) -> int | None:
@@ -68,7 +90,7 @@ def token_fingerprint(tokens: Sequence[str]) -> int | None:
     """``fingerprint`` of text already split into stemmed tokens."""
     if len(tokens) < MIN_TOKENS:
         return None
-    return simhash(shingles(tokens))
+    return simhash(shingle_hashes(tokens))
 
 
 def bands(value: int) -> tuple[int, ...]:

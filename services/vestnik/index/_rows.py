@@ -4,6 +4,7 @@ finding syndicated copies, the columns filters and sorting read, and the article
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -45,17 +46,36 @@ def fetched_us(article: Article) -> int:
 
 def encode_doc(article: Article) -> bytes:
     """The article as stored: JSON, without ``body_text`` when it is the paragraphs
-    joined (as the cleaner makes it), so the body is kept once."""
+    joined (as the cleaner makes it), so the body is kept once; compressed (zlib, its
+    fastest level: the stored article is about half the size for 40 µs)."""
     data = article.model_dump(mode="json")
     if data["body_text"] == "\n\n".join(data["body_paragraphs"]):
         del data["body_text"]
-    return orjson.dumps(data)
+    return zlib.compress(orjson.dumps(data), 1)
 
 
 def decode_doc(raw: bytes | str | memoryview) -> Article:
-    data = orjson.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
+    """An article as ``encode_doc`` stored it (or as stored before docs were compressed:
+    JSON, which opens with ``{``)."""
+    data_bytes = bytes(raw) if isinstance(raw, memoryview) else raw
+    if isinstance(data_bytes, bytes) and not data_bytes.startswith(b"{"):
+        data_bytes = zlib.decompress(data_bytes)
+    data = orjson.loads(data_bytes)
     data.setdefault("body_text", "\n\n".join(data["body_paragraphs"]))
     return Article.model_validate(data)
+
+
+def fingerprint_columns(body_terms: str) -> dict[str, int | None]:
+    """The ``simhash`` and ``band0``…``band3`` columns of an article whose stored
+    ``body_terms`` (its analysed terms, space-separated) are given: what a migration to a
+    new fingerprint version recomputes for every stored row."""
+    return _fingerprint_columns(_dedup.token_fingerprint(body_terms.split()))
+
+
+def _fingerprint_columns(fingerprint: int | None) -> dict[str, int | None]:
+    return {"simhash": None if fingerprint is None else _dedup.to_signed(fingerprint),
+            **{f"band{i}": band for i, band in enumerate(
+                _dedup.bands(fingerprint) if fingerprint is not None else (None,) * 4)}}
 
 
 def _terms(text: str, language: str | None) -> list[str]:
@@ -85,9 +105,7 @@ class Row:
             "published_ts": published_ts(article.published_at),
             "source_agency": article.source_agency, "language": language,
             "fetched_us": fetched, "content_hash": article.content_hash,
-            "simhash": None if fingerprint is None else _dedup.to_signed(fingerprint),
-            **{f"band{i}": band for i, band in enumerate(
-                _dedup.bands(fingerprint) if fingerprint is not None else (None,) * 4)},
+            **_fingerprint_columns(fingerprint),
             "title_terms": " ".join(title_terms), "body_terms": " ".join(body_terms),
             "length": len(title_terms) + len(body_terms),
             "doc": encode_doc(article),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,16 +29,28 @@ from vestnik.index import _query, redact
 from vestnik.index._base import Copy, IndexMissing, IndexUnavailable, SearchRequest, UpsertReport
 from vestnik.index._engine import Engine, filter_params
 from vestnik.index._query import Item, Query
-from vestnik.index._rows import Row, decode_doc, newest_per_id
+from vestnik.index._rows import Row, decode_doc, fingerprint_columns, newest_per_id
 from vestnik.index._search import Candidate
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: fingerprint version 2 (see _dedup)
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 256  # positions kept per term
 _NO_ID = 2**62
 _MIGRATION_LOCK = 0x76657374  # "vest"
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
+def _refingerprint(conn: psycopg.Connection[Any]) -> None:
+    """Every stored row's fingerprint and bands computed anew from its stored terms (a new
+    fingerprint version); which rows are copies of which stays as it was."""
+    rows = conn.execute("SELECT id, body_terms FROM articles").fetchall()
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE articles SET simhash = %(simhash)s, band0 = %(band0)s, band1 = %(band1)s,"
+            " band2 = %(band2)s, band3 = %(band3)s WHERE id = %(id)s",
+            [{"id": row_id, **fingerprint_columns(terms)} for row_id, terms in rows])
+
+
+# Each step: SQL statements, or a function of the connection, in one transaction.
+_MIGRATIONS: dict[int, tuple[str | Callable[[psycopg.Connection[Any]], None], ...]] = {
     1: (
         """CREATE TABLE articles (
             id bigserial PRIMARY KEY,  -- order of first indexing: the earliest is canonical
@@ -67,6 +79,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
         "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
     ),
+    2: (_refingerprint,),  # fingerprint version 2
 }
 
 _COLUMNS = ("article_id", "url", "site", "title", "published_day", "published_ts",
@@ -159,7 +172,10 @@ class PostgresIndex(Engine):
                                    f"code's ({SCHEMA_VERSION})")
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[step]:
-                    conn.execute(statement)
+                    if callable(statement):
+                        statement(conn)
+                    else:
+                        conn.execute(statement)
                 conn.execute("INSERT INTO vestnik_schema (version) VALUES (%s)", (step,))
 
     def _check_schema(self) -> None:

@@ -30,10 +30,10 @@ from vestnik.index import _query
 from vestnik.index._base import Copy, IndexMissing, SearchRequest, UpsertReport
 from vestnik.index._engine import Engine, filter_params
 from vestnik.index._query import Item, Query
-from vestnik.index._rows import Row, decode_doc, newest_per_id
+from vestnik.index._rows import Row, decode_doc, fingerprint_columns, newest_per_id
 from vestnik.index._search import Candidate
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: fingerprint version 2 (see _dedup)
 BUSY_TIMEOUT_MS = 30_000
 PREFIX = "sqlite:///"
 _NO_ID = 2**62
@@ -139,6 +139,10 @@ class SqliteIndex(Engine):
                 raise RuntimeError(_newer(version))
             if version == SCHEMA_VERSION:
                 return
+            if version == 2:  # the same tables: only the fingerprints change
+                self._refingerprint()
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
             old: list[Article] = []
             if version == 1:
                 old = [decode_doc(r[0]) for r in
@@ -151,6 +155,15 @@ class SqliteIndex(Engine):
                 chunk = newest_per_id(old[start:start + 500])
                 self._write_batch({aid: Row.of(a) for aid, a in chunk.items()})
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _refingerprint(self) -> None:
+        """Every stored row's fingerprint and bands computed anew from its stored terms
+        (a new fingerprint version); which rows are copies of which stays as it was."""
+        rows = self._conn.execute("SELECT id, body_terms FROM articles").fetchall()
+        self._conn.executemany(
+            "UPDATE articles SET simhash = :simhash, band0 = :band0, band1 = :band1, "
+            "band2 = :band2, band3 = :band3 WHERE id = :id",
+            ({"id": row_id, **fingerprint_columns(terms)} for row_id, terms in rows))
 
     # -- writing ---------------------------------------------------------------------------
 
