@@ -20,11 +20,13 @@ RUN pip install --no-cache-dir --require-hashes --ignore-installed --prefix=/ins
         -r requirements/runtime.txt \
     && pip install --no-cache-dir --require-hashes \
         -r requirements/runtime.txt -r requirements/build.txt
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY services ./services
 COPY seeds ./seeds
-# vestnik itself, its dependencies already there: built here with the locked build tools
-ENV HATCH_BUILD_HOOK_ENABLE_MYPYC=true
+# vestnik itself, its dependencies already there: built here with the locked build tools.
+# hatch_build.py compiles the extractor by default where gcc is found; =1 makes a build
+# that cannot compile fail here instead of shipping the pure-Python extractor
+ENV VESTNIK_BUILD_COMPILED=1
 RUN pip install --no-cache-dir --no-deps --no-build-isolation --prefix=/install .
 
 FROM python:3.11.14-slim-bookworm

@@ -66,9 +66,9 @@ def _image_requirements() -> list[Requirement]:
 
 
 def _build_requirements() -> list[Requirement]:
-    hook = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
+    hook = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["custom"]
     return [Requirement(r) for r in [*PYPROJECT["build-system"]["requires"],
-                                     *hook["dependencies"]]]
+                                     *hook["compile-dependencies"]]]
 
 
 def _requirements_of(name: str, extras: set[str]) -> list[Requirement] | None:
