@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from vestnik.extract._sitememory import SiteView
 
 ContentType = Literal["text/html", "text/plain"]
 
@@ -51,8 +54,12 @@ class Rejected:
     detail: str
 
 
-def extract(page: Page) -> Extracted | Rejected:
-    """Extract the article on ``page`` or say why it is not one."""
+def extract(page: Page, memory: SiteView | None = None) -> Extracted | Rejected:
+    """Extract the article on ``page`` or say why it is not one.
+
+    ``memory``: what site memory knows of the page's site (its furniture lines, which are
+    then neither body nor title); it is told the page's lines in return. None: the page
+    alone decides."""
     from vestnik.extract._core import extract_page
 
-    return extract_page(page)
+    return extract_page(page, memory)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from vestnik.extract import Extracted, Page, Rejected
 from vestnik.extract._agency import (
@@ -15,6 +16,9 @@ from vestnik.extract._lang import SAMPLE_CHARS, detect_language
 from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
 from vestnik.extract._text import parse_text
 from vestnik.extract._url import url_kind
+
+if TYPE_CHECKING:
+    from vestnik.extract._sitememory import SiteView
 
 __all__ = ["extract_page", "looks_like_html"]
 
@@ -35,12 +39,12 @@ def looks_like_html(text: str) -> bool:
     return _HTML_START.match(text[:1000]) is not None
 
 
-def _parse(page: Page, text: str) -> Draft:
+def _parse(page: Page, text: str, memory: SiteView | None = None) -> Draft:
     if page.content_type == "text/html" or looks_like_html(text):
         from vestnik.extract._html import parse_html
 
-        return parse_html(text, page.fetched_at, page.url)
-    return parse_text(text, page.fetched_at, page.url)
+        return parse_html(text, page.fetched_at, page.url, memory)
+    return parse_text(text, page.fetched_at, page.url, memory)
 
 
 def _credit(draft: Draft) -> str | None:
@@ -76,11 +80,11 @@ def _sample(paragraphs: list[str]) -> str:
     return " ".join(taken)
 
 
-def extract_page(page: Page) -> Extracted | Rejected:
+def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Rejected:
     text = page.text[:_MAX_INPUT_CHARS] if page.text else ""
     if not _HAS_VISIBLE.search(text):
         return Rejected("empty", "no visible text")
-    draft = _parse(page, text)
+    draft = _parse(page, text, memory)
     if draft.n_blocks == 0:
         return Rejected("empty", "no text blocks")
     agency = _credit(draft)

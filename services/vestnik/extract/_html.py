@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -39,6 +39,9 @@ from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import CONTENT_TRUSTED_CHARS, assemble
 from vestnik.extract._repair import repair, repair_lines
 from vestnik.extract._title import lead_shaped, slug_keys
+
+if TYPE_CHECKING:
+    from vestnik.extract._sitememory import SiteView
 
 __all__ = ["parse_html"]
 
@@ -630,7 +633,9 @@ def _use_article_body(draft: Draft, article_body: str) -> None:
     draft.body = [p for p in paragraphs if p]
 
 
-def parse_html(html: str, now: datetime | None, url: str) -> Draft:
+def parse_html(
+    html: str, now: datetime | None, url: str, memory: SiteView | None = None
+) -> Draft:
     """Run the HTML front end over a whole page."""
     tree = LexborHTMLParser(html)
     meta = _Meta()
@@ -642,6 +647,8 @@ def parse_html(html: str, now: datetime | None, url: str) -> Draft:
     walker = _Walker()
     walker.walk(body)
     blocks = _blocks(walker)
+    if memory is not None:  # site memory: the site's furniture blocks are boilerplate
+        memory.apply(blocks, now, slug_keys(url))
     draft, start, _end = assemble(
         blocks, now, links=True, slug=slug_keys(url), url_day=date_in_url(url)
     )

@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from vestnik.extract._blocks import HEADING, PROSE, Block, Draft, Kind, classify_coarse
 from vestnik.extract._dates import date_in_url
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair_lines
 from vestnik.extract._title import slug_keys
+
+if TYPE_CHECKING:
+    from vestnik.extract._sitememory import SiteView
 
 __all__ = ["parse_text", "split_blocks"]
 
@@ -63,7 +67,9 @@ def split_blocks(text: str) -> list[str]:
     return out[:_MAX_BLOCKS]
 
 
-def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
+def parse_text(
+    text: str, now: datetime | None, url: str = "", memory: SiteView | None = None
+) -> Draft:
     """Run the text front end over a whole dump."""
     lines = split_blocks(text)
     if lines and max(map(len, lines)) > _MAX_BLOCK_CHARS:
@@ -73,6 +79,8 @@ def parse_text(text: str, now: datetime | None, url: str = "") -> Draft:
     kinds = classify_coarse(texts)
     _cut_teasers(texts, kinds)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]  # native calls (mypyc)
+    if memory is not None:  # site memory: the site's furniture lines are boilerplate
+        memory.apply(blocks, now, slug_keys(url))
     draft, _, _ = assemble(blocks, now, slug=slug_keys(url), url_day=date_in_url(url))
     return draft
 
