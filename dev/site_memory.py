@@ -51,6 +51,7 @@ class Item:
     site: str
     page: Page
     gold: Gold
+    reject: bool = False  # a page that is not an article: it should be rejected
 
 
 @dataclass
@@ -58,9 +59,14 @@ class Score:
     f1: list[float] = field(default_factory=list)
     titles: list[bool] = field(default_factory=list)
     marked: int = 0
+    rejected: list[bool] = field(default_factory=list)  # non-articles: rejected or not
 
-    def add(self, found: Extracted | Rejected, gold: Gold, marked: int = 0) -> None:
+    def add(self, found: Extracted | Rejected, gold: Gold, marked: int = 0,
+            reject: bool = False) -> None:
         self.marked += marked
+        if reject:
+            self.rejected.append(isinstance(found, Rejected))
+            return
         if isinstance(found, Extracted):
             lead = [found.lead] if found.lead and not gold.lead_apart else []
             self.f1.append(body_score("\n".join([*lead, *found.body_paragraphs]), gold).f1)
@@ -73,6 +79,8 @@ class Score:
 
     def text(self) -> str:
         titles = f"{sum(self.titles) / len(self.titles):.2f}" if self.titles else "-"
+        if not self.f1:
+            return f"{sum(self.rejected)}/{len(self.rejected)} rej."
         return f"{mean(self.f1):.3f} {titles:>5}"
 
 
@@ -102,7 +110,7 @@ def load(folder: Path, fronts: set[str]) -> list[Item]:
                     content_type=ctype,  # type: ignore[arg-type]
                     text=page_file.read_text(encoding="utf-8", errors="replace"))
         items.append(Item(f"{folder.name}/{page_file.name}", f"{folder.name}:{site}", page,
-                          Gold.from_json(raw, front)))
+                          Gold.from_json(raw, front), bool(raw.get("reject"))))
     return items
 
 
@@ -127,7 +135,7 @@ def leave_one_out(items: list[Item], args: argparse.Namespace,
         else:
             furniture = frozenset()
         view = SiteView(furniture)
-        score.add(extract(it.page, view), it.gold, view.marked)
+        score.add(extract(it.page, view), it.gold, view.marked, it.reject)
     return score
 
 
@@ -137,7 +145,7 @@ def online(items: list[Item], args: argparse.Namespace) -> Score:
     score = Score()
     for it in sorted(items, key=lambda i: i.name):
         view = SiteView(table.furniture(args.min_count, args.min_pages))
-        score.add(extract(it.page, view), it.gold, view.marked)
+        score.add(extract(it.page, view), it.gold, view.marked, it.reject)
         table.learn(it.name, view.lines)
     return score
 
@@ -194,14 +202,15 @@ def main() -> None:
         for site, group in sorted(sites.items()):
             cold = Score()
             for it in group:
-                cold.add(extract(it.page), it.gold)
+                cold.add(extract(it.page), it.gold, reject=it.reject)
             if len(group) <= args.min_pages:
                 for it in group:
-                    small.add(extract(it.page), it.gold)
-                    totals["loo"].add(extract(it.page), it.gold)
-                    totals["online"].add(extract(it.page), it.gold)
+                    small.add(extract(it.page), it.gold, reject=it.reject)
+                    totals["loo"].add(extract(it.page), it.gold, reject=it.reject)
+                    totals["online"].add(extract(it.page), it.gold, reject=it.reject)
                 totals["cold"].f1 += cold.f1
                 totals["cold"].titles += cold.titles
+                totals["cold"].rejected += cold.rejected
                 continue
             loo = leave_one_out(group, args, lines)
             onl = online(group, args)
@@ -209,6 +218,7 @@ def main() -> None:
                 totals[key].f1 += s.f1
                 totals[key].titles += s.titles
                 totals[key].marked += s.marked
+                totals[key].rejected += s.rejected
             print(f"{site[:33]:<34}{len(group):>6}   {cold.text():>13}   {loo.text():>13}"
                   f"{loo.marked / len(group):>7.1f}   {onl.text():>13}"
                   f"{onl.marked / len(group):>7.1f}")
@@ -218,6 +228,9 @@ def main() -> None:
         print(f"{'all':<34}{len(items):>6}   {totals['cold'].text():>13}   "
               f"{totals['loo'].text():>13}{totals['loo'].marked / len(items):>7.1f}   "
               f"{totals['online'].text():>13}{totals['online'].marked / len(items):>7.1f}")
+        for key, s in totals.items():
+            if s.rejected:
+                print(f"non-articles rejected, {key}: {sum(s.rejected)}/{len(s.rejected)}")
         cold_s, warm_s = timing(items, args)
         print(f"time: cold {cold_s * 1000 / len(items):.3f} ms/page, with site memory "
               f"{warm_s * 1000 / len(items):.3f} ms/page: +{(warm_s / cold_s - 1) * 100:.1f}%")
