@@ -288,7 +288,9 @@ def draft(site: Site, gdir: Path, path: str, kind: str, html: str) -> dict[str, 
         start = lines.index(title) + 1 if title in lines else len(lines)
         end = lines.index(site.body_end, start) if site.body_end in lines[start:] else start
         blocks = lines[start:end]
-    paragraphs = [t for t in blocks if len(t) >= 40]
+    # prose only: a caption, a photo credit or a contact line is no sentence of the body
+    paragraphs = [t for t in blocks if len(t) >= 60 and len(t.split()) >= 8
+                  and re.search(r"[.!?…][»\")]?$", t) and not t.startswith(("Фото", "Снимк"))]
     paragraphs = list(dict.fromkeys(paragraphs))
     picks = sorted({0, len(paragraphs) // 2, len(paragraphs) - 1}) if paragraphs else []
     gold["with"] = [_sentence(paragraphs[i]) for i in picks]
