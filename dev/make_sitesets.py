@@ -15,6 +15,8 @@ repository, made in it with::
 
     git clone https://github.com/fipl-hse/2024-2-level-ctlr
     git clone https://github.com/aquilax/GovAlert-framework
+    # the pinned commit of 2024-2-level-ctlr is only on a pull request:
+    git -C 2024-2-level-ctlr fetch origin pull/99/head:refs/pull/99/head
 
 Per page this writes::
 

@@ -29,6 +29,7 @@ PULL_REFS: dict[str, str] = {
     "46ffba8d8a47cde2e909ad8216a2bdbeb4f56feb": "pull/39/head",  # fipl-hse/2021-2-level-ctlr
     "95010d82ec6fa2049d9fe16ad98eb2f7ec735347": "pull/38/head",  # fipl-hse/2022-2-level-ctlr
     "4e5c9d43e3bc2d51a0f25d2e06358a48eace1003": "pull/38/head",  # fipl-hse/2022-2-level-ctlr
+    "6dc225b0f8ed172fb465c00952e583ba5663f898": "pull/99/head",  # fipl-hse/2024-2-level-ctlr
 }
 
 

@@ -1,9 +1,24 @@
-"""Canonical URLs and the article id derived from them."""
+"""Canonical URLs and the article id derived from them.
+
+One page has many spellings: a Cyrillic path written in Unicode or percent-encoded (in
+upper- or lower-case hex), an IDN host in Unicode or punycode, ``~`` or ``%7E``, query
+parameters in any order, a tracking parameter, a fragment, ``www.``, a default port. They
+all give one canonical URL, and so one article id. w3lib's ``canonicalize_url`` (Scrapy's)
+makes the URL safe and normal (UTF-8 percent-encoding with upper-case hex, unreserved
+characters decoded, the host in punycode, dot segments resolved, the query sorted); the
+rules of our own follow it (https, no ``www.``, no user info or default port, no tracking
+parameters, no trailing ``/``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3lib_canonical
+
+__all__ = ["article_id", "canonical_url", "host_of", "site_of"]
 
 _TRACKING = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "ref", "ref_src"}
@@ -15,23 +30,53 @@ def _is_tracking(key: str) -> bool:
     return k in _TRACKING or k.startswith("utm_")
 
 
+def _without_tracking(query: str) -> str:
+    """The query (already sorted and encoded) less its tracking parameters, as it was."""
+    if not query:
+        return ""
+    return "&".join(
+        p for p in query.split("&") if p and not _is_tracking(unquote_plus(p.partition("=")[0]))
+    )
+
+
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no ``www.``, default port, fragment or tracking parameters."""
-    parts = urlsplit(url.strip())
+    """The one spelling of ``url``: see the module's docstring. An ASCII URI."""
+    url = url.strip()
+    try:
+        normal = _w3lib_canonical(url)
+    except (ValueError, UnicodeError):  # a port out of range, a host IDNA refuses
+        normal = url
+    parts = urlsplit(normal)
     scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _is_tracking(k)))
     path = parts.path or "/"
     if len(path) > 1:
-        path = path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, query, ""))
+        path = path.rstrip("/") or "/"
+    return urlunsplit((scheme, netloc, path, _without_tracking(parts.query), ""))
+
+
+def host_of(url: str) -> str:
+    """The URL's host, lower-case, without ``www.``, an IDN in Unicode ("москва.рф")."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    if "xn--" in host:
+        with contextlib.suppress(UnicodeError):  # not valid punycode: as it is
+            host = host.encode("ascii").decode("idna")
+    return host.removeprefix("www.")
 
 
 def site_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    """The site an article is filed under: :func:`host_of`."""
+    return host_of(url)
 
 
 def article_id(canonical: str) -> str:
