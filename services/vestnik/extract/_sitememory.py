@@ -23,6 +23,8 @@ up. No I/O: the cleaner shares it through Redis (``vestnik.sitememory``).
   „Източник: БГНЕС“ recurs for a good reason), never a line the URL's slug spells, and
   never a line whose words are mostly the page's own text (a teaser of *this* article
   on other pages repeats its headline or lead: they stay this page's title and lead).
+  A page with almost no prose besides its furniture is left alone: it is a copy of pages
+  seen (the same article at another URL), not an article amid furniture.
 
 With no view, or a view with no furniture, extraction is exactly what it is without
 site memory.
@@ -73,8 +75,9 @@ MAX_SITES = 256  # sites kept in a SiteMemory (the least recently used go)
 RESCALE_AFTER = 32.0  # half-lives after t0 before the weights are brought back near 1
 OWN_WORDS_SHARE = 0.5  # a furniture line with this share of its words on the page ...
 OWN_MIN_WORDS = 3  # ... (and at least this many words) is the page's own
+OWN_MIN_CHARS = 200  # a page with less prose that is not furniture is left as it is
 OWN_MAX_CHARS = 500  # only lines up to this long (a headline, a lead) are checked ...
-OWN_PARAGRAPH_CHARS = 120  # ... against the page's paragraphs this long ...
+OWN_PARAGRAPH_CHARS = 50  # ... against the page's paragraphs this long ...
 OWN_TEXT_CHARS = 4000  # ... up to this much text
 SLUG_MIN_KEYS = 3  # a slug of this many words ...
 SLUG_OWN = 0.7  # ... of which a line spells this share names the page's headline
@@ -159,6 +162,13 @@ class SiteView:
                 found.append(i)
         if not found:
             return
+        candidates = set(found)
+        own_chars = 0
+        for i, b in enumerate(blocks):
+            if b.kind is PROSE and i not in candidates:
+                own_chars += len(b.text)
+        if own_chars < OWN_MIN_CHARS:
+            return  # no prose of its own: a copy of pages seen (or a listing), not furniture
         own: str | None = None  # the page's own prose, lowercased, when asked
         use_slug = len(slug) >= SLUG_MIN_KEYS
         for i in found:
@@ -172,7 +182,7 @@ class SiteView:
                 words = set(_WORD.findall(text.lower()))
                 if len(words) >= OWN_MIN_WORDS:
                     if own is None:
-                        own = _own_text(blocks, set(found))
+                        own = _own_text(blocks, candidates)
                     shared = sum(1 for w in words if w in own)
                     if shared >= OWN_WORDS_SHARE * len(words):
                         continue  # a teaser of this very article on other pages
