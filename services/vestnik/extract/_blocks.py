@@ -643,4 +643,5 @@ class Draft:
     login_wall: bool = False
     declared_article: bool = False  # the page says it is an article (JSON-LD, og:type)
     teaser_led: int = 0  # HTML: body paragraphs right below a linked headline
+    dated_heads: int = 0  # headlines with a date or time line right above or below them
     extra: dict[str, str] = field(default_factory=dict)

@@ -28,6 +28,8 @@ LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real pros
 LISTING_MAX_BODY_CHARS = 400
 TEASER_LISTING_MIN_PARAGRAPHS = 5  # HTML: a body of summaries under linked headlines ...
 TEASER_LISTING_SHARE = 0.75  # ... for this share of its paragraphs is a listing
+DATED_LISTING_MIN_HEADS = 3  # headlines with their own date line ...
+DATED_LISTING_MAX_BODY_CHARS = 300  # ... around this little prose: a listing, a calendar
 URL_LISTING_MIN_HEADLINES = 15  # teasers that make a home page or a section front a listing
 _MAX_INPUT_CHARS = 5_000_000
 
@@ -99,6 +101,13 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     ):
         return Rejected(
             "listing", f"{draft.n_headlines} headline-like blocks, {body_chars} chars of body"
+        )
+    if (
+        draft.dated_heads >= DATED_LISTING_MIN_HEADS
+        and body_chars < DATED_LISTING_MAX_BODY_CHARS
+    ):
+        return Rejected(
+            "listing", f"{draft.dated_heads} dated headlines, {body_chars} chars of body"
         )
     paragraphs = len(draft.body)
     if (

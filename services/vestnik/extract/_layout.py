@@ -728,6 +728,38 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
     )
 
 
+_TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")  # "14:35" above a headline in a news column
+DATED_HEAD_MIN_CHARS = 20
+DATED_HEAD_MAX_CHARS = 250
+
+
+def _dated_line(b: Block) -> bool:
+    return b.kind is DATE or (len(b.text) <= 5 and _TIME_ONLY.match(b.text) is not None)
+
+
+def _count_dated_heads(blocks: list[Block]) -> int:
+    """Headline-sized blocks with a date or a time-only line right above or below them:
+    a column of dated headlines is a listing's or a calendar's shape (an article has one,
+    its own, and maybe a few in a latest-news box). Dates are known where the blocks were
+    refined (around the body run), time-only lines everywhere. Reader comments, each
+    dated under its author's name, end the count."""
+    n = 0
+    last = len(blocks) - 1
+    for i, b in enumerate(blocks):
+        if (b.kind is SECTION or b.kind is COUNT) and _COMMENTS_HEADER.match(b.text.lower()):
+            break
+        if (
+            (b.kind is HEADING or b.kind is PROSE)
+            and DATED_HEAD_MIN_CHARS <= len(b.text) <= DATED_HEAD_MAX_CHARS
+            and (
+                (i > 0 and _dated_line(blocks[i - 1]))
+                or (i < last and _dated_line(blocks[i + 1]))
+            )
+        ):
+            n += 1
+    return n
+
+
 def assemble(
     blocks: list[Block], now: datetime | None, links: bool = False,
     slug: frozenset[str] = frozenset(), url_day: date | None = None,
@@ -759,6 +791,7 @@ def assemble(
     else:
         start, end, _score = _pick_run(scores, first)
     draft.n_headlines = _count_teasers(blocks, start, end, links)
+    draft.dated_heads = _count_dated_heads(blocks)
     body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is PROSE)
     if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
         near = blocks[max(0, start - 3) : end + AFTER_WINDOW + 3]

@@ -1,0 +1,71 @@
+"""Pages that are not articles (news columns, calendars, section fronts) are rejected as
+listings, and articles with the same furniture around them are not."""
+
+from __future__ import annotations
+
+from vestnik.extract import Extracted, Page, Rejected, extract
+
+from .samples import NOW, P1, P2, P3
+
+HEADS = [
+    "Задържаха двама мъже за грабеж в село Малко градище",
+    "Осигурено е полицейско присъствие пред клоновете на банките",
+    "Стартира детска полицейска академия в областния град",
+    "Иззеха 112 килограма хероин на граничния пункт Капитан Андреево",
+    "Световен ден за възпоменание на жертвите при пътни произшествия",
+]
+
+
+def _html(body: str) -> Page:
+    html = f"<!doctype html><html lang='bg'><head></head><body>{body}</body></html>"
+    return Page("https://police.example.bg/news", NOW, "text/html", html)
+
+
+def _dump(text: str) -> Page:
+    return Page("https://police.example.bg/news", NOW, "text/plain", text)
+
+
+def _dated_column() -> list[str]:
+    lines = []
+    for i, head in enumerate(HEADS):
+        lines += [head, f"{i + 3:02d} декември 2014 г."]
+    return lines
+
+
+def test_column_of_dated_headlines_with_one_snippet_is_a_listing() -> None:
+    lines = _dated_column()
+    lines.insert(6, f"{P1} {P2}")  # one headline with its snippet: the only prose
+    html = "<h1>Областна дирекция</h1><h2>Новини</h2>" + "".join(
+        f"<h3><a href='/n/{i}'>{t}</a></h3>" if t in HEADS else f"<p>{t}</p>"
+        for i, t in enumerate(lines)
+    )
+    for page in (_html(html), _dump("Областна дирекция\n\nНовини\n\n" + "\n\n".join(lines))):
+        result = extract(page)
+        assert isinstance(result, Rejected) and result.reason == "listing", result
+        assert "dated headlines" in result.detail
+
+
+def test_column_of_times_and_headlines_is_a_listing() -> None:
+    lines = []
+    for i, head in enumerate(HEADS):
+        lines += [f"1{i}:35", head]
+    result = extract(_dump("Последни новини днес\n\n" + "\n\n".join(lines)))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+
+
+def test_article_beside_a_box_of_dated_headlines_is_kept() -> None:
+    box = "\n\n".join(_dated_column())
+    text = f"Варна прие бюджета си\n\n10 март 2025\n\n{P1}\n\n{P2}\n\n{P3}\n\nОще новини\n\n{box}"
+    result = extract(_dump(text))
+    assert isinstance(result, Extracted), result
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_short_post_with_dated_reader_comments_is_kept() -> None:
+    comments = "\n\n".join(
+        f"#{i} Коментар от читател номер {i}\n\n1{i} март 2025, 16:19\n\nБлагодаря за новината!"
+        for i in range(4)
+    )
+    text = f"Нова глава е онлайн\n\n10 март 2025\n\n{P1} {P2}\n\nКоментари\n\n{comments}"
+    result = extract(_dump(text))
+    assert isinstance(result, Extracted), result
