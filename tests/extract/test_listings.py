@@ -69,3 +69,31 @@ def test_short_post_with_dated_reader_comments_is_kept() -> None:
     text = f"Нова глава е онлайн\n\n10 март 2025\n\n{P1} {P2}\n\nКоментари\n\n{comments}"
     result = extract(_dump(text))
     assert isinstance(result, Extracted), result
+
+
+def test_author_bio_and_first_published_line_after_the_article_are_cut() -> None:
+    bio = "Jane Doe is a senior reporter for the Example Times covering city hall."
+    published = "First published March 10, 2025: 9:30 AM ET"
+    follow = "Follow Example News: Twitter | Facebook"
+    html = (
+        "<article><h1>Варна прие бюджета си</h1><div class='article-body'>"
+        f"<p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{bio}</p><p>{published}</p><p>{follow}</p>"
+        "</div></article>"
+    )
+    result = extract(_html(html))
+    assert isinstance(result, Extracted), result
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_closing_paragraph_naming_a_reporter_inside_the_story_is_kept() -> None:
+    closing = (
+        "The council thanked the reporter who first asked about the money, and the "
+        "mayor said the schools would get their share next spring."
+    )
+    html = (
+        "<article><h1>Варна прие бюджета си</h1><div class='article-body'>"
+        f"<p>{P1}</p><p>{P2}</p><p>{closing}</p></div></article>"
+    )
+    result = extract(_html(html))
+    assert isinstance(result, Extracted), result
+    assert result.body_paragraphs[-1] == closing

@@ -39,6 +39,7 @@ from vestnik.extract._dates import (
     is_update_line,
     may_hold_date,
 )
+from vestnik.extract._metaline import meta_line_authors
 from vestnik.extract._title import (
     headline_score,
     lead_shaped,
@@ -129,6 +130,18 @@ _COMMENTS_HEADER = re.compile(
 )
 _BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
+TAIL_FURNITURE_MAX_CHARS = 300
+# what ends an article without being part of it: the author's bio, where the story was
+# first published or reprinted, follow-us lines, a sponsor's teaser box
+_TAIL_FURNITURE = re.compile(
+    r"\b(?:is|was) (?:a|an|the) (?:[\w-]+ ){0,4}(?:reporter|writer|journalist|editor|"
+    r"correspondent|contributor|columnist|historian|producer)\b"
+    r"|\bis on (?:twitter|x|facebook|instagram|mastodon|bluesky)\b|^follow (?:[\w:]+ ){0,3}"
+    r"(?:on )?(?:twitter|facebook|instagram)|\bfirst published:? (?:on )?\w+ \d"
+    r"|^promoted by\b"
+    r"|\b(?:was|were) (?:reprinted|republished|originally published|first published) "
+    r"(?:on|in|by|at)\b|^this (?:article|story|post) (?:was|first|originally)\b"
+)
 
 
 def block_score(b: Block, factor: float = 1.0) -> float:
@@ -861,6 +874,13 @@ def assemble(
     if junk and sum(len(blocks[i].text) for i in kept) < KEEP_FILTER_MIN_CHARS:
         both = {*kept, *junk}
         kept = [i for i in picked if i in both]  # the filter never leaves too little
+    # the author's bio, "first published ...", "Follow X: Twitter": furniture at the end
+    while (
+        len(kept) > 1
+        and len(blocks[kept[-1]].text) <= TAIL_FURNITURE_MAX_CHARS
+        and _TAIL_FURNITURE.search(blocks[kept[-1]].text.lower()) is not None
+    ):
+        kept.pop()
     # subheadings belong between paragraphs, not after the text
     while kept and blocks[kept[-1]].kind is HEADING and blocks[kept[-1]].tag in _HEADING_TAGS:
         kept.pop()
@@ -877,4 +897,6 @@ def assemble(
             draft.source = find_source_line(b.text)
         elif b.kind is AUTHOR and not draft.authors:
             draft.authors = find_authors(b.text)
+        elif b.kind is DATE and not draft.authors:  # "14.11.2025 | Автор: Мария Петрова"
+            draft.authors = meta_line_authors(b.text, now)
     return draft, start, end
