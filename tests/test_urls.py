@@ -1,13 +1,19 @@
 """Canonical URLs: every spelling of a page's URL gives one article id, distinct pages
-distinct ids."""
+distinct ids, and the article keeps the URL as fetched beside the canonical one."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from vestnik.cleaner.pipeline import clean_event
+from vestnik.contracts import Article, ScrapeEvent
 from vestnik.urls import article_id, canonical_url, site_of
+
+from .conftest import SEEDS
 
 CYRILLIC_PATH = "/новини/2025/11/14/министър-подаде-оставка"
 ENCODED_PATH = (
@@ -116,3 +122,19 @@ def test_distinct_paths_give_distinct_ids(path: list[str], data: st.DataObject) 
     assert _id("https://example.bg/" + "/".join(path)) != _id(
         "https://example.bg/" + "/".join(other)
     )
+
+
+# -- the article ---------------------------------------------------------------------------
+
+
+def test_article_keeps_the_fetched_url_beside_the_canonical_one() -> None:
+    fetched = f"http://www.example.bg{CYRILLIC_PATH}/?utm_source=telegram#comments"
+    event = ScrapeEvent(url=fetched, fetched_at=datetime(2025, 11, 14, 10, tzinfo=UTC),
+                        content_type="text/plain",
+                        body=(SEEDS / "003_95b17be52b6e4541.txt").read_text())
+    article = clean_event(event)
+    assert isinstance(article, Article)
+    assert article.url == f"https://example.bg{ENCODED_PATH}"
+    assert article.provenance.fetched_url == fetched
+    assert article.article_id == _id(f"https://example.bg{ENCODED_PATH}")
+    assert article.site == "example.bg"

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vestnik.timezones import canonical_zone
+
 ContentType = Literal["text/html", "text/plain"]
 Stage = Literal["cleaner", "indexer"]
 
@@ -68,6 +70,19 @@ class ScrapeEvent(_Model):
         description="Charset the body bytes were in (only used when the body arrives as bytes).",
     )
     site: str | None = Field(None, max_length=253, description="Site hint, e.g. `dnevnik.bg`.")
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "IANA time zone the page shows its times in, e.g. `Europe/Moscow` (any letter "
+            "case). Times on the page without an offset (\"14 ноября 2025, 09:30\", "
+            "\"вчера в 15:00\") are read in it. When absent: `VESTNIK_SITE_TIMEZONES`, "
+            "else the zone of the site's country by its top-level domain, else "
+            "Europe/Sofia. A name that is no IANA zone makes the event a schema violation "
+            "(dead-lettered with the reason)."
+        ),
+        examples=["Europe/Moscow"],
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -94,6 +109,11 @@ class ScrapeEvent(_Model):
     def _tz_aware(cls, value: datetime) -> datetime:
         return _aware(value)
 
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str | None) -> str | None:
+        return canonical_zone(value) if value and value.strip() else None
+
     @field_validator("body")
     @classmethod
     def _not_blank(cls, value: str) -> str:
@@ -116,6 +136,9 @@ class Provenance(_Model):
     fetched_at: datetime
     cleaner_version: str
     source_entry_id: str | None = Field(None, description="Entry id on the events stream.")
+    fetched_url: str | None = Field(
+        None, description="The URL as the scraper sent it; the article's `url` is its "
+        "canonical form. Absent from articles cleaned before it was recorded.")
 
 
 class Article(_Model):
@@ -124,8 +147,10 @@ class Article(_Model):
     model_config = _contract("Article", "article.v1")
 
     version: Literal[1] = 1
-    article_id: str = Field(..., description="Stable per canonical URL.")
-    url: str = Field(..., description="Canonical URL.")
+    article_id: str = Field(..., description="Stable per canonical URL (`vestnik.urls`).")
+    url: str = Field(..., description="Canonical URL: one spelling of every URL of the page "
+                     "(percent-encoding, IDN host, tracking parameters, `www.`...); the URL "
+                     "as fetched is `provenance.fetched_url`.")
     site: str = Field(..., description="Host without `www.`.")
     title: str = Field(..., min_length=1)
     lead: str | None = None

@@ -11,6 +11,8 @@ from typing import Literal, TypedDict
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vestnik.timezones import canonical_zone
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "rediss+sentinel://",
                  "redis+cluster://", "rediss+cluster://")
@@ -129,6 +131,14 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Extraction processes per cleaner replica: pages are "
         "cleaned in them, under the page time budget, while the worker's event loop goes on."
     )
+    site_timezones: dict[str, str] = Field(
+        {}, description="The time zone a site's pages show their times "
+        "in, as JSON: host or host suffix -> IANA name, e.g. `{\"mk.ru\": "
+        "\"Europe/Moscow\", \"bg\": \"Europe/Sofia\"}` (the longest key that matches "
+        "wins). An event's own `timezone` comes first; a host matched by no key is read in its "
+        "country's zone by the top-level domain (`.ru` Europe/Moscow, `.de` Europe/Berlin, "
+        "...), else Europe/Sofia."
+    )
 
     @field_validator("redis_url")
     @classmethod
@@ -136,6 +146,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(REDIS_SCHEMES):  # empty: unset
             raise ValueError(f"a Redis URL starts with {', '.join(REDIS_SCHEMES)}")
         return value
+
+    @field_validator("site_timezones")
+    @classmethod
+    def _zones(cls, value: dict[str, str]) -> dict[str, str]:
+        return {host: canonical_zone(zone) for host, zone in value.items()}
 
     @field_validator("partition_subset")
     @classmethod

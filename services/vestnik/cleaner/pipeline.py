@@ -7,24 +7,41 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 
 from vestnik import __version__
 from vestnik.contracts import Article, Provenance, Rejection, ScrapeEvent
 from vestnik.extract import Extracted, Page, Rejected, extract
+from vestnik.settings import Settings
+from vestnik.timezones import SiteZones, page_zone
 from vestnik.urls import article_id, canonical_url, site_of
 
 CLEANER_VERSION = f"vestnik-cleaner/{__version__}"
 _WORD = re.compile(r"\w+")
 
 
-def clean_event(event: ScrapeEvent, *, entry_id: str | None = None) -> Article | Rejection:
-    """Extract the article in ``event``, or say why the page is not one."""
+@cache
+def _configured_zones() -> SiteZones:
+    """``VESTNIK_SITE_TIMEZONES`` of this process, read once."""
+    return SiteZones(Settings().site_timezones)
+
+
+def clean_event(
+    event: ScrapeEvent, *, entry_id: str | None = None, site_zones: SiteZones | None = None
+) -> Article | Rejection:
+    """Extract the article in ``event``, or say why the page is not one.
+
+    ``site_zones``: the zone per site (default: ``VESTNIK_SITE_TIMEZONES``); the page's
+    naive times are read in ``timezones.page_zone``'s choice."""
+    zones = _configured_zones() if site_zones is None else site_zones
     page = Page(
         url=event.url,
         fetched_at=event.fetched_at,
         content_type=event.content_type,
         text=event.body,
         site=event.site,
+        timezone=page_zone(event.url, event_zone=event.timezone, site=event.site,
+                           site_zones=zones),
     )
     found = extract(page)
     if isinstance(found, Extracted) and not (found.title.strip() and found.body_paragraphs):
@@ -66,5 +83,6 @@ def build_article(event: ScrapeEvent, found: Extracted, *, entry_id: str | None)
             fetched_at=event.fetched_at,
             cleaner_version=CLEANER_VERSION,
             source_entry_id=entry_id,
+            fetched_url=event.url,
         ),
     )

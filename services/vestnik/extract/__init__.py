@@ -28,6 +28,8 @@ class Page:
     content_type: ContentType
     text: str
     site: str | None = None  # a hint from the scraper (e.g. "dnevnik.bg"), may be None
+    # IANA zone the page's naive times are read in ("Europe/Moscow"); None: Europe/Sofia
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +63,7 @@ def extract(page: Page, memory: SiteView | None = None) -> Extracted | Rejected:
     then neither body nor title); it is told the page's lines in return. None: the page
     alone decides."""
     from vestnik.extract._core import extract_page
+    from vestnik.extract._dates import reading_zone
 
-    return extract_page(page, memory)
+    with reading_zone(page.timezone):
+        return extract_page(page, memory)

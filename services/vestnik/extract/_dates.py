@@ -2,13 +2,20 @@
 ISO 8601, and relative ("Преди 2 часа", "вчера", "3 hours ago") resolved against the
 fetch time.
 
-A date with a time of day becomes a tz-aware datetime (Europe/Sofia unless the text
-carries an offset); a date without one becomes a plain ``date``.
+A date with a time of day becomes a tz-aware datetime; a date without one becomes a plain
+``date``.  Times that carry no offset or zone name ("14 ноября 2025, 09:30", "вчера в
+15:00", an ISO time without an offset in a ``<meta>``) are read in the page's zone: the
+``tz`` argument when given, else the zone of the page being extracted
+(:func:`reading_zone`, which ``extract`` sets from ``Page.timezone``), else
+Europe/Sofia.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -21,9 +28,38 @@ __all__ = [
     "is_date_line",
     "may_hold_date",
     "parse_iso",
+    "reading_zone",
+    "zone_named",
 ]
 
 DEFAULT_TZ: tzinfo = ZoneInfo("Europe/Sofia")
+# the zone naive times are read in while a page is extracted (see ``reading_zone``)
+_READING_ZONE: ContextVar[tzinfo] = ContextVar("vestnik_reading_zone", default=DEFAULT_TZ)
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The IANA zone ``name``; DEFAULT_TZ for None or a name that is not one."""
+    if not name:
+        return DEFAULT_TZ
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # malformed, unknown (a KeyError), a folder
+        return DEFAULT_TZ
+
+
+@contextmanager
+def reading_zone(name: str | None) -> Iterator[tzinfo]:
+    """Within the block, naive times are read in the IANA zone ``name`` (None: the
+    default, Europe/Sofia). ``extract`` wraps a page's extraction in it."""
+    token = _READING_ZONE.set(zone_named(name))
+    try:
+        yield _READING_ZONE.get()
+    finally:
+        _READING_ZONE.reset(token)
+
+
+def _zone(tz: tzinfo | None) -> tzinfo:
+    return _READING_ZONE.get() if tz is None else tz
 
 _MONTHS: dict[str, int] = {}
 for _num, _names in enumerate(
@@ -157,6 +193,15 @@ _DATE_LABEL = re.compile(
     r"publié|publicado|pubblicato|date)\s*(?:on|на|:)?\s*:?",
 )
 _UPDATED = re.compile(r"обнов|актуализ|updated|modified|geändert|aktualisiert")
+# a labelled byline in a segment of its own beside the date ("... | Автор: Мария Петрова",
+# "... · By John Smith"): a combined meta line is still a date line
+_BYLINE_LABEL = r"(?:автори?|авторы|author|authors|by|written by|текст|von)\s*:?\s+"
+_META_SEPARATOR = r"(?:[|•·]|\s[–—-]\s)"
+_BYLINE_SEGMENT = re.compile(
+    r"^\s*" + _BYLINE_LABEL + r"[^|•·]*?\s*" + _META_SEPARATOR  # before the date
+    + r"|" + _META_SEPARATOR + r"\s*" + _BYLINE_LABEL  # after it
+    + r"[^|•·]*?(?=\s*[|•·]|\s[–—-]\s|$)"
+)
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _NUM_WORD = {"един": 1, "една": 1, "едно": 1, "a": 1, "an": 1, "one": 1}
 
@@ -180,12 +225,12 @@ def _mk(
         return None
 
 
-def parse_iso(value: str, tz: tzinfo = DEFAULT_TZ) -> datetime | date | None:
+def parse_iso(value: str, tz: tzinfo | None = None) -> datetime | date | None:
     """Parse an ISO 8601 date or datetime (as found in JSON-LD and <meta> tags)."""
     m = _ISO.search(value)
     if m is None:
         return None
-    zone: tzinfo = tz
+    zone: tzinfo = _zone(tz)
     off = m.group("tz")
     if off:
         if off in ("Z", "z"):
@@ -262,7 +307,7 @@ def _relative(
 
 
 def find_date(
-    text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ
+    text: str, now: datetime | None, tz: tzinfo | None = None
 ) -> tuple[datetime | date, int, int] | None:
     """Find the first date in ``text``; returns (value, start, end) or None."""
     found = find_dated(text, now, tz)
@@ -270,10 +315,11 @@ def find_date(
 
 
 def find_dated(
-    text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ
+    text: str, now: datetime | None, tz: tzinfo | None = None
 ) -> tuple[datetime | date, int, int, bool] | None:
     """Like :func:`find_date`, plus whether the date is absolute (needs no fetch time)."""
     text = text.lower()
+    tz = _zone(tz)
     if _YEAR.search(text) is not None or _SHORT_YEAR.search(text) is not None:
         found = _absolute(text, tz)
         if found is not None:
@@ -334,7 +380,7 @@ def may_hold_date(text: str) -> bool:
     return _DIGIT.search(text) is not None or _has_day_word(text.lower())
 
 
-def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bool:
+def is_date_line(text: str, now: datetime | None, tz: tzinfo | None = None) -> bool:
     """True when ``text`` is mostly a date (with an optional label such as "Обновено:")."""
     if len(text) > 80:
         return False
@@ -343,7 +389,9 @@ def is_date_line(text: str, now: datetime | None, tz: tzinfo = DEFAULT_TZ) -> bo
         return False
     _, start, end = found
     low = text.lower()
-    rest = low[:start] + low[end:]
+    rest = low[:start] + " " + low[end:]
+    if len(rest) > 12:  # room for a byline beside the date
+        rest = _BYLINE_SEGMENT.sub(" ", rest).strip(" |•·–—-")
     rest = _DATE_LABEL.sub("", rest.strip())
     return len(_NON_LETTERS.sub("", rest)) <= 12
 
