@@ -57,6 +57,7 @@ def settings(tmp_path: Path) -> Settings:
         articles_stream=prefix + "articles",
         rejected_stream=prefix + "rejected",
         dead_letter_prefix=prefix + "dlq:",
+        site_memory_prefix=prefix + "sitememory:",
         cleaner_group=prefix + "cleaners",
         indexer_group=prefix + "indexers",
         consumer_name=f"test-{uuid.uuid4().hex[:6]}",

@@ -16,7 +16,7 @@ import click
 import orjson
 
 from vestnik.cli_errors import UserError, VestnikGroup
-from vestnik.contracts import Article, ContentType, DeadLetter, Rejection
+from vestnik.contracts import Article, ContentType, DeadLetter, Rejection, ScrapeEvent
 from vestnik.files import event_fields, page_files
 from vestnik.render import hits_text, one_line
 from vestnik.settings import Settings
@@ -24,6 +24,7 @@ from vestnik.settings import Settings
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from vestnik.extract._sitememory import SiteMemory
     from vestnik.index import Sort
     from vestnik.wire import WireError
 
@@ -87,14 +88,23 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
 
     settings = Settings()
     pages = failed = 0
+    decoded: list[tuple[Path, ScrapeEvent | WireError]] = []
     for path in page_files(paths):
         fields = event_fields(path, url=url, content_type=content_type,  # type: ignore[arg-type]
                               charset=charset)
         raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
+        try:
+            decoded.append((path, decode_event(raw, max_body_bytes=settings.max_body_bytes)))
+        except WireError as exc:
+            decoded.append((path, exc))
+    memory = _site_memory(decoded, url) if settings.site_memory else None
+    for path, event in decoded:
         line: dict[str, Any] = {"path": str(path)}
         try:
-            event = decode_event(raw, max_body_bytes=settings.max_body_bytes)
-            result = clean_event(event)
+            if isinstance(event, WireError):
+                raise event
+            view = memory.view(_clean_site(path, event, url), str(path)) if memory else None
+            result = clean_event(event, memory=view)
         except WireError as exc:
             line["error"] = {"error_type": exc.code, "reason": exc.reason}
             failed += 1
@@ -106,6 +116,33 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
     if failed:
         raise UserError(f'{failed} of {pages} page(s) could not be read: see their "error" '
                         "lines")
+
+
+def _clean_site(path: Path, event: ScrapeEvent, url: str | None) -> str:
+    """The site a page of ``vestnik clean`` belongs to: its folder, unless a URL or a site
+    was given."""
+    from vestnik.extract._sitememory import site_key
+
+    return site_key(event.url, event.site) if url or event.site else str(path.parent)
+
+
+def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]],
+                 url: str | None) -> SiteMemory:
+    """Site memory taught by every page first (the first pass of ``vestnik clean``): no
+    decay and no bound, so the outputs do not depend on the order of the files."""
+    from vestnik.cleaner.pipeline import clean_event
+    from vestnik.extract._sitememory import SiteMemory, SiteView
+
+    settings = Settings()
+    memory = SiteMemory(min_count=settings.site_memory_min_count,
+                        min_pages=settings.site_memory_min_pages, half_life=0.0,
+                        max_lines=2**62, max_urls=2**62, max_sites=2**62)
+    for path, event in decoded:
+        if isinstance(event, ScrapeEvent):
+            view = SiteView()
+            clean_event(event, memory=view)
+            memory.learn(_clean_site(path, event, url), str(path), view.lines)
+    return memory
 
 
 @main.command()

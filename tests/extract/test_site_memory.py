@@ -19,7 +19,8 @@ RULES = ("Редакцията приема писма от читатели в�
          "ги съкращава и редактира преди да ги публикува в броя.")
 FEED = ["Кметът откри новия парк в квартал Изгрев",
         "Времето през уикенда ще бъде слънчево и топло"]
-PLACES = "училище болница пазар театър стадион библиотека музей завод летище пристанище".split()
+PLACES = ["училище", "болница", "пазар", "театър", "стадион", "библиотека", "музей", "завод",
+          "летище", "пристанище"]
 
 
 def title_of(n: int) -> str:
@@ -168,6 +169,15 @@ def test_weights_are_brought_back_near_one_without_changing_counts() -> None:
     table.learn("https://a.example/2", [1], at=100.0)  # past RESCALE_AFTER half-lives
     assert table.t0 == 100.0
     assert table.counts[1] == pytest.approx(1.0 + 2.0**-100)
+
+
+def test_a_new_table_learns_at_the_wall_clocks_time() -> None:
+    """Seconds since 1970 are thousands of half-lives after a new table's t0 = 0."""
+    table = SiteTable()
+    for n in range(12):
+        table.learn(f"https://a.example/{n}", [1], at=1.8e9 + n)
+    assert table.t0 >= 1.8e9
+    assert table.furniture() == frozenset({1})
 
 
 def test_a_sites_table_keeps_its_heaviest_lines() -> None:

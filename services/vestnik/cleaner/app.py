@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastStream:
     configure_logging(settings)
     stage = CleanerStage(settings)
     # a stage per partition consumed (one: the settings' own streams), sharing the pool
-    parts = [(s, CleanerStage(s, stage.pool)) for s in settings.consumed()]
+    parts = [(s, CleanerStage(s, stage.pool, stage.site_memory)) for s in settings.consumed()]
     # an entry over the limit is dead-lettered as too_large without being read
     app = build_app(settings, parts[0][1], max_entry_bytes=settings.max_body_bytes,
                     partitions=parts)

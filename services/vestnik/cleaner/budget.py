@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, Rejection, ScrapeEvent
+from vestnik.extract._sitememory import SiteView
 from vestnik.logs import get_logger
 from vestnik.wire import encode_model
 
@@ -62,6 +63,7 @@ class Cleaned:
     key: str  # the article id, or the rejection reason
     fields: dict[str, bytes]
     duration_ms: float = 0.0
+    lines: tuple[int, ...] = ()  # hashes of the page's lines, for site memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Job:
     event: ScrapeEvent
     entry_id: str
     about: str
+    furniture: frozenset[int] | None = None  # site memory's furniture; None: not used
 
 
 class PoolClosed(RuntimeError):
@@ -97,17 +100,24 @@ class ExtractorUnavailable(RuntimeError):
 # -- what a child runs ---------------------------------------------------------------------
 
 
-def clean_one(event: ScrapeEvent, entry_id: str) -> Result:
+def clean_one(event: ScrapeEvent, entry_id: str,
+              furniture: frozenset[int] | None = None) -> Result:
     """Clean one page and encode its output; everything that can raise on one page
-    (extraction, building the article, encoding it) ends as a ``Failed`` of its own."""
+    (extraction, building the article, encoding it) ends as a ``Failed`` of its own.
+    ``furniture``: site memory's lines of the page's site (then the result carries the
+    page's own lines, to learn from)."""
     started = time.perf_counter()
-    result = _clean_one(event, entry_id)
+    view = SiteView(furniture) if furniture is not None else None
+    result = _clean_one(event, entry_id, view)
+    if view is not None and isinstance(result, Cleaned):
+        result = replace(result, lines=tuple(view.lines))
     return replace(result, duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
 
-def _clean_one(event: ScrapeEvent, entry_id: str) -> Result:
+def _clean_one(event: ScrapeEvent, entry_id: str, view: SiteView | None) -> Result:
     try:
-        result = clean_event(event, entry_id=entry_id)
+        result = (clean_event(event, entry_id=entry_id) if view is None
+                  else clean_event(event, entry_id=entry_id, memory=view))
     except Exception as exc:
         return Failed("internal_error", f"extraction failed: {_exception(exc)}")
     try:
@@ -160,13 +170,13 @@ _Packed = tuple[Any, ...]
 
 def _pack(result: Result) -> _Packed:
     if isinstance(result, Cleaned):
-        return (result.outcome, result.key, result.fields, result.duration_ms)
-    return ("failed", result.error_type, result.reason, result.duration_ms)
+        return (result.outcome, result.key, result.fields, result.duration_ms, result.lines)
+    return ("failed", result.error_type, result.reason, result.duration_ms, ())
 
 
 def _unpack(packed: _Packed) -> Result:
-    kind, a, b, ms = packed
-    return Failed(a, b, ms) if kind == "failed" else Cleaned(kind, a, b, ms)
+    kind, a, b, ms, lines = packed
+    return Failed(a, b, ms) if kind == "failed" else Cleaned(kind, a, b, ms, lines)
 
 
 def _progress_word(position: int) -> int:
@@ -182,15 +192,15 @@ def _child_main(conn: Connection, progress: Any) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            batch: list[tuple[int, dict[str, Any], str]] = conn.recv()
+            batch: list[tuple[int, dict[str, Any], str, frozenset[int] | None]] = conn.recv()
         except (EOFError, OSError):
             return
         answers: list[tuple[int, _Packed]] = []
         flushed = time.monotonic()
-        for position, (index, state, entry_id) in enumerate(batch):
+        for position, (index, state, entry_id, furniture) in enumerate(batch):
             progress.value = _progress_word(position)
             try:
-                result = clean_one(ScrapeEvent.model_construct(**state), entry_id)
+                result = clean_one(ScrapeEvent.model_construct(**state), entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
             answers.append((index, _pack(result)))
@@ -320,7 +330,8 @@ class _Child:
             assert conn is not None and progress is not None
             progress.value = IDLE
             try:
-                conn.send([(i, dict(jobs[i].event.__dict__), jobs[i].entry_id) for i in todo])
+                conn.send([(i, dict(jobs[i].event.__dict__), jobs[i].entry_id,
+                            jobs[i].furniture) for i in todo])
                 sent = time.monotonic()
                 while any(results[i] is None for i in todo):
                     position, started = _read_progress(progress.value, sent)

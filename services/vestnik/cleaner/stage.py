@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from opentelemetry.trace import Span
@@ -20,11 +21,14 @@ from vestnik import tracing
 from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, Result
 from vestnik.cleaner.claims import ClaimKeeper
 from vestnik.contracts import ScrapeEvent
+from vestnik.extract._sitememory import site_key
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
+from vestnik.sitememory import SharedSiteMemory
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
+from vestnik.urls import canonical_url
 from vestnik.wire import WireError, dead_letter, decode_event, encode_model
 
 Line = dict[str, Any]
@@ -33,7 +37,8 @@ Line = dict[str, Any]
 class CleanerStage:
     name: Literal["cleaner"] = "cleaner"
 
-    def __init__(self, settings: Settings, pool: ExtractorPool | None = None) -> None:
+    def __init__(self, settings: Settings, pool: ExtractorPool | None = None,
+                 site_memory: SharedSiteMemory | None = None) -> None:
         self.settings = settings
         self.stream = settings.events_stream
         self.group = settings.cleaner_group
@@ -41,6 +46,9 @@ class CleanerStage:
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
         # the partitions a worker consumes share one pool of extraction processes
         self.pool = pool or ExtractorPool(settings.extract_workers, settings.page_timeout_s)
+        # what the worker's partitions learn of each site, shared with the other replicas
+        self.site_memory = site_memory or (SharedSiteMemory(settings) if settings.site_memory
+                                           else None)
         self.claims = ClaimKeeper(self.stream, self.group, settings.consumer_name,
                                   settings.claim_idle_ms)
 
@@ -58,7 +66,7 @@ class CleanerStage:
                  for entry_id, fields in entries]
         try:
             async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
-                outcomes = await self._outcomes(entries, spans)
+                outcomes = await self._outcomes(redis, entries, spans)
             # each output carries its entry's trace on to the next stage
             writes = [(entry_id, [Write(write.stream, {**write.fields, **tracing.carried(span)})])
                       for (entry_id, _), (write, _), span in
@@ -85,7 +93,7 @@ class CleanerStage:
             record(line)
             tracing.end_entry_span(span, line)
 
-    async def _outcomes(self, entries: Sequence[Entry],
+    async def _outcomes(self, redis: Redis, entries: Sequence[Entry],
                         spans: Sequence[Span]) -> list[tuple[Write, Line]]:
         """The one write each entry turns into, and its canonical log line, in order."""
         outcomes: list[tuple[Write, Line] | None] = [None] * len(entries)
@@ -100,7 +108,13 @@ class CleanerStage:
             except Exception as exc:  # bad input (WireError), or a bug in decoding
                 outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
             line["duration_ms"] = _ms_since(started)
+        sites = await self._site_memory(redis, [job for _, _, job in waiting])
+        if sites:
+            waiting = [(k, line, replace(job, furniture=self._furniture(site, job)))
+                       for (k, line, job), site in zip(waiting, sites, strict=True)]
         results = await self.pool.clean([job for _, _, job in waiting])
+        if sites:
+            self._learn(sites, [job for _, _, job in waiting], results)
         for (k, line, _), result in zip(waiting, results, strict=True):
             entry_id, fields = entries[k]
             line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
@@ -113,6 +127,27 @@ class CleanerStage:
         done = [outcome for outcome in outcomes if outcome is not None]
         assert len(done) == len(entries), "an entry without an outcome"
         return done
+
+    async def _site_memory(self, redis: Redis, jobs: Sequence[Job]) -> list[str]:
+        """The site of each job, once site memory has what Redis knows of them (never
+        raises); none without site memory."""
+        if self.site_memory is None or not jobs:
+            return []
+        sites = [site_key(job.event.url, job.event.site) for job in jobs]
+        await self.site_memory.sync(redis, sites)
+        return sites
+
+    def _furniture(self, site: str, job: Job) -> frozenset[int]:
+        assert self.site_memory is not None
+        return self.site_memory.furniture(site, canonical_url(job.event.url))
+
+    def _learn(self, sites: Sequence[str], jobs: Sequence[Job],
+               results: Sequence[Result]) -> None:
+        """Site memory learns the lines of every page cleaned (articles and rejections)."""
+        assert self.site_memory is not None
+        for site, job, result in zip(sites, jobs, results, strict=True):
+            if isinstance(result, Cleaned) and result.lines:
+                self.site_memory.learn(site, canonical_url(job.event.url), result.lines)
 
     def _write(self, result: Result, line: Line) -> tuple[Write, Line]:
         s = self.settings

@@ -273,7 +273,8 @@ class SiteTable:
 
     def rescale(self, t0: float) -> None:
         """Make ``t0`` the time at which a page weighs 1 (the counts stay the same)."""
-        factor = 1.0 / self.weight(t0)
+        # 2 ** -(t0 - self.t0) / half_life: underflows to 0 (never overflows) far ahead
+        factor = math.pow(2.0, (self.t0 - t0) / self.half_life) if self.half_life > 0 else 1.0
         self.counts = {h: c * factor for h, c in self.counts.items()}
         self.pages *= factor
         self.t0 = t0

@@ -1,0 +1,107 @@
+"""Site memory shared through the real Redis: replicas start warm, a URL counts once across
+replicas, the keys of a site share a Cluster slot, Redis's copy is bounded, and a Redis
+that fails never stops the cleaner."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.crc import key_slot
+
+from vestnik.settings import Settings
+from vestnik.sitememory import SharedSiteMemory, site_keys
+
+SITE = "novini.example"
+MENU = [101, 102, 103]  # line hashes on every page
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def replica(settings: Settings, clock: Clock | None = None, **more: object) -> SharedSiteMemory:
+    return SharedSiteMemory(settings.model_copy(update=more), clock or Clock())
+
+
+def learn_pages(memory: SharedSiteMemory, first: int, n: int) -> None:
+    for k in range(first, first + n):
+        memory.learn(SITE, f"https://{SITE}/p/{k}", [*MENU, 10_000 + k])
+
+
+async def test_a_new_replica_starts_warm(settings: Settings, redis: Redis) -> None:
+    a = replica(settings)
+    await a.sync(redis, [SITE])  # nothing in Redis yet
+    learn_pages(a, 0, 12)
+    assert a.furniture(SITE, "https://x/new") == frozenset(MENU)
+    a.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+    await a.sync(redis, [SITE])  # writes what it learned
+    assert not a.pending
+
+    b = replica(settings)
+    assert b.furniture(SITE, "https://x/new") == frozenset()  # cold before it reads
+    await b.sync(redis, [SITE])
+    assert b.furniture(SITE, "https://x/new") == frozenset(MENU)
+
+
+async def test_a_url_two_replicas_learned_counts_once(settings: Settings,
+                                                     redis: Redis) -> None:
+    a, b = replica(settings), replica(settings)
+    learn_pages(a, 0, 12)
+    learn_pages(b, 6, 12)  # pages 6-11 learned by both
+    for r in (a, b):
+        r.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+        await r.sync(redis, [SITE])
+    lines, urls, meta = site_keys(settings.site_memory_prefix, SITE)
+    assert await redis.zcard(urls) == 18
+    assert float(await redis.hget(meta, "pages")) == 18.0
+    assert await redis.zscore(lines, (101).to_bytes(8, "big")) == 18.0
+
+
+async def test_a_sites_keys_share_one_cluster_slot(settings: Settings) -> None:
+    keys = site_keys(settings.site_memory_prefix, "dnevnik.bg")
+    assert len({key_slot(k.encode()) for k in keys}) == 1
+    assert all("{dnevnik.bg}" in k for k in keys)
+
+
+async def test_redis_keeps_a_sites_heaviest_lines_and_newest_urls(settings: Settings,
+                                                                 redis: Redis) -> None:
+    a = replica(settings, site_memory_max_lines=16, site_memory_max_urls=10)
+    learn_pages(a, 0, 40)  # 3 lines on every page, one of its own on each
+    a.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+    await a.sync(redis, [SITE])
+    lines, urls, _ = site_keys(settings.site_memory_prefix, SITE)
+    assert await redis.zcard(lines) <= 24
+    assert await redis.zscore(lines, (101).to_bytes(8, "big")) == 40.0
+    assert await redis.zcard(urls) == 10
+    assert await redis.ttl(lines) > 0
+
+
+async def test_a_failing_redis_never_stops_the_cleaner(settings: Settings) -> None:
+    gone = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    a = replica(settings)
+    learn_pages(a, 0, 12)
+    a.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+    await a.sync(gone, [SITE, "other.example"])  # does not raise
+    assert a.failing
+    assert a.furniture(SITE, "https://x/new") == frozenset(MENU)  # what it knows stands
+    assert a.n_pending == 12  # kept for when Redis is back
+    await gone.aclose()
+
+
+async def test_counts_written_later_fade_by_the_time_between(settings: Settings,
+                                                             redis: Redis) -> None:
+    """Forward decay in Redis: pages written a half-life later weigh twice as much."""
+    clock = Clock()
+    a = replica(settings, clock, site_memory_half_life_s=1000.0)
+    a.learn(SITE, "https://x/1", [1])
+    clock.now += 1000.0
+    a.learn(SITE, "https://x/2", [2])
+    clock.now += settings.site_memory_refresh_s
+    await a.sync(redis, [SITE])
+    lines, _, _ = site_keys(settings.site_memory_prefix, SITE)
+    one = await redis.zscore(lines, (1).to_bytes(8, "big"))
+    two = await redis.zscore(lines, (2).to_bytes(8, "big"))
+    assert two == 2 * one
