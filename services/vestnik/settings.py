@@ -244,6 +244,57 @@ class Settings(BaseSettings):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+    # site memory (docs/extraction.md#site-memory): lines recurring across a site's pages
+    site_memory: bool = Field(
+        True, description="Learn which lines recur across each site's pages (menus, feeds, "
+        "legal footers) and keep them out of the body and the title; shared by the cleaner "
+        "replicas through Redis. false: every page alone."
+    )
+    site_memory_min_count: float = Field(
+        5.0, gt=0, description="A line on this many of a site's pages (decayed) is furniture ..."
+    )
+    site_memory_min_pages: float = Field(
+        10.0, ge=0, description="... once the site has this many pages learned (decayed)."
+    )
+    site_memory_half_life_s: float = Field(
+        3 * 86_400, ge=0, description="A site memory count halves in this long (a duration "
+        "such as `3d` or seconds; 0: no decay), so a story that ran in a site's news feed "
+        "fades."
+    )
+    site_memory_max_lines: int = Field(
+        1024, ge=16, description="Lines kept per site, the heaviest (in each replica and in "
+        "Redis)."
+    )
+    site_memory_max_urls: int = Field(
+        1024, ge=1, description="URLs remembered per site: a page fetched again teaches nothing."
+    )
+    site_memory_max_sites: int = Field(
+        256, ge=1, description="Sites a cleaner replica keeps in memory, the most recently "
+        "seen."
+    )
+    site_memory_refresh_s: float = Field(
+        30.0, gt=0, description="How often a cleaner writes what it learned to Redis and reads "
+        "the sites it uses back."
+    )
+    site_memory_ttl_s: float = Field(
+        30 * 86_400, gt=0, description="A site's memory in Redis expires this long after its "
+        "last page (a duration such as `30d` or seconds)."
+    )
+    site_memory_timeout_s: float = Field(
+        1.0, gt=0, description="Longest wait for Redis's site memory before a batch; past it "
+        "the batch is cleaned with what the replica knows."
+    )
+    site_memory_prefix: str = Field(
+        "vestnik:sitememory:", description="Prefix of the site memory keys in Redis: "
+        "`PREFIX{site}:lines`, `:urls`, `:meta` (one Cluster slot per site)."
+    )
+
+    @field_validator("site_memory_half_life_s", "site_memory_ttl_s", mode="before")
+    @classmethod
+    def _site_memory_duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
 def partitioned(name: str, k: int) -> str:
     """``vestnik:events`` -> ``vestnik:{p3}:events`` (k=3); a name without ``:`` gets the
     tag in front: ``events`` -> ``{p3}:events``."""

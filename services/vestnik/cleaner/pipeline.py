@@ -12,6 +12,7 @@ from functools import cache
 from vestnik import __version__
 from vestnik.contracts import Article, Provenance, Rejection, ScrapeEvent
 from vestnik.extract import Extracted, Page, Rejected, extract
+from vestnik.extract._sitememory import SiteView
 from vestnik.settings import Settings
 from vestnik.timezones import SiteZones, page_zone
 from vestnik.urls import article_id, canonical_url, site_of
@@ -27,12 +28,14 @@ def _configured_zones() -> SiteZones:
 
 
 def clean_event(
-    event: ScrapeEvent, *, entry_id: str | None = None, site_zones: SiteZones | None = None
+    event: ScrapeEvent, *, entry_id: str | None = None, site_zones: SiteZones | None = None,
+    memory: SiteView | None = None,
 ) -> Article | Rejection:
     """Extract the article in ``event``, or say why the page is not one.
 
     ``site_zones``: the zone per site (default: ``VESTNIK_SITE_TIMEZONES``); the page's
-    naive times are read in ``timezones.page_zone``'s choice."""
+    naive times are read in ``timezones.page_zone``'s choice. ``memory``: what site memory
+    knows of its site (and is told the page's lines)."""
     zones = _configured_zones() if site_zones is None else site_zones
     page = Page(
         url=event.url,
@@ -43,7 +46,7 @@ def clean_event(
         timezone=page_zone(event.url, event_zone=event.timezone, site=event.site,
                            site_zones=zones),
     )
-    found = extract(page)
+    found = extract(page, memory)
     if isinstance(found, Extracted) and not (found.title.strip() and found.body_paragraphs):
         found = Rejected("not_article", "no title" if found.body_paragraphs else "no body")
     if isinstance(found, Rejected):
