@@ -56,6 +56,7 @@ __all__ = [
     "ends_with_period",
     "features",
     "rank",
+    "rank_below",
     "related",
     "score",
     "settled",
@@ -339,13 +340,20 @@ def rank(
 ) -> int | None:
     """The index of the block most likely the title, or None when there is no
     candidate; ``rules``: the title the hand-written rules chose (``_layout``)."""
+    return rank_below(blocks, start, end, slug, rules, -1)
+
+
+def rank_below(
+    blocks: list[Block], start: int, end: int, slug: frozenset[str], rules: str, above: int
+) -> int | None:
+    """:func:`rank` among the candidates below ``blocks[above]`` only."""
     cands = candidates(blocks, start, end)
     if not cands:
         return None
     ctx = context(blocks, cands, start, end, slug, rules)
     best, best_score = None, -math.inf
     for r, i in enumerate(cands):
-        if start - i > NEAR and not related(blocks[i].text, ctx):
+        if i <= above or (start - i > NEAR and not related(blocks[i].text, ctx)):
             continue
         s = score(features(blocks, i, r, ctx))
         if s > best_score:

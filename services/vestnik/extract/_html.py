@@ -127,6 +127,7 @@ LD_BODY_SHARE = 0.5  # ... when the page shows less than this share of it
 _MAX_BLOCKS = 8000
 _NEWLINE = re.compile(r"[\r\n]+")
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·»/]\s+|\s+::\s+")
+_TITLE_SEP_END = re.compile(r"(?:\s+[|\-–—:·»/]|\s+::)\s+$")
 _WS = re.compile(r"\s+")
 _TITLE_WORD = re.compile(r"[^\W_]{2,}")
 TITLE_VARIANT_OVERLAP = 0.75  # an h1 sharing this share of words with og:title is the title
@@ -554,8 +555,11 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
         # the h1 is a section's name ("Allergies Health Center"): a lower heading that
         # is the <title>, or a part of it, is the headline
         pieces = {_norm(p) for p in _TITLE_SPLIT.split(meta.title)} | refs
+        full = _norm(meta.title)
         for b in blocks[: start + 1]:
-            if b.tag in ("h2", "h3") and _norm(b.text) in pieces:
+            if b.tag in ("h2", "h3") and (
+                _norm(b.text) in pieces or _title_end(full, _norm(b.text))
+            ):
                 return b.text
     above = [b.text for b in blocks[:start] if b.tag == "h1"]
     if above:
@@ -568,6 +572,16 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
         parts = _TITLE_SPLIT.split(meta.title)
         return max(parts, key=len).strip()
     return ""
+
+
+def _title_end(title: str, text: str) -> bool:
+    """The <title> ends with ``text`` after a separator ("Газета | Сайт - От зари до
+    темна - идет борьба": a headline holding a separator of its own)."""
+    return (
+        len(text) < len(title)
+        and title.endswith(text)
+        and _TITLE_SEP_END.search(title[: len(title) - len(text)]) is not None
+    )
 
 
 def _title_words(text: str) -> frozenset[str]:

@@ -82,6 +82,8 @@ RESUME_MIN_SCORE = 400.0  # ... and goes on for about this many characters of pr
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
+LABEL_MAX_WORDS = 4  # a line of this many words, repeated in a menu, is a section label
+LABEL_WORD_CHARS = 15  # ... with words of up to this many characters on average
 RUN_HEADER_REACH = 6  # a date/byline among a text run's first blocks ends its header ...
 RUN_HEADER_MAX_CHARS = 400  # ... of blocks no longer than this
 RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow
@@ -542,6 +544,8 @@ def _ranked_title(
     if _headline.settled(draft.title, slug):
         return start, zone
     at = _headline.rank(blocks, start, end, slug, draft.title)
+    if at is not None and _section_label(blocks, at):  # the section over the headline
+        at = _headline.rank_below(blocks, start, end, slug, draft.title, at)
     if at is None or blocks[at].text == draft.title:
         return start, zone
     draft.title = blocks[at].text
@@ -552,6 +556,31 @@ def _ranked_title(
         zone = _header_zone(blocks, start)
     draft.lead = _lead_below(blocks, at, start)
     return start, zone
+
+
+def _section_label(blocks: list[Block], at: int) -> bool:
+    """``blocks[at]`` is a label of the site's navigation: a line of a few words that
+    the page shows again among the items of a menu (lines of a few words on both
+    sides), away from the header: the section's name over the article ("Сельское
+    хозяйство" under the breadcrumb, the date and the headline below it)."""
+    text = blocks[at].text
+    if not _few_words(text):
+        return False
+    last = len(blocks) - 1
+    return any(
+        b.text == text
+        and abs(j - at) > HEADER_WINDOW
+        and 0 < j < last
+        and _few_words(blocks[j - 1].text)
+        and _few_words(blocks[j + 1].text)
+        for j, b in enumerate(blocks)
+    )
+
+
+def _few_words(text: str) -> bool:
+    """Up to LABEL_MAX_WORDS words, of a usual length (not a line of unspaced script)."""
+    words = text.count(" ") + 1
+    return words <= LABEL_MAX_WORDS and len(text) <= LABEL_WORD_CHARS * words
 
 
 def _lead_below(blocks: list[Block], at: int, start: int) -> str | None:

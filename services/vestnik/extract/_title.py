@@ -56,9 +56,12 @@ _TIME_OR_DATE = re.compile(
 )
 _META_SEPARATORS = re.compile(r" [·•|] ")
 _BREADCRUMB = re.compile(r"^[^/›»>|]{1,40}(?: [/›»>] [^/›»>|]{1,60}){1,6}$")
+# "by", "von", "от" open a byline before a name ("От Иван Петров"), a headline before
+# a word in lowercase ("От зари до темна - идет борьба")
 _META_START = re.compile(
-    r"(?i)(?:by|von|от|автор\w*|reviewed by|written by|posted (?:by|in|on)|filed under|"
-    r"from the section|go to|your video will|click to|published|updated|read more)\b"
+    r"(?i:by|von|от)(?::? [A-ZА-ЯЁ]|:?$)|(?i:автор\w*|reviewed by|written by|posted (?:by|in|on)|"
+    r"filed under|from the section|go to|your video will|click to|published|updated|"
+    r"read more)\b"
 )
 # tags marked each with a sign: "#Строительство #Экономика", "*JavaScript *Браузеры"
 _MARKED_TAG = re.compile(r"(?:^|\s)[#*]\w")
