@@ -195,9 +195,13 @@ def test_a_memory_keeps_the_sites_seen_most_recently() -> None:
     assert list(memory.tables) == ["a", "c"]
 
 
-def test_a_page_belongs_to_its_registrable_domain_or_to_its_site_hint() -> None:
-    assert site_key("https://sport.dnevnik.bg/a/1") == "dnevnik.bg"
+def test_a_page_belongs_to_its_host_or_to_its_site_hint() -> None:
+    assert site_key("https://sport.dnevnik.bg/a/1") == "sport.dnevnik.bg"
     assert site_key("https://www.bbc.co.uk/news/1") == "bbc.co.uk"
     assert site_key("http://127.0.0.1:8000/a") == "127.0.0.1"
+    # two blogs of one hosting platform are two sites: their templates differ
+    assert site_key("https://a.wordpress.com/x") != site_key("https://b.wordpress.com/x")
     assert site_key("https://x.example/a", "Dnevnik.bg") == "dnevnik.bg"
     assert site_key("https://x.example/a", "{evil}") == "evil"
+
+

@@ -8,8 +8,8 @@ up. No I/O: the cleaner shares it through Redis (``vestnik.sitememory``).
 * **Lines.** Each block of a page (a line of a dump, a block element of HTML) that is
   longer than a menu item (not ``SHORT``) is hashed, lowercased, to 64 bits (BLAKE2b);
   a page's lines count once per page, however often the page repeats them.
-* **Per site** (:func:`site_key`: the event's ``site`` hint, else the URL's registrable
-  domain), :class:`SiteTable` counts the pages each line was on, with **forward decay**:
+* **Per site** (:func:`site_key`: the event's ``site`` hint, else the URL's host without
+  ``www.``), :class:`SiteTable` counts the pages each line was on, with **forward decay**:
   a page learned at time ``t`` adds ``2 ** ((t - t0) / half_life)``, so every count read
   at time ``now`` is the sum of ``2 ** -((now - t) / half_life)`` over its pages; a
   story that ran in the site's news feed for a day fades while the menus, seen on every
@@ -37,10 +37,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from ipaddress import ip_address
 from urllib.parse import urlsplit
-
-from publicsuffixlist import PublicSuffixList
 
 from vestnik.extract._blocks import (
     AUTHOR,
@@ -87,7 +84,6 @@ _WORD = re.compile(r"[^\W\d_]{4,}")
 _HASH_CACHE_MAX = 65_536
 _hashes: dict[str, int] = {}
 _meta: dict[str, bool] = {}
-_psl: PublicSuffixList | None = None
 
 
 def line_hash(text: str) -> int:
@@ -106,29 +102,16 @@ def line_hash(text: str) -> int:
 
 
 def site_key(url: str, hint: str | None = None) -> str:
-    """Which site a page belongs to: the scraper's ``site`` hint, else the registrable
-    domain of its URL (``sport.dnevnik.bg`` -> ``dnevnik.bg``; an IP address or a host
-    that is a public suffix itself stays as it is). Braces are dropped (they would
-    change a Redis Cluster hash tag)."""
-    global _psl
+    """Which site a page belongs to: the scraper's ``site`` hint, else its URL's host
+    without ``www.`` (``sport.dnevnik.bg`` is a site of its own: one host, one template;
+    the blogs of a hosting platform, ``a.wordpress.com`` and ``b.wordpress.com``, are
+    not one site, which their registrable domain would make them). Braces are dropped
+    (they would change a Redis Cluster hash tag)."""
     if hint and hint.strip():
         key = hint.strip().lower()
     else:
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
-        key = host.removeprefix("www.")
-        if host and not _is_ip(host):
-            if _psl is None:
-                _psl = PublicSuffixList()
-            key = _psl.privatesuffix(host) or key
+        key = (urlsplit(url).hostname or "").lower().rstrip(".").removeprefix("www.")
     return key.replace("{", "").replace("}", "")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 class SiteView:
