@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import re
@@ -16,16 +15,16 @@ import click
 import orjson
 
 from vestnik.cli_errors import UserError, VestnikGroup
-from vestnik.contracts import Article, ContentType, DeadLetter, Rejection, ScrapeEvent
-from vestnik.files import event_fields, page_files
-from vestnik.render import hits_text, one_line
-from vestnik.settings import Settings
 
+# A command imports what it needs when it runs: `vestnik --help` and `vestnik clean FILE`
+# start without the broker, Redis's client, SQLite or models they do not use.
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from vestnik.contracts import ContentType, DeadLetter, Rejection, ScrapeEvent
     from vestnik.extract._sitememory import SiteMemory
     from vestnik.index import Sort
+    from vestnik.settings import Settings
     from vestnik.wire import WireError
 
 M = TypeVar("M", bound="BaseModel")
@@ -84,6 +83,9 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
     its "article", "rejected" (not an article) or "error" (unreadable). Exit code 1 when
     any page has an error."""
     from vestnik.cleaner.pipeline import clean_event
+    from vestnik.contracts import Article
+    from vestnik.files import event_fields, page_files
+    from vestnik.settings import Settings
     from vestnik.wire import WireError, decode_event
 
     settings = Settings()
@@ -131,7 +133,9 @@ def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]],
     """Site memory taught by every page first (the first pass of ``vestnik clean``): no
     decay and no bound, so the outputs do not depend on the order of the files."""
     from vestnik.cleaner.pipeline import clean_event
+    from vestnik.contracts import ScrapeEvent
     from vestnik.extract._sitememory import SiteMemory, SiteView
+    from vestnik.settings import Settings
 
     settings = Settings()
     memory = SiteMemory(min_count=settings.site_memory_min_count,
@@ -155,14 +159,18 @@ def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]],
 def publish(paths: tuple[Path, ...], url: str | None, content_type: str | None,
             repeat: int, charset: str | None) -> None:
     """Publish page files or folders as scrape events (pipelined, with a progress bar)."""
+    import asyncio
+
+    from vestnik.files import page_files
     from vestnik.publishing import publish_files
+    from vestnik.settings import Settings
 
     settings = Settings()
     files = list(page_files(paths))
     _with_redis(lambda r: r.ping())  # an unreachable Redis is told before the progress bar
     with click.progressbar(length=len(files) * repeat, label="publishing",
                            file=sys.stderr) as bar:
-        ctype = cast(ContentType | None, content_type)
+        ctype = cast("ContentType | None", content_type)
         count = asyncio.run(publish_files(settings, files, url=url, content_type=ctype,
                                           repeat=repeat, charset=charset,
                                           progress=bar.update))
@@ -197,6 +205,8 @@ def indexer() -> None:
 def api(host: str | None, port: int | None) -> None:
     """Serve the HTTP API (/v1/search, /v1/articles/ID, /healthz, /readyz,
     /openapi.json) and the search page (/) over the index, read-only, until Ctrl-C."""
+    from vestnik.settings import Settings
+
     settings = Settings()
     _serve_api(settings, settings.api_host if host is None else host,
                settings.api_port if port is None else port)
@@ -253,6 +263,8 @@ def search(query: tuple[str, ...], as_json: bool, limit: int, offset: int, site:
     its URL; a snippet with the matches in [brackets]; the sites of its syndicated copies.
     """
     from vestnik.index import SearchRequest, open_index
+    from vestnik.render import hits_text
+    from vestnik.settings import Settings
 
     request = SearchRequest(
         q=" ".join(query), site=site, language=language, source_agency=agency,
@@ -289,6 +301,7 @@ def demo(seeds: Path | None, query: str, index_path: Path, serve: bool,
     """Run the whole path on the seeds with a private Redis and print the result; with
     --serve, then serve the search page on the result (its address is printed)."""
     from vestnik.demo import index_url, run_demo
+    from vestnik.settings import Settings
 
     code = run_demo(seeds, query, index_path)
     if serve and code == 0:
@@ -324,10 +337,13 @@ def eval_(folder: Path, per_page: bool) -> None:
 def status(as_json: bool) -> None:
     """Per stream and group (every group, not only vestnik's): length, pending, lag,
     live workers, consumers; the rejected and dead-letter streams too."""
+    import asyncio
+
     from redis.asyncio import Redis
 
     from vestnik import status as st
     from vestnik.connect import connect
+    from vestnik.settings import Settings
 
     settings = Settings()
 
@@ -357,6 +373,7 @@ def config(as_json: bool, markdown: bool, write_to: Path | None) -> None:
     """Every setting: its VESTNIK_* variable, its value in this environment and its
     default. Secrets are shown as *** (passwords in URLs, secret fields)."""
     from vestnik import config_doc
+    from vestnik.settings import Settings
 
     if write_to is not None and not markdown:
         raise click.UsageError("--write goes with --markdown")
@@ -390,9 +407,12 @@ _STAGE = click.option("--stage", type=click.Choice(["cleaner", "indexer"]), defa
 
 
 def _with_redis(fn: Any) -> Any:
+    import asyncio
+
     from redis.asyncio import Redis
 
     from vestnik.connect import connect
+    from vestnik.settings import Settings
 
     async def _run() -> Any:
         client: Redis = connect(Settings().resolved_redis_url)
@@ -442,11 +462,15 @@ def _show(stream: str, model: type[BaseModel], entry_id: str) -> None:
 
 
 def _letter_line(letter: DeadLetter) -> str:
+    from vestnik.render import one_line
+
     return (f"{letter.error_type:<16} {letter.source_stream} {letter.entry_id}  "
             f"{one_line(letter.reason)[:120]}")
 
 
 def _rejection_line(rejection: Rejection) -> str:
+    from vestnik.render import one_line
+
     return f"{rejection.reason:<16} {rejection.url}  {one_line(rejection.detail)[:120]}"
 
 
@@ -460,6 +484,8 @@ def _streams(pick: Callable[[Settings], str], partition: int | None, *,
              one: bool = False) -> list[str]:
     """The stream ``pick`` names in ``partition``, or in every partition (``one``: a
     partition must be named when there are several)."""
+    from vestnik.settings import Settings
+
     settings = Settings()
     if partition is not None:
         if partition >= settings.partitions:
@@ -479,6 +505,8 @@ def _streams(pick: Callable[[Settings], str], partition: int | None, *,
 def dlq_list(stage: str, limit: int, as_json: bool, partition: int | None) -> None:
     """One line per dead letter: id, error type, source stream and entry, reason; with
     --json, the dead letter without its original fields (`dlq show` has them)."""
+    from vestnik.contracts import DeadLetter
+
     for stream in _streams(lambda s: s.dead_letter_stream(stage), partition):
         _list(stream, DeadLetter, limit, as_json, _letter_line)
 
@@ -489,6 +517,8 @@ def dlq_list(stage: str, limit: int, as_json: bool, partition: int | None) -> No
 @_PARTITION
 def dlq_show(stage: str, letter_id: str, partition: int | None) -> None:
     """The whole dead letter, as JSON."""
+    from vestnik.contracts import DeadLetter
+
     [stream] = _streams(lambda s: s.dead_letter_stream(stage), partition, one=True)
     _show(stream, DeadLetter, letter_id)
 
@@ -521,6 +551,8 @@ def rejected() -> None:
 @_PARTITION
 def rejected_list(limit: int, as_json: bool, partition: int | None) -> None:
     """One line per rejected page: id, reason, URL, detail."""
+    from vestnik.contracts import Rejection
+
     for stream in _streams(lambda s: s.rejected_stream, partition):
         _list(stream, Rejection, limit, as_json, _rejection_line)
 
@@ -530,6 +562,8 @@ def rejected_list(limit: int, as_json: bool, partition: int | None) -> None:
 @_PARTITION
 def rejected_show(rejection_id: str, partition: int | None) -> None:
     """The whole rejection, as JSON."""
+    from vestnik.contracts import Rejection
+
     [stream] = _streams(lambda s: s.rejected_stream, partition, one=True)
     _show(stream, Rejection, rejection_id)
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import click
-from pydantic import ValidationError
-from redis.exceptions import AuthenticationError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from vestnik.render import one_line
-from vestnik.settings import Settings
+
+if TYPE_CHECKING:  # imported when a failure is explained: a command starts without them
+    import sqlite3
+
+    from pydantic import ValidationError
+    from redis.exceptions import AuthenticationError
+
+    from vestnik.settings import Settings
 
 PROG = "vestnik"
 MASK = "***"
@@ -82,6 +84,13 @@ def mask_url(url: str) -> str:
 
 def _explainers() -> list[tuple[type[BaseException], Callable[[Any], str | None]]]:
     """(exception type, its explanation), the first matching type wins."""
+    import sqlite3
+
+    from pydantic import ValidationError
+    from redis.exceptions import AuthenticationError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
     from vestnik.index import IndexMissing, IndexUnavailable, QueryError
     from vestnik.wire import WireError
 
@@ -116,6 +125,8 @@ def _refused_login(exc: AuthenticationError) -> str:
 
 
 def _bad_setting(exc: ValidationError) -> str | None:
+    from vestnik.settings import Settings
+
     if exc.title != Settings.__name__:
         return None  # a message that failed validation: a bug, not a setting
     prefix = Settings.model_config.get("env_prefix", "")
@@ -131,6 +142,8 @@ def _missing_index(exc: FileNotFoundError) -> str:
 
 
 def _unusable_index(exc: sqlite3.Error) -> str:
+    import sqlite3
+
     reason = exc.__cause__ if isinstance(exc.__cause__, sqlite3.Error) else exc
     return (f"cannot use the index at {_index_url()} ({reason}); "
             "check VESTNIK_INDEX_URL, or rebuild the index with `vestnik indexer`")
@@ -166,6 +179,10 @@ def _index_url() -> str:
 
 
 def _setting(read: Callable[[Settings], str]) -> str:
+    from pydantic import ValidationError
+
+    from vestnik.settings import Settings
+
     try:
         return read(Settings())
     except ValidationError:

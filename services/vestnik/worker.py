@@ -262,7 +262,9 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
     def log() -> Any:  # bound when used: ``create`` configures logging
         return get_logger(consumer=settings.consumer_name)
 
-    deadline = time.monotonic() + settings.startup_timeout_s
+    # counted from the first failed attempt: however long building the app took (imports,
+    # opening the index on a busy machine), a worker waits startup_timeout_s for Redis
+    deadline: float | None = None
     delay = _FIRST_RETRY_S
     ended_by_itself: list[float] = []
     while True:
@@ -277,6 +279,8 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
         except Exception as exc:
             if run.stop_requested:
                 return  # asked to stop while starting: nothing was read
+            if deadline is None:
+                deadline = time.monotonic() + settings.startup_timeout_s
             if run.started or not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log().warning("start_failed", error_type=type(exc).__name__, error=str(exc)[:300],
@@ -298,5 +302,5 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
             sys.exit(1)
         log().warning("subscriber_stopped", restart=len(ended_by_itself),
                       reason="the reader stopped (its group is gone): starting it again")
-        deadline = now + settings.startup_timeout_s
+        deadline = None
         delay = _FIRST_RETRY_S
