@@ -154,15 +154,20 @@ def default_page_dirs(root: Path = ROOT) -> list[Path]:
             if d.is_dir() and any(d.iterdir())]
 
 
+def page_paths(dirs: Sequence[Path]) -> list[Path]:
+    """The pages (*.html, *.txt…) in ``dirs``, in order, each folder's sorted by name."""
+    return [p for p in page_files(dirs) if content_type_for(p) is not None]
+
+
+def source_of(path: Path) -> Source:
+    ctype = content_type_for(path)
+    assert ctype is not None
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return Source(f"{path.parent.name}/{path.name}", page_url(path), ctype, text)
+
+
 def load_sources(dirs: Sequence[Path]) -> list[Source]:
-    out = []
-    for path in page_files(dirs):
-        ctype = content_type_for(path)
-        if ctype is None:
-            continue
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        out.append(Source(f"{path.parent.name}/{path.name}", page_url(path), ctype, text))
-    return out
+    return [source_of(p) for p in page_paths(dirs)]
 
 
 def sample(count: int, n: int, seed: int = SEED) -> list[int]:
@@ -551,7 +556,8 @@ async def transport(r: Redis, plan: Plan, machine: MachineCpu) -> Step:
     await meter.start()
     moved = 0
     while moved < len(plan.events):
-        reply = await r.xreadgroup(group, "c", {src: ">"}, count=plan.batch_size, block=100)
+        reply: Any = await r.xreadgroup(group, "c", {src: ">"}, count=plan.batch_size,
+                                        block=100)
         if not reply:
             continue
         entries = reply[0][1]
@@ -678,7 +684,7 @@ async def warm(r: Redis, worker: Worker, stream: str, fields: Mapping[Any, bytes
     """One entry through a worker that has just started: its extraction process is up
     and it reads."""
     await worker.started()
-    await r.xadd(stream, dict(fields))  # type: ignore[arg-type]
+    await r.xadd(stream, dict(fields))
     await wait_drained(r, *pairs, timeout_s=START_TIMEOUT_S, workers=[worker])
 
 
@@ -700,7 +706,8 @@ async def cleaner_alone(r: Redis, plan: Plan, machine: MachineCpu
         await wait_drained(r, (s.events_stream, s.cleaner_group), workers=[cleaner])
         step = await meter.stop("cleaner", "4. cleaner alone (1 process + its extraction "
                                 "process)", len(plan.events), "pages")
-    articles = [fields for _, fields in await r.xrange(s.articles_stream)]
+    written: Any = await r.xrange(s.articles_stream)
+    articles: list[dict[bytes, bytes]] = [fields for _, fields in written]
     rejected = await r.xlen(s.rejected_stream)
     step.note = f"{len(articles) - 1} articles, {rejected} rejected"
     await delete_prefix(r, f"{plan.prefix}c:")
@@ -830,8 +837,9 @@ async def latency(r: Redis, plan: Plan, rate: float, is_article: Sequence[bool])
 
         async def watch_articles() -> None:
             while not stop.is_set():
-                reply = await r.xreadgroup("vbench-watch", "w", {s.articles_stream: ">"},
-                                           count=1000, noack=True)
+                reply: Any = await r.xreadgroup("vbench-watch", "w",
+                                                {s.articles_stream: ">"}, count=1000,
+                                                noack=True)
                 for _, entries in reply or []:
                     for entry_id, fields in entries:
                         aid = orjson.loads(fields[b"__data__"])["article_id"]

@@ -1,0 +1,95 @@
+"""The pure helpers of benchmarks/pipeline_throughput.py (no Redis, no timing)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("pipeline_throughput_under_test",
+                                                      BENCH / "pipeline_throughput.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_with_tag_keeps_the_path_and_makes_distinct_articles(bench: ModuleType) -> None:
+    from vestnik.urls import article_id, canonical_url
+
+    assert bench.with_tag("https://x.bg/a/b-c", "7") == "https://x.bg/a/b-c?vb=7"
+    assert bench.with_tag("https://x.bg/a?id=5#top", "7") == "https://x.bg/a?id=5&vb=7#top"
+    ids = {article_id(canonical_url(bench.with_tag("https://www.x.bg/a/b", str(k))))
+           for k in range(3)}
+    assert len(ids) == 3
+
+
+def test_sample_covers_every_item_before_repeating(bench: ModuleType) -> None:
+    order = bench.sample(5, 12)
+    assert len(order) == 12
+    assert sorted(order[:5]) == list(range(5)) and sorted(order[5:10]) == list(range(5))
+    assert order == bench.sample(5, 12)  # seeded
+    assert bench.sample(0, 3) == []
+
+
+def test_percentile_nearest_rank(bench: ModuleType) -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert bench.percentile(values, 50) == 50
+    assert bench.percentile(values, 99) == 99
+    assert bench.percentile(values, 100) == 100
+    assert bench.percentile([3.0], 99) == 3
+    assert math.isnan(bench.percentile([], 50))
+
+
+def test_is_drained_needs_everything_delivered_and_acknowledged(bench: ModuleType) -> None:
+    stream = {"last-generated-id": b"5-0"}
+    group = {"name": b"g", "pending": 0, "last-delivered-id": b"5-0"}
+    assert bench.is_drained(stream, [group], "g")
+    assert not bench.is_drained(stream, [group | {"pending": 1}], "g")
+    assert not bench.is_drained(stream, [group | {"last-delivered-id": b"4-0"}], "g")
+    assert not bench.is_drained(stream, [group], "other")
+
+
+def test_entry_ms(bench: ModuleType) -> None:
+    assert bench.entry_ms(b"1700000000123-4") == 1700000000123
+
+
+def test_event_fields_are_the_json_shape_vestnik_decodes(bench: ModuleType) -> None:
+    from vestnik.wire import decode_event
+
+    source = bench.Source("seeds/x.txt", "https://x.bg/a/b", "text/plain", "Заглавие\n\nТекст.")
+    event = bench.make_event([source], 0, 3, "t")
+    decoded = decode_event(event.fields, max_body_bytes=1_000_000)
+    assert decoded.url == "https://x.bg/a/b?vb=t3"
+    assert decoded.body == source.text and decoded.event_id == "vbench-t3"
+
+
+def test_ratios_and_table(bench: ModuleType) -> None:
+    steps = {
+        "extract": bench.Step("extract", "3. bare", 100, "pages", 1.0, 1.0),
+        "path1": bench.Step("path1", "6. path", 100, "events", 2.0, 1.0, 0.25),
+        "cleaner": bench.Step("cleaner", "4. cleaner", 100, "pages", 1.0, 1.0),
+        "index_sqlite": bench.Step("index_sqlite", "5. indexer", 90, "articles", 0.5, 0.5),
+    }
+    got = {what: (wall, cpu) for what, wall, cpu in bench.ratios(steps, 0.9)}
+    assert got["whole path, 1 cleaner ÷ bare extractor"] == pytest.approx((0.5, 0.8))
+    # 180 articles/s against one cleaner's 100 pages/s x 0.9 articles per page
+    assert got["indexer SQLite ÷ one cleaner's articles"] == pytest.approx((2.0, 2.0))
+    assert "FastStream ÷ transport ceiling" not in got  # not run: not compared
+    lines = bench.table(list(steps.values()))
+    assert lines[2].startswith("| 3. bare | 100 pages | 1.00 | 100 |")
+    assert "| – |" in lines[2]  # no Redis figure for an in-process step
