@@ -97,3 +97,33 @@ def test_closing_paragraph_naming_a_reporter_inside_the_story_is_kept() -> None:
     result = extract(_html(html))
     assert isinstance(result, Extracted), result
     assert result.body_paragraphs[-1] == closing
+
+
+SIDEBAR = [f"Заглавие на по-стара публикация номер {i} в блога" for i in range(18)]
+
+
+def _post(text: str) -> Page:
+    return Page("https://blog.example.bg/2011/09/malki-radosti", NOW, "text/plain", text)
+
+
+def test_short_post_under_its_headline_and_date_beside_post_titles_is_kept() -> None:
+    # a blog's post of two short paragraphs; the sidebar lists 18 older posts' titles
+    text = "\n\n".join([
+        "Блог", "Архив", "Контакти", "Малки радости в квартала", "11.09.2011, 16:20 от Иван",
+        "Днес видях на пазара нещо, което ме накара да се усмихна за целия ден.",
+        "Струваше си двайсетте стотинки, макар че картината не беше шедьовър!",
+        "Последни публикации", *SIDEBAR,
+    ])
+    result = extract(_post(text))
+    assert isinstance(result, Extracted), result
+    assert result.title == "Малки радости в квартала"
+
+
+def test_short_intro_above_many_undated_headlines_is_still_a_listing() -> None:
+    text = "\n\n".join([
+        "Блог", "Архив", "Контакти", "Организация на деня",
+        "Тук ще намерите всички наши публикации за подреждането на дома и времето.",
+        *SIDEBAR,
+    ])
+    result = extract(_post(text))
+    assert isinstance(result, Rejected) and result.reason == "listing", result

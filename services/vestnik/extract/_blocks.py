@@ -644,4 +644,5 @@ class Draft:
     declared_article: bool = False  # the page says it is an article (JSON-LD, og:type)
     teaser_led: int = 0  # HTML: body paragraphs right below a linked headline
     dated_heads: int = 0  # headlines with a date or time line right above or below them
+    own_header: bool = False  # the body run sits under a headline with its date or byline
     extra: dict[str, str] = field(default_factory=dict)

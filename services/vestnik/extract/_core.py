@@ -98,6 +98,9 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
         not draft.declared_article
         and draft.n_headlines >= LISTING_MIN_HEADLINES
         and body_chars < LISTING_MAX_BODY_CHARS
+        # a short post under its own headline and date (a blog's sidebar of post titles
+        # around it), unless more headlines carry dates: a listing's shape
+        and not (draft.own_header and draft.dated_heads < DATED_LISTING_MIN_HEADS)
     ):
         return Rejected(
             "listing", f"{draft.n_headlines} headline-like blocks, {body_chars} chars of body"

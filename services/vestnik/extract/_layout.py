@@ -43,6 +43,7 @@ from vestnik.extract._metaline import meta_line_authors
 from vestnik.extract._title import (
     headline_score,
     lead_shaped,
+    shape_parts,
     shape_penalty,
     slug_overlap,
     teases,
@@ -82,6 +83,8 @@ RESUME_MIN_SCORE = 400.0  # ... and goes on for about this many characters of pr
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
+OWN_HEADER_REACH = 3  # an article's date or byline among the run's first lines ...
+OWN_HEADER_SKIP = 8  # ... or this many blocks above it, its headline this far above that
 LABEL_MAX_WORDS = 4  # a line of this many words, repeated in a menu, is a section label
 LABEL_WORD_CHARS = 15  # ... with words of up to this many characters on average
 RUN_HEADER_REACH = 6  # a date/byline among a text run's first blocks ends its header ...
@@ -802,6 +805,38 @@ def _count_dated_heads(blocks: list[Block]) -> int:
     return n
 
 
+def _own_header(blocks: list[Block], start: int, end: int) -> bool:
+    """The body run opens under an article's header: a date or byline line among its
+    first lines or above it (past share buttons and labels), with a headline above that
+    line (past the byline's name and labels)."""
+    at = next(
+        (i for i in range(min(end, start + OWN_HEADER_REACH) - 1,
+                          max(-1, start - OWN_HEADER_SKIP - 1), -1)
+         if _date_or_byline(blocks[i])),
+        None,
+    )
+    if at is None or any(
+        not _date_or_byline(b) and b.kind not in _MENU_KINDS and b.kind is not CAPTION
+        for b in blocks[at + 1 : start]
+    ):
+        return False
+    for a in reversed(blocks[max(0, at - OWN_HEADER_SKIP) : at]):
+        if _date_or_byline(a) or a.kind is CAPTION:
+            continue
+        if a.kind in _MENU_KINDS and (not is_headline_like(a.text) or shape_parts(a.text)[3]):
+            continue  # "By", the byline's name, "-", a share button
+        return (
+            not a.dup and a.link_density < 0.5 and a.kind is not BOILER
+            and _clean_headline(a.text, RUN_TITLE_MAX_CHARS)
+        )
+    return False
+
+
+def _date_or_byline(b: Block) -> bool:
+    return (b.kind is DATE or b.kind is AUTHOR or _dated_meta_line(b)
+            or _BYLINE.match(b.text) is not None)
+
+
 def assemble(
     blocks: list[Block], now: datetime | None, links: bool = False,
     slug: frozenset[str] = frozenset(), url_day: date | None = None,
@@ -834,6 +869,7 @@ def assemble(
         start, end, _score = _pick_run(scores, first)
     draft.n_headlines = _count_teasers(blocks, start, end, links)
     draft.dated_heads = _count_dated_heads(blocks)
+    draft.own_header = _own_header(blocks, start, end)
     body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is PROSE)
     if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
         near = blocks[max(0, start - 3) : end + AFTER_WINDOW + 3]
