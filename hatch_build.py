@@ -161,6 +161,15 @@ class CompiledExtractorHook(BuildHookInterface):  # type: ignore[misc]
                  f"fail here): {str(e)[-2000:]}")
             return
         _say("compiled: " + ", ".join(hook.artifact_patterns[:3]) + ", ...")
+        self._compiled = hook
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """mypyc compiles in place: once the wheel holds the compiled modules, take them
+        out of the source tree, where they would shadow the ``.py`` files of a checkout
+        (a ``pip install .`` run in it would leave edits to the extractor unseen)."""
+        hook = getattr(self, "_compiled", None)
+        if hook is not None:
+            hook.clean([version])
 
     def clean(self, versions: list[str]) -> None:
         try:

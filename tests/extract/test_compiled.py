@@ -37,6 +37,8 @@ def test_the_compiled_extractor_gives_the_pure_ones_output_on_every_page(
     wheel, unpacked, _, said = BENCH.build_compiled(tmp_path)
     assert not wheel.name.endswith("-none-any.whl"), f"the default build came out pure: {said}"
     assert "compiled with mypyc" in said, said
+    left = sorted(p.name for p in (tmp_path / "src").rglob("*.so"))
+    assert not left, f"the build left compiled modules in the sources, over the .py: {left}"
     items = (BENCH.folder_pages(ROOT / "seeds") + BENCH.test_pages(tmp_path)
              + [i for folder in BENCH.dev_folders() for i in BENCH.folder_pages(folder)])
     sets = {label.rsplit("/", 1)[0] for label, *_ in items}
