@@ -94,7 +94,7 @@ from vestnik.files import LOCAL_URL_BASE, content_type_for, page_files  # noqa: 
 from vestnik.settings import Settings  # noqa: E402
 from vestnik.streams import Write, commit_batch, read_batch  # noqa: E402
 from vestnik.urls import article_id, canonical_url  # noqa: E402
-from vestnik.wire import decode_event  # noqa: E402
+from vestnik.wire import WireError, decode_event  # noqa: E402
 
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
 SEED = 7
@@ -366,6 +366,12 @@ def tree_cpu(root: int) -> float:
     return ticks / _TICK
 
 
+def own_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` alone (utime + stime), without its children."""
+    stat = _stat(pid)
+    return 0.0 if stat is None else (int(stat[11]) + int(stat[12])) / _TICK
+
+
 async def redis_cpu(r: Redis) -> float:
     info = _strs(await r.info("cpu"))
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
@@ -426,12 +432,20 @@ class Meter:
 
     async def _read(self) -> tuple[float, float, float | None, float, float | None]:
         workers = sum(w.cpu() for w in self.workers)
+        self._roots.append(sum(own_cpu(w.proc.pid) for w in self.workers))
         return (workers, await redis_cpu(self.r), self.pg.seconds() if self.pg else None,
                 time.process_time(), self.machine.seconds())
 
     async def start(self) -> None:
+        self._roots: list[float] = []
         self._before = await self._read()
         self.started = time.perf_counter()
+
+    @property
+    def roots_cpu_s(self) -> float:
+        """CPU of the worker processes themselves over the span (without the extraction
+        processes below them)."""
+        return self._roots[-1] - self._roots[0] if len(self._roots) > 1 else 0.0
 
     async def stop(self, key: str, name: str, items: int, unit: str, note: str = "") -> Step:
         wall = time.perf_counter() - self.started
@@ -443,6 +457,10 @@ class Meter:
         pg = None if p0 is None or p1 is None else p1 - p0
         ours = (w1 - w0) + (r1 - r0) + (pg or 0.0) + own
         other = None if m0 is None or m1 is None else max(0.0, m1 - m0 - ours)
+        if self.workers and any(w.stage == "cleaner" for w in self.workers):
+            note = (f"{note}; " if note else "") + (
+                f"worker processes {self.roots_cpu_s:.2f} CPU s, extraction processes "
+                f"{cpu - self.roots_cpu_s:.2f}")
         return Step(key, name, items, unit, wall, cpu, r1 - r0, pg, other, note)
 
 
@@ -661,7 +679,12 @@ async def in_process(r: Redis, plan: Plan, machine: MachineCpu) -> tuple[Step, S
     extract(pages[0])
     await meter.start()
     for e in plan.events:
-        result = clean_one(decode_event(e.fields, max_body_bytes=5_000_000), f"{e.seq}-0")
+        try:
+            event = decode_event(e.fields, max_body_bytes=5_000_000)
+        except WireError:  # an empty page: the worker dead-letters it
+            articles.append(False)
+            continue
+        result = clean_one(event, f"{e.seq}-0")
         articles.append(isinstance(result, Cleaned) and result.outcome == "article")
     whole = await meter.stop("clean_inproc", "3b. decode + extract + build + encode, "
                              "in-process", len(plan.events), "pages")
@@ -709,7 +732,7 @@ async def cleaner_alone(r: Redis, plan: Plan, machine: MachineCpu
     written: Any = await r.xrange(s.articles_stream)
     articles: list[dict[bytes, bytes]] = [fields for _, fields in written]
     rejected = await r.xlen(s.rejected_stream)
-    step.note = f"{len(articles) - 1} articles, {rejected} rejected"
+    step.note = f"{len(articles) - 1} articles, {rejected} rejected; {step.note}"
     await delete_prefix(r, f"{plan.prefix}c:")
     return step, articles
 
@@ -777,7 +800,7 @@ async def whole_path(r: Redis, plan: Plan, machine: MachineCpu, cleaners: int) -
         step = await meter.stop(f"path{cleaners}", f"6. whole path, {cleaners} cleaner"
                                 f"{'s' if cleaners > 1 else ''} + 1 indexer (SQLite)",
                                 len(plan.events), "events")
-    step.note = f"{_index_count(s.index_url) - cleaners} articles indexed"
+    step.note = f"{_index_count(s.index_url) - cleaners} articles indexed; {step.note}"
     await delete_prefix(r, f"{plan.prefix}{part}:")
     return step
 
