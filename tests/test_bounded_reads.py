@@ -212,3 +212,40 @@ async def test_a_reader_whose_group_is_gone_stops_and_says_so(
         await asyncio.sleep(0.02)
     await reader.stop()
     assert "NOGROUP" in str(lost[0])
+
+
+async def test_an_idle_reader_waits_in_redis_for_new_entries_and_reads_one_at_once(
+    redis: Redis, settings: Settings
+) -> None:
+    """With nothing to read, the reader blocks in Redis (XREAD BLOCK), not in a sleep that
+    grows to VESTNIK_POLL_MS (here a minute), so an entry published then wakes it."""
+    s = settings.model_copy(update={"poll_ms": 60_000})
+    await ensure_group(redis, s.events_stream, s.cleaner_group)
+    handled: list[str] = []
+
+    class Stage:
+        name = "cleaner"
+        stream = s.events_stream
+        group = s.cleaner_group
+        dead_letter_stream = s.dead_letter_stream("cleaner")
+
+        async def handle(self, redis: Redis, entries: list[tuple[str, object]]) -> None:
+            handled.extend(entry_id for entry_id, _ in entries)
+            await redis.xack(s.events_stream, s.cleaner_group, *[e for e, _ in entries])
+
+    reader = StreamReader(Stage(), s, lambda: Redis.from_url(REDIS_URL),  # type: ignore[arg-type]
+                          max_entry_bytes=None, on_group_lost=lambda exc: None)
+    await reader.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not any(c.get("cmd") == "xread" and "b" in c.get("flags", "")
+                      for c in await redis.client_list()):
+            assert time.monotonic() < deadline, "the idle reader is not waiting inside Redis"
+            await asyncio.sleep(0.05)
+        entry = (await redis.xadd(s.events_stream, {"n": "1"})).decode()
+        deadline = time.monotonic() + 10
+        while handled != [entry]:
+            assert time.monotonic() < deadline, "an entry published to an idle reader: unread"
+            await asyncio.sleep(0.01)
+    finally:
+        await reader.stop()

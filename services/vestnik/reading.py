@@ -10,9 +10,13 @@ is dead-lettered as ``too_large`` with what is known of it (``vestnik.too_large`
 ``upkeep.dead_letter_oversized``, as the reclaimer does with the entries over the limit it
 claims); the others go to the stage's batch handler, as the reclaimer's do.
 
-A script cannot block, so an idle reader waits between reads: 10 ms, doubling up to
-``VESTNIK_POLL_MS`` while the stream stays empty, and reads again at once after a read
-that brought anything. A read Redis refuses (away, read-only, out of memory) is retried
+A script cannot block, so a read that finds nothing is followed by a wait inside Redis:
+``XREAD BLOCK`` on the stream from the group's last-delivered id, which returns as soon
+as an entry the group has not delivered is there (one added meanwhile included: the id is
+the group's, not the stream's end), or after ``VESTNIK_POLL_MS``; then the reader reads
+again. So an idle worker costs one blocked connection, and a new entry is read at once,
+not after a sleep (when the wait itself fails, the reader sleeps 10 ms, doubling up to
+``VESTNIK_POLL_MS``). A read Redis refuses (away, read-only, out of memory) is retried
 with backoff; a read that finds its group gone (``NOGROUP``) stops the reader and says so
 (``on_group_lost``), so the worker starts again and makes its group. Stopping lets the
 batch in flight finish (within ``VESTNIK_GRACEFUL_TIMEOUT_S``) and reads nothing more.
@@ -110,8 +114,9 @@ class StreamReader:
                 continue
             retry = _FIRST_RETRY_S
             if not batch:
-                await self._pause(idle)
-                idle = min(idle * 2, s.poll_ms / 1000)
+                if not await self._wait_for_entries(redis):
+                    await self._pause(idle)
+                    idle = min(idle * 2, s.poll_ms / 1000)
                 continue
             idle = _FIRST_IDLE_S
             if batch.oversized:
@@ -119,3 +124,30 @@ class StreamReader:
                                             self.max_entry_bytes or 0)
             if batch.entries:
                 await handle_or_remember(redis, st, batch.entries)
+
+    async def _wait_for_entries(self, redis: Redis) -> bool:
+        """Until the stream may hold an entry the group has not delivered (a blocked
+        ``XREAD`` from the group's last-delivered id), ``VESTNIK_POLL_MS`` at most, or
+        until the reader is stopped. False when Redis could not be asked (the caller
+        sleeps instead)."""
+        st, s = self.stage, self.settings
+        try:
+            groups = await redis.xinfo_groups(st.stream)
+        except (RedisError, OSError):
+            return False
+        last = next((g["last-delivered-id"] for g in groups
+                     if _text(g["name"]) == st.group), None)
+        if last is None:  # the group is gone: the next read says so
+            return False
+        read = asyncio.ensure_future(redis.xread({st.stream: last}, count=1, block=s.poll_ms))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        done, pending = await asyncio.wait({read, stopping},
+                                           return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return not (read in done and read.exception() is not None)  # asked, and answered
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
