@@ -4,6 +4,7 @@ not by the signal's default action, so a supervisor does not count a crash."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -106,3 +107,42 @@ def test_a_sigterm_while_the_app_starts_ends_the_worker_instead_of_restarting_it
 
 async def _no_connection() -> None:
     """The broker's start: nothing to connect to for this test."""
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux's /proc: every thread's children)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_the_cleaner_says_started_once_its_extraction_processes_run(tmp_path: Path) -> None:
+    """"started" means the worker can work: a benchmark or a probe that takes it for the
+    start of work must not time the extraction processes' start-up."""
+    log = tmp_path / "worker.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VESTNIK_")} | {
+        "VESTNIK_REDIS_URL": REDIS_URL, "VESTNIK_LOG_FORMAT": "json",
+        "VESTNIK_EVENTS_STREAM": f"vt-{uuid.uuid4().hex[:8]}:events",
+        "VESTNIK_ARTICLES_STREAM": f"vt-{uuid.uuid4().hex[:8]}:articles",
+        "VESTNIK_EXTRACT_WORKERS": "2",
+    }
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "vestnik.cli", "cleaner"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 60
+        while b'"started"' not in log.read_bytes():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.002)
+        running = _children(proc.pid)
+        # the forkserver and the two extraction processes it forked
+        grandchildren = [g for c in running for g in _children(c)]
+        assert len(grandchildren) >= 2, (
+            f"'started' came before the extraction processes: children {running}, "
+            f"theirs {grandchildren}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

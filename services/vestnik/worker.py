@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream import FastStream
@@ -115,7 +115,9 @@ def check_slots(redis: Redis, settings: Settings) -> None:
 
 
 def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None = None,
-              partitions: Sequence[tuple[Settings, Stage]] = (), **info: Any) -> FastStream:
+              partitions: Sequence[tuple[Settings, Stage]] = (),
+              before_reading: Callable[[], Awaitable[None]] | None = None,
+              **info: Any) -> FastStream:
     """A FastStream app for one stage: its group exists before it first reads; its reader
     (``vestnik.reading``: reads bounded by ``VESTNIK_READ_MAX_BYTES``, entries over
     ``max_entry_bytes`` dead-lettered without being read) and its upkeep loop (the group
@@ -123,6 +125,8 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
 
     With ``partitions`` (each partition's settings and stage, ``Settings.consumed``), a
     reader and an upkeep loop per partition, all in this app; without, ``stage`` alone.
+    ``before_reading`` (the cleaner's extraction processes) runs once the groups exist and
+    before the first read, so "started" is logged when the worker can work.
 
     The broker subscribes to nothing: the app gives the readers their lifecycle (started
     once the groups exist, stopped first on shutdown, their batches in flight finished)."""
@@ -169,6 +173,8 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
 
     @app.after_startup
     async def _start_upkeep() -> None:
+        if before_reading is not None:
+            await before_reading()
         for _, _, part_upkeep, reader in parts:
             await part_upkeep.start()
             await reader.start()

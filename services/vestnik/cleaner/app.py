@@ -37,10 +37,10 @@ def create_app(settings: Settings | None = None) -> FastStream:
     # a stage per partition consumed (one: the settings' own streams), sharing the pool
     parts = [(s, CleanerStage(s, stage.pool, stage.site_memory)) for s in settings.consumed()]
     # an entry over the limit is dead-lettered as too_large without being read
+    # the extraction processes: started once the groups exist, before the first read and
+    # the "started" line (a failed start leaves none behind), stopped after the batch in
+    # flight and the upkeep loop have finished
     app = build_app(settings, parts[0][1], max_entry_bytes=settings.max_body_bytes,
-                    partitions=parts)
-    # the extraction processes: ready once the worker has started (a failed start leaves
-    # none behind), stopped after the batch in flight and the upkeep loop have finished
-    app.after_startup(stage.start)
+                    partitions=parts, before_reading=stage.start)
     app.after_shutdown(stage.close)
     return app
