@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -301,6 +302,21 @@ def sqlite_path(url: str) -> str:
     return path
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """WAL mode. Switching a new file to it needs the file to itself, and SQLite answers
+    "database is locked" at once, without its busy handler, while another process is
+    making the same new file: try again until the busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _connect(path: str) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) in WAL mode, any thread."""
     try:
@@ -310,7 +326,7 @@ def _connect(path: str) -> sqlite3.Connection:
         raise _open_error(path, exc) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     except BaseException as exc:
         conn.close()
