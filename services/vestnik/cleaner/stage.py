@@ -108,13 +108,13 @@ class CleanerStage:
             except Exception as exc:  # bad input (WireError), or a bug in decoding
                 outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
             line["duration_ms"] = _ms_since(started)
-        sites = await self._site_memory(redis, [job for _, _, job in waiting])
-        if sites:
-            waiting = [(k, line, replace(job, furniture=self._furniture(site, job)))
-                       for (k, line, job), site in zip(waiting, sites, strict=True)]
+        pages = await self._site_memory(redis, [job for _, _, job in waiting])
+        if pages:
+            waiting = [(k, line, replace(job, furniture=self._furniture(site, url)))
+                       for (k, line, job), (site, url) in zip(waiting, pages, strict=True)]
         results = await self.pool.clean([job for _, _, job in waiting])
-        if sites:
-            self._learn(sites, [job for _, _, job in waiting], results)
+        if pages:
+            self._learn(pages, results)
         for (k, line, _), result in zip(waiting, results, strict=True):
             entry_id, fields = entries[k]
             line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
@@ -128,26 +128,27 @@ class CleanerStage:
         assert len(done) == len(entries), "an entry without an outcome"
         return done
 
-    async def _site_memory(self, redis: Redis, jobs: Sequence[Job]) -> list[str]:
-        """The site of each job, once site memory has what Redis knows of them (never
-        raises); none without site memory."""
+    async def _site_memory(self, redis: Redis,
+                           jobs: Sequence[Job]) -> list[tuple[str, str]]:
+        """The site and canonical URL of each job, once site memory has what Redis knows
+        of those sites (never raises); none without site memory."""
         if self.site_memory is None or not jobs:
             return []
-        sites = [site_key(job.event.url, job.event.site) for job in jobs]
-        await self.site_memory.sync(redis, sites)
-        return sites
+        pages = [(site_key(job.event.url, job.event.site), canonical_url(job.event.url))
+                 for job in jobs]
+        await self.site_memory.sync(redis, [site for site, _ in pages])
+        return pages
 
-    def _furniture(self, site: str, job: Job) -> frozenset[int]:
+    def _furniture(self, site: str, url: str) -> frozenset[int]:
         assert self.site_memory is not None
-        return self.site_memory.furniture(site, canonical_url(job.event.url))
+        return self.site_memory.furniture(site, url)
 
-    def _learn(self, sites: Sequence[str], jobs: Sequence[Job],
-               results: Sequence[Result]) -> None:
+    def _learn(self, pages: Sequence[tuple[str, str]], results: Sequence[Result]) -> None:
         """Site memory learns the lines of every page cleaned (articles and rejections)."""
         assert self.site_memory is not None
-        for site, job, result in zip(sites, jobs, results, strict=True):
+        for (site, url), result in zip(pages, results, strict=True):
             if isinstance(result, Cleaned) and result.lines:
-                self.site_memory.learn(site, canonical_url(job.event.url), result.lines)
+                self.site_memory.learn(site, url, result.lines)
 
     def _write(self, result: Result, line: Line) -> tuple[Write, Line]:
         s = self.settings
