@@ -29,15 +29,17 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Literal
 
 import Stemmer  # type: ignore[import-not-found]  # PyStemmer: a C extension without stubs
 
+from vestnik.index._cache import BoundedCache
 from vestnik.index._stem import normalize, tokenize
 from vestnik.index._stem import stem as bulgarian_stem
 
-__all__ = ["index_terms", "prefix_term", "query_alternatives", "query_words"]
+__all__ = ["MAX_TERM_CHARS", "index_terms", "prefix_term", "query_alternatives", "query_words",
+           "stored_terms"]
 
 Script = Literal["cyrillic", "latin", "other"]
 
@@ -46,6 +48,7 @@ Script = Literal["cyrillic", "latin", "other"]
 _CYRILLIC = re.compile(r"[\u0400-\u052f]+")
 _LATIN = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f\u1e00-\u1eff]+")
 _CACHED_WORDS = 1 << 17  # per language: ~10 MB at most, many times a day's vocabulary
+MAX_TERM_CHARS = 200  # longer "words" (base64, run-on garbage) are stored cut
 
 
 class _Snowball:
@@ -86,18 +89,30 @@ def _language(language: str | None) -> str | None:
     return language.split("-", 1)[0].split("_", 1)[0].strip().lower() or None
 
 
-def _term_function(language: str) -> Callable[[str], str]:
-    """The cached term of one normalised word in an article of ``language``."""
-
-    @lru_cache(maxsize=_CACHED_WORDS)
-    def term(word: str) -> str:
-        stemmer = _STEMMERS.get((language, _script(word)))
-        return stemmer(word) if stemmer is not None else word
-
-    return term
+def _term(language: str | None, word: str) -> str:
+    """The term of one normalised word in an article of ``language`` (a primary subtag)."""
+    stemmer = _STEMMERS.get((language, _script(word))) if language is not None else None
+    return stemmer(word) if stemmer is not None else word
 
 
-_TERM = {language: _term_function(language) for language in sorted(_STEMMED_LANGUAGES)}
+def _term_cache(language: str) -> BoundedCache[str, str]:
+    """The terms of normalised words in an article of ``language``, computed once per
+    word while cached: ``cache[word]``."""
+    return BoundedCache(partial(_term, language), _CACHED_WORDS)
+
+
+def _stored_cache(language: str | None) -> BoundedCache[str, str]:
+    """``_term_cache`` with every term cut to ``MAX_TERM_CHARS``: what an index stores;
+    ``language`` None for every language without a stemmer (the word itself, cut)."""
+    return BoundedCache(lambda word: _term(language, word)[:MAX_TERM_CHARS], _CACHED_WORDS)
+
+
+_TERMS = {language: _term_cache(language) for language in sorted(_STEMMED_LANGUAGES)}
+_TERM = {language: cache.__getitem__ for language, cache in _TERMS.items()}
+# Indexing looks up every word of an article, of every language, once: a word's stored
+# term is one dict look-up (its hash then cached on the term, which _dedup looks up next)
+_STORED = {language: _stored_cache(language) for language in [*sorted(_STEMMED_LANGUAGES),
+                                                               None]}
 
 
 def _term_for(language: str | None) -> Callable[[str], str] | None:
@@ -113,7 +128,15 @@ def index_terms(text: str, language: str | None) -> list[str]:
     term = _term_for(language)
     if term is None:
         return words
-    return list(map(term, words))
+    return list(map(term, words))  # a dict look-up per word (map calls it in C)
+
+
+def stored_terms(text: str, language: str | None) -> list[str]:
+    """``index_terms`` with every term longer than ``MAX_TERM_CHARS`` cut to it: the terms
+    an index stores (one per word, so positions are kept)."""
+    code = _language(language)
+    cache = _STORED[code if code in _STEMMED_LANGUAGES else None]
+    return list(map(cache.__getitem__, tokenize(text)))
 
 
 def query_alternatives(word: str, language: str | None = None) -> tuple[str, ...]:

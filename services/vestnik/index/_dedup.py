@@ -18,12 +18,13 @@ version 1 is migrated (recomputed from its stored terms) when an indexer opens i
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
+from vestnik.index._cache import BoundedCache
 from vestnik.index._stem import stems
 
 VERSION = 2
@@ -46,11 +47,19 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 Hashes = npt.NDArray[np.uint64]
 
 
-@lru_cache(maxsize=_CACHED_TOKENS)
 def token_hash(token: str) -> int:
     """A stable 64-bit hash of one token (the same in every process and release)."""
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=BITS // 8).digest(),
                           "big")
+
+
+def _hash_bytes(token: str) -> bytes:
+    """``token_hash`` as a machine uint64's bytes (what numpy reads)."""
+    return token_hash(token).to_bytes(BITS // 8, sys.byteorder)
+
+
+# token -> its hash's bytes: the hashes of a text are one bytes.join of cached values
+_HASHES: BoundedCache[str, bytes] = BoundedCache(_hash_bytes, _CACHED_TOKENS)
 
 
 def _mix(z: Hashes) -> Hashes:
@@ -63,7 +72,7 @@ def _mix(z: Hashes) -> Hashes:
 def shingle_hashes(tokens: Sequence[str]) -> Hashes:
     """The 64-bit hash of every run of ``SHINGLE_SIZE`` consecutive tokens, in order (of
     fewer tokens, one hash of them all; of none, none)."""
-    h = np.fromiter(map(token_hash, tokens), dtype=np.uint64, count=len(tokens))
+    h = np.frombuffer(b"".join(map(_HASHES.__getitem__, tokens)), dtype=np.uint64)
     if not len(h):
         return h
     if len(h) < SHINGLE_SIZE:  # a shorter text is one shingle, padded in front
@@ -77,7 +86,9 @@ def simhash(hashes: Hashes) -> int:
     if not len(hashes):
         return 0
     bits = np.unpackbits(hashes.astype(">u8").view(np.uint8)).reshape(-1, BITS)
-    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)  # most significant first
+    # counted in the narrowest integer that holds the count (numpy adds uint16s faster)
+    counts = bits.sum(axis=0, dtype=np.uint16 if len(hashes) <= 0xFFFF else np.int64)
+    majority = counts.astype(np.int64) * 2 > len(hashes)  # most significant first
     return int.from_bytes(np.packbits(majority).tobytes(), "big")
 
 

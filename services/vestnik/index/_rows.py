@@ -14,8 +14,7 @@ import orjson
 
 from vestnik.contracts import Article
 from vestnik.index import _analysis, _dedup
-
-MAX_TERM_CHARS = 200  # longer "words" (base64, run-on garbage) are cut, keeping positions
+from vestnik.index._analysis import MAX_TERM_CHARS as MAX_TERM_CHARS  # stored terms' cut
 
 
 def article_text(article: Article) -> str:
@@ -78,10 +77,6 @@ def _fingerprint_columns(fingerprint: int | None) -> dict[str, int | None]:
                 _dedup.bands(fingerprint) if fingerprint is not None else (None,) * 4)}}
 
 
-def _terms(text: str, language: str | None) -> list[str]:
-    return [t[:MAX_TERM_CHARS] for t in _analysis.index_terms(text, language)]
-
-
 @dataclass(frozen=True, slots=True)
 class Row:
     article_id: str
@@ -95,8 +90,8 @@ class Row:
     @classmethod
     def of(cls, article: Article) -> Row:
         language = article.language
-        title_terms = _terms(article.title, language)
-        body_terms = _terms(article_text(article), language)
+        title_terms = _analysis.stored_terms(article.title, language)
+        body_terms = _analysis.stored_terms(article_text(article), language)
         fingerprint = _dedup.token_fingerprint(body_terms)
         fetched = fetched_us(article)
         columns: dict[str, Any] = {
