@@ -133,3 +133,42 @@ def test_simhash_counts_past_the_narrow_counter() -> None:
     zeros = np.zeros(69_999, dtype=np.uint64)
     assert _dedup.simhash(np.concatenate([ones, zeros])) == (1 << 64) - 1
     assert _dedup.simhash(np.concatenate([ones[:69_999], zeros, zeros[:2]])) == 0
+
+
+def _tsvector_reference(title_terms: list[str], body_terms: list[str]) -> str:
+    """``tsvector_text`` as first written: a list per term, sorted and deduplicated."""
+    from vestnik.index.postgres import MAX_POSITION, MAX_POSITIONS
+
+    positions: dict[str, list[int]] = {}
+    for offset, terms in ((1, title_terms), (len(title_terms) + 2, body_terms)):
+        for i, term in enumerate(terms):
+            kept = positions.setdefault(term, [])
+            if len(kept) < MAX_POSITIONS:
+                kept.append(min(offset + i, MAX_POSITION))
+    return " ".join(f"'{term}':{','.join(map(str, sorted(set(p))))}"
+                    for term, p in positions.items())
+
+
+@settings(max_examples=300)
+@given(vocabulary=st.integers(1, 400), title=st.integers(0, 30),
+       body=st.sampled_from([0, 1, 12, 700, 16_379, 16_385, 20_000]), seed=st.integers(0, 99))
+def test_the_tsvector_literal_is_the_one_first_written(vocabulary: int, title: int, body: int,
+                                                       seed: int) -> None:
+    """Of each term its first 256 positions, those past PostgreSQL's last (16,383) written
+    once as it, in order; terms in order of first use."""
+    from vestnik.index.postgres import tsvector_text
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in rng.integers(0, vocabulary, title + body)]
+    assert (tsvector_text(words[:title], words[title:])
+            == _tsvector_reference(words[:title], words[title:]))
+
+
+def test_the_tsvector_literal_of_articles_is_the_one_first_written() -> None:
+    from vestnik.index._rows import Row
+    from vestnik.index.postgres import tsvector_text
+
+    for article in corpus(300):
+        row = Row.of(article)
+        assert (tsvector_text(row.title_terms, row.body_terms)
+                == _tsvector_reference(row.title_terms, row.body_terms)), article.article_id

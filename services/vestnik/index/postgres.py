@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from itertools import chain, count
 from typing import Any
 
 import psycopg
@@ -111,15 +112,27 @@ _FILTERS = """(%(dups)s OR a.duplicate_of IS NULL)
 
 def tsvector_text(title_terms: Sequence[str], body_terms: Sequence[str]) -> str:
     """The ``tsvector`` literal of an article's terms: the title at positions 1.., the text
-    after a gap (so no phrase runs from the title into the text)."""
-    positions: dict[str, list[int]] = defaultdict(list)
-    for offset, terms in ((1, title_terms), (len(title_terms) + 2, body_terms)):
-        for i, term in enumerate(terms):
-            kept = positions[term]
-            if len(kept) < MAX_POSITIONS:
-                kept.append(min(offset + i, MAX_POSITION))
-    return " ".join(f"'{term}':{','.join(map(str, sorted(set(p))))}"
-                    for term, p in positions.items())
+    after a gap (so no phrase runs from the title into the text); of each term its first
+    ``MAX_POSITIONS`` positions, those past ``MAX_POSITION`` counted as it."""
+    positions: dict[str, list[int]] = {}
+    body_from = len(title_terms) + 2
+    for term, position in chain(zip(title_terms, count(1), strict=False),
+                                zip(body_terms, count(body_from), strict=False)):
+        kept = positions.get(term)
+        if kept is None:
+            positions[term] = [position]
+        elif len(kept) < MAX_POSITIONS:
+            kept.append(position)
+    # positions rise, so only those made MAX_POSITION can repeat: one is written
+    return " ".join([
+        f"'{term}':{p[0] if p[0] < MAX_POSITION else MAX_POSITION}" if len(p) == 1
+        else f"'{term}':{','.join(map(str, _capped(p)))}" for term, p in positions.items()])
+
+
+def _capped(positions: list[int]) -> list[int]:
+    if positions[-1] < MAX_POSITION:
+        return positions
+    return [p for p in positions if p < MAX_POSITION] + [MAX_POSITION]
 
 
 def _lock_key(kind: str, value: object) -> int:
