@@ -127,3 +127,45 @@ def test_short_intro_above_many_undated_headlines_is_still_a_listing() -> None:
     ])
     result = extract(_post(text))
     assert isinstance(result, Rejected) and result.reason == "listing", result
+
+
+def _feed(dates: list[str]) -> str:
+    """A press office's page of posts: each a date line over its own paragraphs."""
+    parts = ["Областна дирекция на МВР", "Съобщения", P3]
+    for i, day in enumerate(dates):
+        parts += [day, f"{HEADS[i % len(HEADS)]} ({i}). {P1}", f"({i}) {P2}"]
+    return "\n\n".join(parts)
+
+
+def test_feed_of_posts_under_their_dates_is_a_listing() -> None:
+    dates = [f"{d:02d}.12.2014 г." for d in (17, 16, 12, 9, 5, 4, 3, 2, 1)]
+    html = "<h1>Областна дирекция на МВР</h1>" + "".join(
+        f"<p>{part}</p>" for part in _feed(dates).split("\n\n")[1:]
+    )
+    for page in (_dump(_feed(dates)), _html(html)):
+        result = extract(page)
+        assert isinstance(result, Rejected) and result.reason == "listing", result
+        assert "a feed: entries under" in result.detail
+
+
+def test_live_report_with_timed_entries_of_one_day_is_an_article() -> None:
+    times = [f"16.12.2014 г., {h}:05" for h in (19, 18, 17, 16, 15, 14, 13, 12, 11)]
+    result = extract(_dump(_feed(times)))
+    assert isinstance(result, Extracted), result
+
+
+def test_article_quoting_a_few_dates_between_paragraphs_is_kept() -> None:
+    dates = [f"{d:02d}.12.2014 г." for d in (16, 12, 9)]
+    result = extract(_dump(_feed(dates)))
+    assert isinstance(result, Extracted), result
+
+
+def test_page_titled_by_its_breadcrumb_among_many_headlines_is_a_listing() -> None:
+    heads = [f"{h} ({n})" for n in range(5) for h in HEADS]  # 25 teasers of other pages
+    text = "\n\n".join(
+        ["Начало> Законодателство > Закони", f"{P1} {P2}", f"{P3} {P1}", *heads, "Контакти"]
+    )
+    page = Page("https://parliament.example.bg/bg/laws", NOW, "text/plain", text)
+    result = extract(page)
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "a breadcrumb for a title" in result.detail

@@ -645,4 +645,5 @@ class Draft:
     teaser_led: int = 0  # HTML: body paragraphs right below a linked headline
     dated_heads: int = 0  # headlines with a date or time line right above or below them
     own_header: bool = False  # the body run sits under a headline with its date or byline
+    dated_entries: int = 0  # days that open an entry of prose inside the body: a feed
     extra: dict[str, str] = field(default_factory=dict)

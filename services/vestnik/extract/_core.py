@@ -31,10 +31,17 @@ TEASER_LISTING_SHARE = 0.75  # ... for this share of its paragraphs is a listing
 DATED_LISTING_MIN_HEADS = 3  # headlines with their own date line ...
 DATED_LISTING_MAX_BODY_CHARS = 300  # ... around this little prose: a listing, a calendar
 URL_LISTING_MIN_HEADLINES = 15  # teasers that make a home page or a section front a listing
+CRUMB_LISTING_MIN_HEADLINES = 20  # ... or a page whose best title is its breadcrumb
+FEED_MIN_DAYS = 7  # entries under date lines of this many days make the body a feed
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
 _HAS_VISIBLE = re.compile(r"\w")
+# a breadcrumb from the home page: "Начало > Законодателство > Закони", "Home » News"
+_HOME_CRUMB = re.compile(
+    r"(?i:начало|начална страница|главная|главная страница|головна|головна сторінка|home|"
+    r"startseite|accueil|inicio)\s*[/›»>|→]"
+)
 
 
 def looks_like_html(text: str) -> bool:
@@ -112,6 +119,8 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
         return Rejected(
             "listing", f"{draft.dated_heads} dated headlines, {body_chars} chars of body"
         )
+    if draft.dated_entries >= FEED_MIN_DAYS and not draft.declared_article:
+        return Rejected("listing", f"a feed: entries under {draft.dated_entries} dates")
     paragraphs = len(draft.body)
     if (
         not draft.declared_article
@@ -127,6 +136,14 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     if kind is not None and draft.n_headlines >= URL_LISTING_MIN_HEADLINES:
         return Rejected(
             "listing", f"a {kind} page (its URL) with {draft.n_headlines} headline-like blocks"
+        )
+    if (
+        kind is None
+        and draft.n_headlines >= CRUMB_LISTING_MIN_HEADLINES
+        and _HOME_CRUMB.match(draft.title) is not None
+    ):
+        return Rejected(
+            "listing", f"a breadcrumb for a title and {draft.n_headlines} headline-like blocks"
         )
     if article_chars < (MIN_DECLARED_BODY_CHARS if draft.declared_article else MIN_BODY_CHARS):
         return Rejected("too_short", f"{body_chars} chars of body")

@@ -775,6 +775,9 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
 
 _TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")  # "14:35" above a headline in a news column
 DATED_HEAD_MIN_CHARS = 20
+ENTRY_DATE_MAX_CHARS = 40  # a date line opening an entry of a feed ...
+ENTRY_MIN_CHARS = 80  # ... over a paragraph or headline of this length at least
+_ENTRY_KINDS = frozenset({PROSE, HEADING})
 DATED_HEAD_MAX_CHARS = 250
 
 
@@ -803,6 +806,28 @@ def _count_dated_heads(blocks: list[Block]) -> int:
         ):
             n += 1
     return n
+
+
+def _dated_entries(span: list[Block], now: datetime | None) -> int:
+    """The days of the date lines that open an entry inside the body: each after a
+    paragraph and over a long paragraph or headline.  Many make a feed of posts, an
+    archive (one page, many days); an article's dates sit in its prose, and a live
+    report's entries carry times of one day."""
+    days: set[date] = set()
+    for k in range(1, len(span) - 1):
+        b = span[k]
+        if (
+            b.kind is DATE
+            and len(b.text) <= ENTRY_DATE_MAX_CHARS
+            and span[k - 1].kind is PROSE
+            and span[k + 1].kind in _ENTRY_KINDS
+            and len(span[k + 1].text) >= ENTRY_MIN_CHARS
+        ):
+            found = find_dated(b.text, now)
+            if found is not None:
+                value = found[0]
+                days.add(value.date() if isinstance(value, datetime) else value)
+    return len(days)
 
 
 def _own_header(blocks: list[Block], start: int, end: int) -> bool:
@@ -950,6 +975,8 @@ def assemble(
     while kept and blocks[kept[-1]].kind is HEADING and blocks[kept[-1]].tag in _HEADING_TAGS:
         kept.pop()
     draft.body = [blocks[i].text for i in kept]
+    if kept:
+        draft.dated_entries = _dated_entries(blocks[kept[0] : kept[-1] + 1], now)
     if links:  # summaries under linked headlines: most of the body on a listing (_core)
         draft.teaser_led = sum(
             1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
