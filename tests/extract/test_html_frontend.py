@@ -65,6 +65,16 @@ def test_hidden_elements_and_scripts_are_not_text() -> None:
     assert result.body_paragraphs == (P1, P2, P3)
 
 
+def test_text_moved_off_the_screen_is_not_text() -> None:
+    # an editor's paste buffer left in the page: a copy of the text, off the screen
+    buffer = (
+        "<div id='_mcePaste' style='position: absolute; left: -10000px; top: 0px; width: 1px;"
+        f" height: 1px; overflow: hidden;'>{P1} Откъс, който никой не вижда.</div>"
+    )
+    result = _article(_typical(extra_article=buffer))
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
 def test_figure_caption_is_a_caption_not_body() -> None:
     caption = "<figcaption>Сесията на съвета, снимка: БТА</figcaption>"
     figure = f"<figure><img src='a.jpg'>{caption}</figure>"

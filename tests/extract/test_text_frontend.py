@@ -232,3 +232,18 @@ def test_a_lone_paragraph_trailing_off_stays_in_the_body() -> None:
     text = f"Начало\n\nЗаглавие на статията за бюджета\n\n{P1}\n\n{trailing}\n\n{P2}"
     result = extract_dump(text)
     assert trailing in result.body_paragraphs
+
+
+def test_text_given_twice_on_the_page_is_in_the_body_once() -> None:
+    # a page holding its text twice (an editor's paste buffer, a print version)
+    p4 = "Следващото заседание на съвета ще бъде в края на месеца, съобщиха от общината."
+    once = "\n\n".join((P1, P2, P3, p4))
+    text = f"Варна прие бюджета си\n\n10 март 2025\n\n{once}\n\n{once}\n\nКоментари"
+    result = extract_dump(text)
+    assert result.body_paragraphs == (P1, P2, P3, p4)
+
+
+def test_short_lines_may_recur_in_the_body() -> None:
+    text = f"Варна прие бюджета си\n\n10 март 2025\n\n{P1}\n\n* * *\n\n{P2}\n\n* * *\n\n{P3}"
+    result = extract_dump(text)
+    assert result.body_paragraphs.count("* * *") == 2, result.body_paragraphs

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["extract_page", "looks_like_html"]
 
 MIN_BODY_CHARS = 150  # less prose than this is not an article
+REPEAT_MIN_CHARS = 40  # a paragraph this long said twice in a body is kept once
 MIN_DECLARED_BODY_CHARS = 50  # ... unless the page declares itself an article
 LISTING_MIN_HEADLINES = 15  # teaser-like blocks on a page that has no real prose run
 LISTING_MAX_BODY_CHARS = 400
@@ -77,6 +78,21 @@ def _credit(draft: Draft) -> str | None:
     return find_text_credit(draft.body[:3])
 
 
+def _without_repeats(paragraphs: list[str]) -> list[str]:
+    """The paragraphs without a second copy of one of REPEAT_MIN_CHARS or more: a page
+    holding its text twice (an editor's paste buffer left in it, a print version) gives
+    it once; short lines ("* * *", "Photo: ...") may recur."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for p in paragraphs:
+        if len(p) >= REPEAT_MIN_CHARS:
+            if p in seen:
+                continue
+            seen.add(p)
+        out.append(p)
+    return out
+
+
 def _sample(paragraphs: list[str]) -> str:
     """The first paragraphs, up to what language detection reads."""
     taken: list[str] = []
@@ -96,6 +112,7 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     draft = _parse(page, text, memory)
     if draft.n_blocks == 0:
         return Rejected("empty", "no text blocks")
+    draft.body = _without_repeats(draft.body)
     agency = _credit(draft)
     body_chars = sum(len(p) for p in draft.body)
     article_chars = body_chars + len(draft.title) + len(draft.lead or "")

@@ -115,7 +115,11 @@ _LEAD_HINT = re.compile(alternation(_LEAD_WORDS))
 _ANY_NAME_WORD = re.compile(
     alternation((*_STRONG_WORDS, *_WEAK_WORDS, *_POSITIVE_WORDS, *_LEAD_WORDS, "nav", "ad", "tag"))
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+# hidden, or moved off the screen (an editor's paste buffer left in the page, "left:
+# -10000px", holds a copy of the text)
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top)\s*:\s*-\d{4,}(?:\.\d+)?px"
+)
 _MAX_DEPTH = 400
 NEGATIVE_PAGE_SHARE = 0.7
 TITLE_REACH = 14  # blocks above the body searched for the headline ...
@@ -444,7 +448,11 @@ def _attr_hint(
     2 = itemprop=articleBody, 1 = content-like (+0.25 when lead-like), 0 = nothing."""
     if hidden:
         return None
-    if style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style.lower()):
+    if (
+        style
+        and ("none" in style or "hidden" in style or "-" in style)
+        and _HIDDEN_STYLE.search(style.lower())
+    ):
         return None
     if role in _NEG_ROLES:
         return -1.0
