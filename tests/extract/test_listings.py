@@ -85,6 +85,20 @@ def test_author_bio_and_first_published_line_after_the_article_are_cut() -> None
     assert result.body_paragraphs == (P1, P2, P3)
 
 
+def test_bio_and_newsletter_box_after_the_article_are_cut() -> None:
+    for tail in (
+        ["Candice Sealey is the Founder & Principal Consultant at Ignite, a PR consultancy.",
+         "PC Gamer Newsletter",
+         "Sign up to get the best content of the week, and great gaming deals."],
+        ["Schreibt seit 2008 für die taz. Beschäftigt sich mit der Frage, ob Kapitalismus "
+         "auch öko kann.", "Verpasse keine News zu Hardware & Gadgets"],
+    ):
+        text = "\n\n".join(["Варна прие бюджета си", "10 март 2025", P1, P2, P3, *tail])
+        result = extract(_dump(text))
+        assert isinstance(result, Extracted), result
+        assert result.body_paragraphs == (P1, P2, P3), tail
+
+
 def test_closing_paragraph_naming_a_reporter_inside_the_story_is_kept() -> None:
     closing = (
         "The council thanked the reporter who first asked about the money, and the "

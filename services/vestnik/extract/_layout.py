@@ -140,7 +140,15 @@ TAIL_FURNITURE_MAX_CHARS = 300
 # first published or reprinted, follow-us lines, a sponsor's teaser box
 _TAIL_FURNITURE = re.compile(
     r"\b(?:is|was) (?:a|an|the) (?:[\w-]+ ){0,4}(?:reporter|writer|journalist|editor|"
-    r"correspondent|contributor|columnist|historian|producer)\b"
+    r"correspondent|contributor|columnist|historian|producer|professor|lecturer|"
+    r"researcher|analyst|consultant|founder|co-founder|cofounder|blogger)\b"
+    # the author's bio in German: "Schreibt seit 2008 für die taz", "ist freie Journalistin"
+    r"|^schreibt (?:seit \d{4} )?(?:für|über)\b"
+    r"|\bist (?:freie[r]? |freiberufliche[r]? )?(?:journalist|redakteur|autor)(?:in)?\b"
+    # the newsletter box: "Sign up to get ...", "Verpasse keine News", "PC Gamer Newsletter"
+    r"|^(?:sign up (?:to|for|now)|subscribe (?:to|for|now)|join (?:the )?(?:hundreds|thousands)"
+    r"|verpasse keine|abonniere|подпишитесь|абонирайте се|абонирай се)\b"
+    r"|^[\w .'’&-]{0,40}\bnewsletter\W*$"
     r"|\bis on (?:twitter|x|facebook|instagram|mastodon|bluesky)\b|^follow (?:[\w:]+ ){0,3}"
     r"(?:on )?(?:twitter|facebook|instagram)|\bfirst published:? (?:on )?\w+ \d"
     r"|^promoted by\b"
