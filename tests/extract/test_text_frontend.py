@@ -247,3 +247,16 @@ def test_short_lines_may_recur_in_the_body() -> None:
     text = f"Варна прие бюджета си\n\n10 март 2025\n\n{P1}\n\n* * *\n\n{P2}\n\n* * *\n\n{P3}"
     result = extract_dump(text)
     assert result.body_paragraphs.count("* * *") == 2, result.body_paragraphs
+
+
+def test_wordpress_comment_form_after_the_article_is_not_body() -> None:
+    form = [
+        "Schreibe einen Kommentar",
+        "Trage deine Daten unten ein oder klicke ein Icon um dich einzuloggen:",
+        "Meinen Namen, meine E-Mail-Adresse und meine Website in diesem Browser speichern, "
+        "bis ich wieder kommentiere.",
+        "This site uses Akismet to reduce spam. Learn how your comment data is processed.",
+    ]
+    text = "\n\n".join(["Варна прие бюджета си", "10 март 2025", P1, P2, P3, *form])
+    result = extract_dump(text)
+    assert result.body_paragraphs == (P1, P2, P3)

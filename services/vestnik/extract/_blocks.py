@@ -194,6 +194,11 @@ _BOILER_PHRASES = (
     "напишете коментар", "добавить комментарий", "оставьте комментарий",
     "meistgelesen", "auf einer seite lesen", "zurück zur übersicht",
     "empfiehl dies", "no responses? so far", "най-четени", "самое читаемое",
+    # the comment form of WordPress, word for word in its translations, and its spam filter
+    "save my name", "for the next time i comment", "in diesem browser speichern",
+    "в этом браузере для последующих", "в браузъра за следващия път", "в цьому браузері",
+    "fill in your details below", "trage deine daten unten ein", "wenn ein kommentar",
+    "akismet", "cookies are absolutely essential",
 )
 # searched in " " + text: a leading non-word character is a cheap first test
 _BOILER_PHRASE = re.compile(r"\W(?:" + alternation(_BOILER_PHRASES) + r")(?:$|\W)")
