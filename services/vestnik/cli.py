@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import click
 import orjson
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from vestnik.extract._sitememory import SiteMemory
     from vestnik.index import Sort
     from vestnik.settings import Settings
+    from vestnik.timezones import SiteZones
     from vestnik.wire import WireError
 
 M = TypeVar("M", bound="BaseModel")
@@ -85,10 +86,11 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
     from vestnik.cleaner.pipeline import clean_event
     from vestnik.contracts import Article
     from vestnik.files import event_fields, page_files
-    from vestnik.settings import Settings
+    from vestnik.timezones import SiteZones
     from vestnik.wire import WireError, decode_event
 
-    settings = Settings()
+    settings = _clean_settings()
+    zones = SiteZones(settings.site_timezones)
     pages = failed = 0
     decoded: list[tuple[Path, ScrapeEvent | WireError]] = []
     for path in page_files(paths):
@@ -99,14 +101,14 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
             decoded.append((path, decode_event(raw, max_body_bytes=settings.max_body_bytes)))
         except WireError as exc:
             decoded.append((path, exc))
-    memory = _site_memory(decoded, url) if settings.site_memory else None
+    memory = _site_memory(decoded, url, settings, zones) if settings.site_memory else None
     for path, event in decoded:
         line: dict[str, Any] = {"path": str(path)}
         try:
             if isinstance(event, WireError):
                 raise event
             view = memory.view(_clean_site(path, event, url), str(path)) if memory else None
-            result = clean_event(event, memory=view)
+            result = clean_event(event, site_zones=zones, memory=view)
         except WireError as exc:
             line["error"] = {"error_type": exc.code, "reason": exc.reason}
             failed += 1
@@ -120,6 +122,35 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
                         "lines")
 
 
+class _CleanSettings(NamedTuple):
+    """What ``vestnik clean`` reads of the settings."""
+
+    max_body_bytes: int
+    site_memory: bool
+    site_memory_min_count: float
+    site_memory_min_pages: float
+    site_timezones: dict[str, str]
+
+
+# ``Settings``'s defaults of those (a test holds them equal): `vestnik clean` in an
+# environment without VESTNIK_* variables starts without pydantic-settings
+_CLEAN_DEFAULTS = _CleanSettings(max_body_bytes=5_000_000, site_memory=True,
+                                 site_memory_min_count=5.0, site_memory_min_pages=10.0,
+                                 site_timezones={})
+
+
+def _clean_settings() -> _CleanSettings:
+    """``vestnik clean``'s settings: the defaults when no VESTNIK_* variable is set (in
+    any letter case, as ``Settings`` reads them), else ``Settings()``'s, so every variable
+    set is validated and a bad one is the same error as for any other command."""
+    if not any(name.upper().startswith("VESTNIK_") for name in os.environ):
+        return _CLEAN_DEFAULTS
+    from vestnik.settings import Settings
+
+    settings = Settings()
+    return _CleanSettings(*(getattr(settings, name) for name in _CleanSettings._fields))
+
+
 def _clean_site(path: Path, event: ScrapeEvent, url: str | None) -> str:
     """The site a page of ``vestnik clean`` belongs to: its folder, unless a URL or a site
     was given."""
@@ -128,23 +159,21 @@ def _clean_site(path: Path, event: ScrapeEvent, url: str | None) -> str:
     return site_key(event.url, event.site) if url or event.site else str(path.parent)
 
 
-def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]],
-                 url: str | None) -> SiteMemory:
+def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]], url: str | None,
+                 settings: _CleanSettings, zones: SiteZones) -> SiteMemory:
     """Site memory taught by every page first (the first pass of ``vestnik clean``): no
     decay and no bound, so the outputs do not depend on the order of the files."""
     from vestnik.cleaner.pipeline import clean_event
     from vestnik.contracts import ScrapeEvent
     from vestnik.extract._sitememory import SiteMemory, SiteView
-    from vestnik.settings import Settings
 
-    settings = Settings()
     memory = SiteMemory(min_count=settings.site_memory_min_count,
                         min_pages=settings.site_memory_min_pages, half_life=0.0,
                         max_lines=2**62, max_urls=2**62, max_sites=2**62)
     for path, event in decoded:
         if isinstance(event, ScrapeEvent):
             view = SiteView()
-            clean_event(event, memory=view)
+            clean_event(event, site_zones=zones, memory=view)
             memory.learn(_clean_site(path, event, url), str(path), view.lines)
     return memory
 

@@ -47,6 +47,10 @@ class VestnikGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            # click's own (a command's --help, a usage error, a UserError): nothing to
+            # explain, and explaining would import the broker's client, SQLite, pydantic
+            raise
         except Exception as exc:
             message = None if ctx.params.get("debug") else explain(exc)
             if message is None:

@@ -30,14 +30,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
 
 from vestnik import charsets
 from vestnik.contracts import DeadLetter, DeadLetterCut, FieldDigest, ScrapeEvent, Stage
-from vestnik.settings import Settings
+
+if TYPE_CHECKING:  # `vestnik clean` decodes events without pydantic-settings
+    from vestnik.settings import Settings
 
 DATA_FIELD = "__data__"
 _BDATA = DATA_FIELD.encode()
@@ -202,6 +204,8 @@ _SLACK = 2048  # room for what a letter's size estimate leaves out (the summary'
 
 @cache
 def _process_settings() -> Settings:
+    from vestnik.settings import Settings
+
     return Settings()
 
 

@@ -13,7 +13,6 @@ from vestnik import __version__
 from vestnik.contracts import Article, Provenance, Rejection, ScrapeEvent
 from vestnik.extract import Extracted, Page, Rejected, extract
 from vestnik.extract._sitememory import SiteView
-from vestnik.settings import Settings
 from vestnik.timezones import SiteZones, page_zone
 from vestnik.urls import article_id, canonical_url, site_of
 
@@ -24,6 +23,8 @@ _WORD = re.compile(r"\w+")
 @cache
 def _configured_zones() -> SiteZones:
     """``VESTNIK_SITE_TIMEZONES`` of this process, read once."""
+    from vestnik.settings import Settings  # here: `vestnik clean` passes its zones
+
     return SiteZones(Settings().site_timezones)
 
 
