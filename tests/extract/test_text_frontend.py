@@ -260,3 +260,11 @@ def test_wordpress_comment_form_after_the_article_is_not_body() -> None:
     text = "\n\n".join(["Варна прие бюджета си", "10 март 2025", P1, P2, P3, *form])
     result = extract_dump(text)
     assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_short_line_between_paragraphs_is_the_articles() -> None:
+    # a one-word subheading inside the article; the menu after it stays out
+    text = "\n\n".join(["Варна прие бюджета си", "10 март 2025", P1, "Бюджетът", P2, P3,
+                       "Още от категорията", "Спорт", "Култура"])
+    result = extract_dump(text)
+    assert result.body_paragraphs == (P1, "Бюджетът", P2, P3)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from itertools import pairwise
 
 from vestnik.extract import _headline, _keep
 from vestnik.extract._agency import find_source_line
@@ -136,6 +137,7 @@ _COMMENTS_HEADER = re.compile(
 _BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
 TAIL_FURNITURE_MAX_CHARS = 300
+INNER_SHORT_MAX_LINES = 12  # short lines between two paragraphs of a dump's body: kept
 # what ends an article without being part of it: the author's bio, where the story was
 # first published or reprinted, follow-us lines, a sponsor's teaser box
 _TAIL_FURNITURE = re.compile(
@@ -697,6 +699,24 @@ def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     )
 
 
+def _with_inner_short_lines(
+    blocks: list[Block], kept: list[int], start: int, end: int
+) -> list[int]:
+    """Text dumps: the short lines between two kept paragraphs, a few together (a
+    subheading, the items of a list, figures), are the article's too, unless the
+    learned filter takes one for furniture."""
+    out: list[int] = []
+    for a, b in pairwise(kept):
+        out.append(a)
+        between = range(a + 1, b)
+        if 0 < len(between) <= INNER_SHORT_MAX_LINES and all(
+            blocks[j].kind is SHORT and not blocks[j].dup for j in between
+        ):
+            out.extend(j for j in between if not _keep.is_junk(blocks, j, start, end))
+    out.append(kept[-1])
+    return out
+
+
 def _keep_in_body(b: Block, title: str, lead: str | None) -> bool:
     if b.kind is SHORT and b.hint > 0.0 and b.tag in _ITEM_TAGS and not b.dup:
         # HTML: a short list item or table cell of the article (ingredients, figures)
@@ -972,6 +992,8 @@ def assemble(
     if junk and sum(len(blocks[i].text) for i in kept) < KEEP_FILTER_MIN_CHARS:
         both = {*kept, *junk}
         kept = [i for i in picked if i in both]  # the filter never leaves too little
+    if not links and len(kept) >= 2:
+        kept = _with_inner_short_lines(blocks, kept, start, filter_end)
     # the author's bio, "first published ...", "Follow X: Twitter": furniture at the end
     while (
         len(kept) > 1
