@@ -9,15 +9,30 @@ import os
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from vestnik.cleaner import budget
-from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, PoolClosed, clean_one
+from vestnik.cleaner.budget import (
+    Cleaned,
+    Decoded,
+    ExtractorPool,
+    Failed,
+    Furnish,
+    Job,
+    PoolClosed,
+    Result,
+    Undecodable,
+    clean_here,
+    clean_one,
+)
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, ScrapeEvent
+from vestnik.extract._sitememory import line_hash
 
 from .conftest import SEEDS
 
@@ -37,20 +52,48 @@ def event(url: str, body: str = SEED, content_type: str = "text/plain") -> Scrap
                        content_type=content_type, body=body)
 
 
+def entry(url: str, body: str = SEED, content_type: str = "text/plain") -> dict[bytes, bytes]:
+    return {b"__data__": orjson.dumps({"url": url, "fetched_at": "2025-12-07T00:00:00Z",
+                                       "content_type": content_type, "body": body})}
+
+
 def job(url: str, body: str = SEED, content_type: str = "text/plain") -> Job:
-    return Job(event(url, body, content_type), f"{len(url)}-0", f"url {url}")
+    return Job(f"{len(url)}-0", entry(url, body, content_type))
+
+
+MAX = 5_000_000
+
+
+def untimed(results: Sequence[Result]) -> list[Result]:
+    """``results`` without their timings."""
+    out: list[Result] = []
+    for r in results:
+        if isinstance(r, Undecodable):
+            out.append(replace(r, decode_ms=0.0))
+        else:
+            page = r.page and replace(r.page, decode_ms=0.0)
+            out.append(replace(r, duration_ms=0.0, page=page))
+    return out
+
+
+class Pool(ExtractorPool):
+    """The pool with the default entry limit."""
+
+    async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int = MAX,
+                    furnish: Furnish | None = None) -> list[Result]:
+        return await super().clean(jobs, max_body_bytes=max_body_bytes, furnish=furnish)
 
 
 @pytest.fixture
-async def pool() -> AsyncIterator[ExtractorPool]:
-    p = ExtractorPool(workers=1, budget_s=1.0)
+async def pool() -> AsyncIterator[Pool]:
+    p = Pool(workers=1, budget_s=1.0)
     await p.start()
     yield p
     await p.close()
 
 
 async def test_a_page_past_its_budget_is_stopped_and_the_pages_after_it_are_cleaned(
-    pool: ExtractorPool,
+    pool: Pool,
 ) -> None:
     (first_pid,) = pool.pids
     jobs = [job("https://a.bg/1"), job("https://a.bg/slow", slow_page(), "text/html"),
@@ -70,7 +113,7 @@ async def test_a_page_past_its_budget_is_stopped_and_the_pages_after_it_are_clea
     assert isinstance(again, Cleaned) and again.outcome == "article"
 
 
-async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: ExtractorPool) -> None:
+async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: Pool) -> None:
     ticks = [time.monotonic()]
 
     async def tick() -> None:
@@ -89,7 +132,7 @@ async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: ExtractorP
 
 
 async def test_a_batch_is_spread_over_the_processes_and_answered_in_order() -> None:
-    pool = ExtractorPool(workers=2, budget_s=5.0)
+    pool = Pool(workers=2, budget_s=5.0)
     try:
         await pool.start()
         assert len(set(pool.pids)) == 2
@@ -104,7 +147,7 @@ async def test_a_batch_is_spread_over_the_processes_and_answered_in_order() -> N
 
 
 async def test_two_batches_at_once_share_one_process_without_mixing_answers(
-    pool: ExtractorPool,
+    pool: Pool,
 ) -> None:
     a, b = await asyncio.gather(pool.clean([job(f"https://a.bg/a{i}") for i in range(5)]),
                                 pool.clean([job(f"https://a.bg/b{i}") for i in range(5)]))
@@ -127,7 +170,7 @@ def _kill_each_new_process(pool: ExtractorPool, times: int, stop: threading.Even
 
 async def test_a_page_whose_process_dies_is_tried_once_more_then_dead_lettered_as_crashed(
 ) -> None:
-    pool = ExtractorPool(workers=1, budget_s=30.0)
+    pool = Pool(workers=1, budget_s=30.0)
     stop = threading.Event()
     try:
         await pool.start()
@@ -147,7 +190,7 @@ async def test_a_page_whose_process_dies_is_tried_once_more_then_dead_lettered_a
 
 
 async def test_a_process_ignores_sigterm_sent_to_the_whole_process_group(
-    pool: ExtractorPool,
+    pool: Pool,
 ) -> None:
     (pid,) = pool.pids
     os.kill(pid, signal.SIGTERM)
@@ -157,7 +200,7 @@ async def test_a_process_ignores_sigterm_sent_to_the_whole_process_group(
 
 
 async def test_closing_the_pool_mid_batch_raises_so_the_entries_stay_pending(
-    pool: ExtractorPool,
+    pool: Pool,
 ) -> None:
     batch = asyncio.create_task(pool.clean([job("https://a.bg/slow", slow_page(),
                                                  "text/html")]))
@@ -187,3 +230,56 @@ def test_a_bug_in_extraction_is_an_internal_error_naming_the_exception_and_where
     assert isinstance(result, Failed) and result.error_type == "internal_error"
     assert result.reason.startswith("extraction failed: ValueError: boom (at test_cleaner_"), \
         result.reason
+
+
+async def test_entries_are_decoded_in_the_extraction_process_not_in_the_worker(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_decoding_here(*args: object, **kwargs: object) -> ScrapeEvent:
+        raise AssertionError("the worker decoded an entry: it should only pass its bytes on")
+
+    monkeypatch.setattr(budget, "decode_event", no_decoding_here)
+    (result,) = await pool.clean([job("https://a.bg/1")])
+    assert isinstance(result, Cleaned) and result.outcome == "article", result
+    assert result.page is not None and result.page.event_id == event("https://a.bg/1").event_id
+    size = len(entry("https://a.bg/1")[b"__data__"])
+    assert result.page.about == (f"url https://a.bg/1, content type text/plain, body "
+                                 f"{len(SEED):,} characters (entry {size:,} bytes)")
+
+
+async def test_an_entry_that_cannot_be_decoded_is_its_own_and_the_batch_is_cleaned(
+    pool: Pool,
+) -> None:
+    results = await pool.clean([
+        job("https://a.bg/1"), Job("2-0", {b"__data__": b"{not json"}),
+        Job("3-0", {b"__data__": b'{"content_type": "text/plain", "body": "x"}'}),
+        job("https://a.bg/4")])
+    first, bad_json, no_url, last = results
+    assert isinstance(first, Cleaned) and isinstance(last, Cleaned), results
+    assert isinstance(bad_json, Undecodable) and bad_json.code == "invalid_json", bad_json
+    assert isinstance(no_url, Undecodable) and no_url.code == "schema", no_url
+    assert "url: Field required" in no_url.reason, no_url.reason
+    over = await pool.clean([job("https://a.bg/5")], max_body_bytes=100)
+    assert isinstance(over[0], Undecodable) and over[0].code == "too_large", over
+
+
+async def test_site_memory_is_asked_once_per_batch_for_the_decoded_pages(pool: Pool) -> None:
+    asked: list[list[Decoded]] = []
+    furniture = frozenset({line_hash("Арменското население напусна Нагорни Карабах")})
+
+    async def furnish(pages: Sequence[Decoded]) -> list[frozenset[int]]:
+        asked.append(list(pages))
+        return [furniture] * len(pages)
+
+    jobs = [job("https://www.a.bg/1?utm_source=x"), Job("2-0", {b"__data__": b"{"}),
+            job("https://b.bg/3")]
+    results = await pool.clean(jobs, furnish=furnish)
+    assert [[(p.site, p.url) for p in pages] for pages in asked] == [
+        [("a.bg", "https://a.bg/1"), ("b.bg", "https://b.bg/3")]], "asked other than once"
+    here = await clean_here(jobs, max_body_bytes=MAX, furnish=furnish)
+    assert untimed(results) == untimed(here), (
+        "the extraction process cleaned otherwise than this process")
+    cleaned = [r for r in results if isinstance(r, Cleaned)]
+    assert len(cleaned) == 2 and all(r.lines for r in cleaned), "no lines to learn from"
+    without = await pool.clean(jobs[:1])
+    assert isinstance(without[0], Cleaned) and without[0].lines == ()

@@ -14,8 +14,7 @@ from redis.asyncio import Redis
 
 from vestnik import wire
 from vestnik.cleaner import budget
-from vestnik.cleaner import stage as stage_module
-from vestnik.cleaner.budget import Job, Result, clean_one
+from vestnik.cleaner.budget import Furnish, Job, Result, clean_here
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
@@ -43,14 +42,15 @@ def fields(url: str, body: str = SEED, content_type: str = "text/plain") -> dict
 
 class InProcessPool:
     """The pool's contract (one result per job, in order) without processes, so a test can
-    change what cleaning does in this process."""
+    change what decoding and cleaning do in this process."""
 
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
-    async def clean(self, jobs: Sequence[Job]) -> list[Result]:
-        return [clean_one(j.event, j.entry_id) for j in jobs]
+    async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int,
+                    furnish: Furnish | None = None) -> list[Result]:
+        return await clean_here(jobs, max_body_bytes=max_body_bytes, furnish=furnish)
 
 
 @pytest.fixture
@@ -88,8 +88,8 @@ async def _outputs(redis: Redis, st: CleanerStage) -> dict[str, Any]:
 async def test_an_unencodable_article_is_dead_lettered_alone_and_its_batch_published(
     redis: Redis, stage: CleanerStage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def with_surrogate(event: ScrapeEvent, *, entry_id: str | None = None) -> Any:
-        found = clean_event(event, entry_id=entry_id)
+    def with_surrogate(event: ScrapeEvent, *, entry_id: str | None = None, **kw: Any) -> Any:
+        found = clean_event(event, entry_id=entry_id, **kw)
         if "surrogate" in event.url and isinstance(found, Article):  # as *_escape gives
             return found.model_copy(update={"captions": ["снимка: архив \udc80"]})
         return found
@@ -121,7 +121,8 @@ async def test_a_bug_while_decoding_one_entry_is_its_internal_error_not_the_batc
             raise TypeError("an unexpected bug")
         return event
 
-    monkeypatch.setattr(stage_module, "decode_event", buggy)
+    monkeypatch.setattr(budget, "decode_event", buggy)
+    stage.pool = InProcessPool()  # type: ignore[assignment]
     entries = await _read(redis, stage, fields("https://a.bg/bug"), fields("https://a.bg/ok"))
     await stage.handle(redis, entries)
     out = await _outputs(redis, stage)
@@ -208,3 +209,18 @@ async def test_an_entry_reclaimed_mid_batch_is_left_to_its_new_owner(
     pending = await redis.xpending_range(stage.stream, stage.group, "-", "+", 10)
     assert [(p["message_id"].decode(), p["consumer"].decode()) for p in pending] == [
         (stolen, OTHER)]
+
+
+async def test_site_memory_learns_each_cleaned_page_of_a_batch_under_its_site_and_url(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    assert stage.site_memory is not None
+    entries = await _read(redis, stage, fields("https://www.a.bg/1?utm_source=x"),
+                          fields("https://b.bg/2"), {"__data__": b"{not json"})
+    await stage.handle(redis, entries)
+    tables = stage.site_memory.memory.tables
+    assert sorted(tables) == ["a.bg", "b.bg"]
+    assert tables["a.bg"].seen("https://a.bg/1") and tables["b.bg"].seen("https://b.bg/2")
+    assert tables["a.bg"].pages == tables["b.bg"].pages == 1.0
+    assert stage.site_memory.n_pending == 2
+    assert set(stage.site_memory.loaded) == {"a.bg", "b.bg"}, "its sites were not read first"

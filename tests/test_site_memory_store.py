@@ -7,6 +7,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
+from vestnik.extract._sitememory import line_hash
 from vestnik.settings import Settings
 from vestnik.sitememory import SharedSiteMemory, site_keys
 
@@ -105,3 +106,55 @@ async def test_counts_written_later_fade_by_the_time_between(settings: Settings,
     one = await redis.zscore(lines, (1).to_bytes(8, "big"))
     two = await redis.zscore(lines, (2).to_bytes(8, "big"))
     assert two == 2 * one
+
+
+async def test_a_replica_reads_back_the_counts_redis_holds_exactly(settings: Settings,
+                                                                   redis: Redis) -> None:
+    clock = Clock()
+    a = replica(settings, clock, site_memory_half_life_s=777.0)
+    for k in range(30):  # weights that are no round numbers
+        clock.now += 13.7
+        a.learn(SITE, f"https://{SITE}/p/{k}", [*MENU, 10_000 + k % 7, (2**64 - 1) - k % 3])
+    clock.now += settings.site_memory_refresh_s
+    await a.sync(redis, [SITE])
+    b = replica(settings, clock, site_memory_half_life_s=777.0)
+    await b.sync(redis, [SITE])
+    lines, _, meta = site_keys(settings.site_memory_prefix, SITE)
+    held = {int.from_bytes(m, "big"): s
+            for m, s in await redis.zrange(lines, 0, -1, withscores=True)}
+    table = b.memory.tables[SITE]
+    assert table.counts == held
+    assert (table.t0, table.pages) == (float(await redis.hget(meta, "t0")),
+                                       float(await redis.hget(meta, "pages")))
+
+
+async def test_pages_learned_while_a_sync_writes_stay_pending(settings: Settings,
+                                                              redis: Redis) -> None:
+    a = replica(settings)
+    learn_pages(a, 0, 3)
+    a.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+    pipeline = redis.pipeline
+
+    def learning_meanwhile(*args: object, **kwargs: object) -> object:
+        pipe = pipeline(*args, **kwargs)  # type: ignore[arg-type]
+        execute = pipe.execute
+
+        async def execute_late(*args: object, **kwargs: object) -> object:
+            learn_pages(a, 3, 1)  # a batch cleaned while the pipeline is on its way
+            return await execute(*args, **kwargs)  # type: ignore[arg-type]
+
+        pipe.execute = execute_late  # type: ignore[method-assign]
+        return pipe
+
+    redis.pipeline = learning_meanwhile  # type: ignore[method-assign]
+    try:
+        await a.sync(redis, [SITE])
+    finally:
+        redis.pipeline = pipeline  # type: ignore[method-assign]
+    assert [url for _, url, _ in a.pending.get(SITE, [])] == [
+        line_hash(f"https://{SITE}/p/3").to_bytes(8, "big")], "a page learned meanwhile was lost"
+    assert a.n_pending == 1
+    a.clock.now += settings.site_memory_refresh_s  # type: ignore[attr-defined]
+    await a.sync(redis, [SITE])
+    _, urls, _ = site_keys(settings.site_memory_prefix, SITE)
+    assert await redis.zcard(urls) == 4 and not a.pending and a.n_pending == 0

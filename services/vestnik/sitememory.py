@@ -8,6 +8,11 @@ taught is skipped, the others' lines counted with forward decay, the site's line
 to its heaviest ``max_lines``) and reads the sites it uses back (their heaviest lines and
 page count), so a new replica starts warm and all replicas converge.
 
+One sync is one round trip: a pipeline of a script per site written, then a script per
+site read, which answers the site's heaviest lines and their counts packed in one string
+(8 bytes of hash, 8 of count, per line) beside its ``t0`` and page count: a site's
+thousand lines are one value to parse, not two thousand.
+
 Keys, per site, in one Cluster hash slot (the site is the hash tag)::
 
     {prefix}{site}:lines   sorted set: 8-byte line hash -> weighted pages
@@ -22,9 +27,10 @@ extraction goes on with what the replica knows (cold, for a site it never saw).
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -83,6 +89,19 @@ for k = 1, 3 do
 end
 return learned
 """
+
+# a site's heaviest ARGV[1] lines, each 8 bytes of hash and its count as a big-endian
+# double, in one string; its t0 and weighted page count (nil when never written)
+_READ = """
+local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local packed = {}
+for i = 1, #top, 2 do
+  packed[#packed + 1] = top[i] .. struct.pack('>d', tonumber(top[i + 1]))
+end
+local meta = redis.call('HMGET', KEYS[2], 't0', 'pages')
+return {table.concat(packed), meta[1], meta[2]}
+"""
+_LINE = struct.Struct(">Qd")
 
 
 def site_keys(prefix: str, site: str) -> tuple[str, str, str]:
@@ -170,44 +189,56 @@ class SharedSiteMemory:
 
     async def _sync(self, redis: Redis, sites: set[str], write_all: bool) -> None:
         writing = list(self.pending) if write_all else [s for s in sites if s in self.pending]
-        await asyncio.gather(*(self._write(redis, s) for s in writing))
         # the least recently used sites beyond the local bound are not read again
         keep = set(list(self.memory.tables)[-self.memory.max_sites:]) | sites
         for site in list(self.loaded):
             if site not in keep:
                 del self.loaded[site]
-        await asyncio.gather(*(self._read(redis, s) for s in sites))
-
-    async def _write(self, redis: Redis, site: str) -> None:
-        pages = self.pending.get(site)
-        if not pages:
-            return
+        reading = list(sites)
         s = self.settings
-        args: list[Any] = [s.site_memory_half_life_s, s.site_memory_max_lines,
-                           s.site_memory_max_urls, int(s.site_memory_ttl_s)]
-        for at, url, lines in pages:
-            args += [repr(at), url, len(lines), *map(_packed, lines)]
-        # EVAL, not EVALSHA: routed by its first key on a Cluster, no NOSCRIPT to handle
-        await redis.eval(_LEARN, 3, *site_keys(self.prefix, site), *args)
-        done = self.pending.pop(site, [])
-        self.n_pending -= len(done)
+        pipe = redis.pipeline(transaction=False)
+        written: list[tuple[str, int]] = []
+        for site in writing:
+            pages = self.pending.get(site)
+            if not pages:
+                continue
+            args: list[Any] = [s.site_memory_half_life_s, s.site_memory_max_lines,
+                               s.site_memory_max_urls, int(s.site_memory_ttl_s)]
+            for at, url, lines in pages:
+                args += [repr(at), url, len(lines), *map(_packed, lines)]
+            # EVAL, not EVALSHA: routed by its first key on a Cluster, no NOSCRIPT to handle
+            pipe.eval(_LEARN, 3, *site_keys(self.prefix, site), *args)
+            written.append((site, len(pages)))
+        for site in reading:
+            lines_key, _urls, meta_key = site_keys(self.prefix, site)
+            pipe.eval(_READ, 2, lines_key, meta_key, s.site_memory_max_lines)
+        if not written and not reading:
+            return
+        replies = await pipe.execute()
+        for site, n in written:  # pages learned while the pipeline ran stay pending
+            left = self.pending.get(site, [])[n:]
+            if left:
+                self.pending[site] = left
+            else:
+                self.pending.pop(site, None)
+            self.n_pending -= n
+        for site, reply in zip(reading, replies[len(written):], strict=True):
+            self._read(site, reply)
 
-    async def _read(self, redis: Redis, site: str) -> None:
-        lines_key, _urls, meta_key = site_keys(self.prefix, site)
-        top = await redis.zrevrange(lines_key, 0, self.settings.site_memory_max_lines - 1,
-                                    withscores=True)
-        t0, pages = await redis.hmget(meta_key, ["t0", "pages"])
+    def _read(self, site: str, reply: list[Any]) -> None:
+        """Take what Redis holds of ``site`` (``_READ``'s reply) for its local table."""
+        packed, t0, pages = reply
         self.loaded[site] = self.clock()
         if t0 is None:
             return  # nothing learned by anyone yet: the local table stands
+        if len(packed) % _LINE.size:
+            raise ValueError(f"site memory of {site}: lines that are not 8-byte hashes")
         table = self.memory.table(site)
         assert table is not None
         fresh = SiteTable(table.half_life, table.max_lines, table.max_urls, t0=float(t0))
         fresh.urls = table.urls
         fresh.last = max(table.last, self.clock())
-        pairs = cast(list[tuple[bytes, float]], top)
-        fresh.add({int.from_bytes(member, "big"): float(score) for member, score in pairs},
-                  float(pages or 0.0), float(t0))
+        fresh.add(dict(_LINE.iter_unpack(packed)), float(pages or 0.0), float(t0))
         # pages learned here since the write (none when this read follows it)
         for at, _url, lines in self.pending.get(site, []):
             w = fresh.weight(at)

@@ -208,13 +208,13 @@ def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_ru
 
 # A cleaner whose decoding leaves a lone surrogate in one page's caption, as decoding a
 # body with a ``*_escape`` codec (once accepted as a charset) did: the article built from it
-# cannot be encoded. Only the decoding is changed; the worker is the real one.
-SURROGATE_CLEANER = f"""
-import vestnik.cleaner.stage as stage
-from vestnik.cleaner.app import create_app
-from vestnik.worker import run_worker
+# cannot be encoded. Only the decoding is changed, where it runs: in the extraction
+# processes, which import this module (the fork server preloads it); the worker is the
+# real one.
+SURROGATE_DECODING = f"""
+import vestnik.cleaner.budget as budget
 
-_decode = stage.decode_event
+_decode = budget.decode_event
 
 def decode_event(fields, **kw):
     event = _decode(fields, **kw)
@@ -223,7 +223,22 @@ def decode_event(fields, **kw):
         event = event.model_copy(update={{"body": body}})
     return event
 
-stage.decode_event = decode_event
+budget.decode_event = decode_event
+"""
+
+
+def surrogate_cleaner(folder: Path) -> str:
+    """The code of a cleaner whose extraction processes decode as ``SURROGATE_DECODING``."""
+    (folder / "surrogate_decoding.py").write_text(SURROGATE_DECODING, encoding="utf-8")
+    return f"""
+import os
+# the fork server is a new interpreter: it finds the module on PYTHONPATH
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in ({str(folder)!r}, os.environ.get("PYTHONPATH")) if p)
+from vestnik.cleaner import budget
+budget.PRELOAD.append("surrogate_decoding")
+from vestnik.cleaner.app import create_app
+from vestnik.worker import run_worker
 run_worker(create_app)
 """
 
@@ -237,7 +252,7 @@ def test_an_entry_whose_article_cannot_be_written_is_dead_lettered_alone_and_its
     tmp_path: Path,
 ) -> None:
     for c in cluster(REDIS_URL, tmp_path, VESTNIK_LOG_LEVEL="INFO"):
-        _start_code(c, "cleaner", SURROGATE_CLEANER)
+        _start_code(c, "cleaner", surrogate_cleaner(tmp_path))
         c.start("indexer", "indexer")
         pipe = c.client.pipeline(transaction=True)  # one batch: 25 good, it, 24 good
         for i in range(50):

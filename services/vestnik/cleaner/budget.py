@@ -1,14 +1,26 @@
-"""A time budget per page: extraction runs in child processes that can be stopped.
+"""A time budget per page: pages are decoded and cleaned in child processes that can be stopped.
 
 Extraction is pure CPU (much of it in C, in the HTML parser), so a page that makes it slow
 cannot be interrupted from inside the worker, and while it runs in the worker's own
 process the event loop (the subscriber, the upkeep loop with its heartbeat) stands still.
-Here it runs in ``workers`` child processes instead, each fed a batch's pages in one
-message. A child says which page it is on, and since when, in a word of shared memory (no
-message, no wake-up per page), and sends its answers every ``FLUSH_S`` and at the end of
-the batch. A page still running past ``budget_s`` has its child killed and replaced; the
-page ends as ``Failed("timeout", …)`` and the batch's other unanswered pages go on in the
-new one. The worker's event loop only waits (in a thread) for answers.
+Here it runs in ``workers`` child processes instead, and the worker mostly ferries bytes:
+a child is sent a batch's entries as they were read from the stream (their fields, bytes),
+decodes each into a scrape event, extracts it, builds the article (or the rejection) and
+encodes it, and sends back the encoded entry and the little the worker needs (outcome, ids,
+timings, site memory's lines). A batch goes to a child in two messages:
+
+1. **decode**: the child decodes each entry and answers, in one message, what the worker
+   needs before cleaning (the event id, what is known of the page for a timeout's reason,
+   its site and canonical URL when site memory is on), or why an entry cannot be decoded
+   (a ``WireError``'s code and reason: the entry is dead-lettered). It keeps the events.
+2. **clean**: with site memory's furniture for each page (looked up by the worker between
+   the two), the child cleans the events it kept and answers every ``FLUSH_S`` and at the
+   end of the batch.
+
+A child says which page it is on, and since when, in a word of shared memory (no message,
+no wake-up per page). A page still running past ``budget_s`` (decoding or cleaning) has its
+child killed and replaced; the page ends as ``Failed("timeout", …)`` and the batch's other
+unanswered pages go on in the new one (sent as entries again, to be decoded there).
 
 The children are started by ``forkserver`` where there is one (a fork of a server that has
 already imported the extractor: a replacement is ready in milliseconds), else ``spawn``.
@@ -16,7 +28,8 @@ They ignore SIGINT and SIGTERM (stopping them is the parent's business: a signal
 the whole process group must not look like a page that crashed) and exit when the parent
 closes their pipe or dies.
 
-This module imports no broker: ``clean_one`` is what a child runs for each page.
+This module imports no broker: ``decode_entry`` and ``clean_decoded`` are what a child runs
+for each page (``clean_here`` runs them in this process, for tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -29,18 +42,20 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, Literal
 
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, Rejection, ScrapeEvent
-from vestnik.extract._sitememory import SiteView
+from vestnik.extract._sitememory import SiteView, site_key
 from vestnik.logs import get_logger
-from vestnik.wire import encode_model
+from vestnik.urls import canonical_url
+from vestnik.wire import WireError, decode_event, encode_model
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkServerContext, SpawnContext
@@ -56,14 +71,36 @@ _POSITION_BITS = 20  # progress word: start time (ms, monotonic clock) << 20 | p
 
 
 @dataclass(frozen=True, slots=True)
+class Job:
+    """One entry to clean, as read from the stream."""
+
+    entry_id: str
+    fields: Mapping[bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """What the worker learns of a page once it is decoded: its event id, what is known
+    of it for a timeout's or crash's reason (url, content type, size), how long decoding
+    took, and, with site memory, its site and canonical URL."""
+
+    event_id: str
+    about: str
+    decode_ms: float = 0.0
+    site: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Cleaned:
     """A page cleaned and encoded: the entry to publish."""
 
     outcome: Literal["article", "rejected"]
     key: str  # the article id, or the rejection reason
     fields: dict[str, bytes]
-    duration_ms: float = 0.0
+    duration_ms: float = 0.0  # cleaning it (extract, build, encode), decoding not counted
     lines: tuple[int, ...] = ()  # hashes of the page's lines, for site memory
+    page: Decoded | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +110,22 @@ class Failed:
     error_type: str  # internal_error, unencodable, timeout, crashed
     reason: str
     duration_ms: float = 0.0
-
-
-Result = Cleaned | Failed
+    page: Decoded | None = None  # None: it stopped (timeout, crash) before it was decoded
 
 
 @dataclass(frozen=True, slots=True)
-class Job:
-    """One decoded page to clean. ``about`` names it in a timeout's or crash's reason
-    (what is known of it without cleaning it: url, content type, size)."""
+class Undecodable:
+    """An entry that is no scrape event this stage can clean (``WireError``'s ``code`` and
+    ``reason``; ``internal_error`` for a bug in decoding): it is dead-lettered."""
 
-    event: ScrapeEvent
-    entry_id: str
-    about: str
-    furniture: frozenset[int] | None = None  # site memory's furniture; None: not used
+    code: str
+    reason: str
+    decode_ms: float = 0.0
+
+
+Result = Cleaned | Failed | Undecodable
+# site memory's furniture of each decoded page, in order (looked up between the two messages)
+Furnish = Callable[[Sequence[Decoded]], Awaitable[Sequence[frozenset[int]]]]
 
 
 class PoolClosed(RuntimeError):
@@ -100,38 +139,94 @@ class ExtractorUnavailable(RuntimeError):
 # -- what a child runs ---------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Held:
+    """A page decoded and not cleaned yet: its event, kept in the child between the
+    batch's two messages, and what the worker is told of it."""
+
+    event: ScrapeEvent
+    page: Decoded
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _exception_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def decode_entry(fields: Mapping[bytes, bytes], *, max_body_bytes: int,
+                 site_memory: bool = False) -> _Held | Undecodable:
+    """Decode one entry (``wire.decode_event``); whatever that raises is the entry's own
+    ``Undecodable``. ``site_memory``: work out the page's site and canonical URL too."""
+    started = time.perf_counter()
+    try:
+        event = decode_event(fields, max_body_bytes=max_body_bytes)
+    except WireError as exc:
+        return Undecodable(exc.code, exc.reason, _ms(started))
+    except Exception as exc:  # a bug in decoding: this entry's alone
+        return Undecodable("internal_error", _exception_text(exc), _ms(started))
+    size = sum(len(v) for v in fields.values())
+    about = (f"url {event.url}, content type {event.content_type}, body "
+             f"{len(event.body):,} characters (entry {size:,} bytes)")
+    site = url = ""
+    if site_memory:
+        site, url = site_key(event.url, event.site), canonical_url(event.url)
+    return _Held(event, Decoded(event.event_id, about, _ms(started), site, url))
+
+
+def clean_decoded(held: _Held, entry_id: str,
+                  furniture: frozenset[int] | None = None) -> Cleaned | Failed:
+    """Clean a decoded page (``clean_one``), its ``Decoded`` attached."""
+    result = clean_one(held.event, entry_id, furniture)
+    if isinstance(result, Cleaned):
+        return Cleaned(result.outcome, result.key, result.fields, result.duration_ms,
+                       result.lines, held.page)
+    return Failed(result.error_type, result.reason, result.duration_ms, held.page)
+
+
 def clean_one(event: ScrapeEvent, entry_id: str,
-              furniture: frozenset[int] | None = None) -> Result:
+              furniture: frozenset[int] | None = None) -> Cleaned | Failed:
     """Clean one page and encode its output; everything that can raise on one page
     (extraction, building the article, encoding it) ends as a ``Failed`` of its own.
     ``furniture``: site memory's lines of the page's site (then the result carries the
     page's own lines, to learn from)."""
     started = time.perf_counter()
     view = SiteView(furniture) if furniture is not None else None
-    result = _clean_one(event, entry_id, view)
-    if view is not None and isinstance(result, Cleaned):
-        result = replace(result, lines=tuple(view.lines))
-    return replace(result, duration_ms=round((time.perf_counter() - started) * 1000, 3))
-
-
-def _clean_one(event: ScrapeEvent, entry_id: str, view: SiteView | None) -> Result:
     try:
         result = (clean_event(event, entry_id=entry_id) if view is None
                   else clean_event(event, entry_id=entry_id, memory=view))
     except Exception as exc:
-        return Failed("internal_error", f"extraction failed: {_exception(exc)}")
+        return Failed("internal_error", f"extraction failed: {_exception(exc)}", _ms(started))
     try:
         fields = encode_model(result)
     except Exception as exc:
-        return Failed("unencodable", _unencodable(result, exc))
+        return Failed("unencodable", _unencodable(result, exc), _ms(started))
+    lines = tuple(view.lines) if view is not None else ()
     if isinstance(result, Article):
-        return Cleaned("article", result.article_id, fields)
-    return Cleaned("rejected", result.reason, fields)
+        return Cleaned("article", result.article_id, fields, _ms(started), lines)
+    return Cleaned("rejected", result.reason, fields, _ms(started), lines)
+
+
+async def clean_here(jobs: Sequence[Job], *, max_body_bytes: int,
+                     furnish: Furnish | None = None) -> list[Result]:
+    """What ``ExtractorPool.clean`` does, in this process and without a time budget."""
+    found = [decode_entry(job.fields, max_body_bytes=max_body_bytes,
+                          site_memory=furnish is not None) for job in jobs]
+    held = [h for h in found if isinstance(h, _Held)]
+    furniture: dict[int, frozenset[int]] = {}
+    if furnish is not None:
+        given = await furnish([h.page for h in held])
+        furniture = {id(h): f for h, f in zip(held, given, strict=True)}
+    return [h if isinstance(h, Undecodable) else
+            clean_decoded(h, job.entry_id, furniture.get(id(h)))
+            for job, h in zip(jobs, found, strict=True)]
 
 
 def _exception(exc: BaseException) -> str:
     """``Type: message (at file:line in function)``, the innermost frame."""
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    text = _exception_text(exc)
     frames = traceback.extract_tb(exc.__traceback__)
     if frames:
         last = frames[-1]
@@ -164,19 +259,31 @@ def _surrogates(value: Any, path: str = "") -> Iterator[tuple[str, int, str]]:
             yield from _surrogates(item, f"{path}[{i}]")
 
 
-# What crosses the pipe: plain tuples (cheaper to pickle than the dataclasses).
+# What crosses the pipe: plain tuples (cheaper to pickle than the dataclasses), a page's
+# line hashes as the bytes of an array of unsigned 64-bit integers.
 _Packed = tuple[Any, ...]
 
 
-def _pack(result: Result) -> _Packed:
+def _pack(result: Cleaned | Failed | Undecodable) -> _Packed:
     if isinstance(result, Cleaned):
-        return (result.outcome, result.key, result.fields, result.duration_ms, result.lines)
-    return ("failed", result.error_type, result.reason, result.duration_ms, ())
+        return (result.outcome, result.key, result.fields, result.duration_ms,
+                array("Q", result.lines).tobytes() if result.lines else b"")
+    if isinstance(result, Failed):
+        return ("failed", result.error_type, result.reason, result.duration_ms, b"")
+    return ("undecodable", result.code, result.reason, result.decode_ms, b"")
 
 
-def _unpack(packed: _Packed) -> Result:
+def _unpack(packed: _Packed, page: Decoded | None) -> Result:
     kind, a, b, ms, lines = packed
-    return Failed(a, b, ms) if kind == "failed" else Cleaned(kind, a, b, ms, lines)
+    if kind == "failed":
+        return Failed(a, b, ms, page)
+    if kind == "undecodable":
+        return Undecodable(a, b, ms)
+    return Cleaned(kind, a, b, ms, tuple(array("Q", lines)) if lines else (), page)
+
+
+def _pack_page(page: Decoded) -> _Packed:
+    return ("decoded", page.event_id, page.about, page.decode_ms, page.site, page.url)
 
 
 def _progress_word(position: int) -> int:
@@ -184,32 +291,65 @@ def _progress_word(position: int) -> int:
 
 
 def _child_main(conn: Connection, progress: Any) -> None:
-    """A child's life: say it is ready, then clean each batch it is sent: before each page,
-    write its position and start time into ``progress``; send ``[(index, packed)]`` every
-    ``FLUSH_S`` and at the end. Exit when the parent closes the pipe (or dies)."""
+    """A child's life: say it is ready, then answer each message (see the module's
+    docstring): before each page, write its position in the message and its start time
+    into ``progress``. Exit when the parent closes the pipe (or dies).
+
+    ``("decode", max_body_bytes, site_memory, [(index, fields)])``: decode each entry,
+    keep the events, answer ``[(index, packed)]`` once (``_pack_page``, or an
+    ``Undecodable``). ``("clean", max_body_bytes, site_memory, [(index, entry_id,
+    fields, furniture)])``: clean each page (``fields`` None: the event kept, else decode
+    it first), answer ``[(index, packed)]`` every ``FLUSH_S`` and at the end.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     conn.send(("ready", os.getpid()))
+    held: dict[int, _Held] = {}
     while True:
         try:
-            batch: list[tuple[int, dict[str, Any], str, frozenset[int] | None]] = conn.recv()
+            kind, max_body_bytes, site_memory, items = conn.recv()
         except (EOFError, OSError):
             return
         answers: list[tuple[int, _Packed]] = []
+        if kind == "decode":
+            held = {}
+            for position, (index, fields) in enumerate(items):
+                progress.value = _progress_word(position)
+                found: _Held | Undecodable | Failed
+                try:
+                    found = decode_entry(fields, max_body_bytes=max_body_bytes,
+                                         site_memory=site_memory)
+                except Exception as exc:  # a bug outside decoding: still this page's alone
+                    found = Failed("internal_error", f"extraction failed: {_exception(exc)}")
+                if isinstance(found, _Held):
+                    held[index] = found
+                    answers.append((index, _pack_page(found.page)))
+                else:
+                    answers.append((index, _pack(found)))
+            try:
+                _send_answers(conn, answers)
+            except (EOFError, OSError):
+                return
+            continue
         flushed = time.monotonic()
-        for position, (index, state, entry_id, furniture) in enumerate(batch):
+        for position, (index, entry_id, fields, furniture) in enumerate(items):
             progress.value = _progress_word(position)
             try:
-                result = clean_one(ScrapeEvent.model_construct(**state), entry_id, furniture)
+                page = (held.pop(index) if fields is None else
+                        decode_entry(fields, max_body_bytes=max_body_bytes,
+                                     site_memory=site_memory))
+                result = page if isinstance(page, Undecodable) else clean_decoded(
+                    page, entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
             answers.append((index, _pack(result)))
-            if time.monotonic() - flushed >= FLUSH_S or position == len(batch) - 1:
+            if time.monotonic() - flushed >= FLUSH_S or position == len(items) - 1:
                 try:
                     _send_answers(conn, answers)
                 except (EOFError, OSError):
                     return
                 answers, flushed = [], time.monotonic()
+        held = {}
 
 
 def _send_answers(conn: Connection, answers: list[tuple[int, _Packed]]) -> None:
@@ -266,6 +406,7 @@ class _Child:
         self._conn: Connection | None = None
         self._progress: Any = None  # shared with the process: see _child_main
         self._stopping = threading.Lock()
+        self._generation = 0  # counts the processes started (pids may be used again)
         self.log = get_logger(task="extract")
 
     @property
@@ -283,6 +424,7 @@ class _Child:
         process = self._ctx.Process(target=_child_main, args=(child, progress), daemon=True,
                                     name="vestnik-extract")
         process.start()
+        self._generation += 1
         child.close()  # the child's end lives in the child only: its death is our EOF
         self._process, self._conn, self._progress = process, parent, progress
         try:
@@ -319,67 +461,129 @@ class _Child:
                 conn.close()
             return code
 
-    def run(self, jobs: Sequence[Job], budget_s: float) -> list[Result]:
-        """Clean ``jobs``, each within ``budget_s`` (blocking: run it in a thread); one
-        result per job, in order."""
-        results: list[Result | None] = [None] * len(jobs)
-        died_on: set[int] = set()
-        while (todo := [i for i, r in enumerate(results) if r is None]):
+    def decode(self, share: _Share, budget_s: float, max_body_bytes: int,
+               site_memory: bool) -> None:
+        """The batch's first message: every page of ``share`` without a result decoded
+        (``share.pages``, the events kept by this process), or its ``Undecodable``
+        (blocking: run it in a thread)."""
+        while (todo := [i for i, r in enumerate(share.results)
+                        if r is None and i not in share.pages]):
             self.ensure_running()
-            conn, progress = self._conn, self._progress
-            assert conn is not None and progress is not None
-            progress.value = IDLE
-            try:
-                conn.send([(i, dict(jobs[i].event.__dict__), jobs[i].entry_id,
-                            jobs[i].furniture) for i in todo])
-                sent = time.monotonic()
-                while any(results[i] is None for i in todo):
-                    position, started = _read_progress(progress.value, sent)
-                    ready = conn.poll(max(0.0, started + budget_s - time.monotonic()))
-                    self._check_open()
-                    if ready:
-                        for index, packed in conn.recv():
-                            results[index] = _unpack(packed)
-                    elif _read_progress(progress.value, sent) == (position, started):
-                        i = todo[position]  # still on the same page: past its budget
-                        results[i] = self._timed_out(jobs[i], budget_s, started)
-                        break
-            except (EOFError, OSError):  # it died on a page: once more, then give up
-                self._check_open()
-                position, _ = _read_progress(progress.value, 0.0)
-                i = todo[position]
-                how = _how_it_ended(self.stop())
-                self.log.warning("extraction_process_died", entry_id=jobs[i].entry_id,
-                                 how=how, again=i in died_on)
-                if i in died_on:
-                    results[i] = Failed("crashed", (
-                        f"the extraction process died on this page twice ({how}); "
-                        f"{jobs[i].about}"))
-                died_on.add(i)
-        return [r for r in results if r is not None]
+            share.held, share.holder = set(), self._generation
+            self._exchange(("decode", max_body_bytes, site_memory,
+                            [(i, share.jobs[i].fields) for i in todo]),
+                           todo, share, budget_s, share.take_decoded)
 
-    def _timed_out(self, job: Job, budget_s: float, started: float) -> Failed:
+    def clean(self, share: _Share, budget_s: float, max_body_bytes: int,
+              site_memory: bool) -> None:
+        """The batch's second message: every decoded page of ``share`` cleaned, each within
+        ``budget_s``; a process that replaced the one that decoded them is sent the
+        entries again (blocking: run it in a thread)."""
+        while (todo := [i for i, r in enumerate(share.results) if r is None]):
+            self.ensure_running()
+            held = share.held if share.holder == self._generation else set()
+            share.held = set()  # the process forgets them with this message
+            jobs = share.jobs
+            self._exchange(("clean", max_body_bytes, site_memory,
+                            [(i, jobs[i].entry_id, None if i in held else jobs[i].fields,
+                              share.furniture.get(i)) for i in todo]),
+                           todo, share, budget_s, share.take_cleaned)
+
+    def _exchange(self, message: tuple[Any, ...], todo: list[int], share: _Share,
+                  budget_s: float, take: Callable[[int, _Packed], None]) -> None:
+        """Send ``message`` (its pages: ``todo``, in order) and ``take`` each page's answer
+        until every page has one; a page past its budget is a timeout and its process is
+        killed, a process that died on a page is replaced (the page tried once more, then
+        ``crashed``): then return early, the pages not answered still without a result."""
+        waiting = set(todo)
+        conn, progress = self._conn, self._progress
+        assert conn is not None and progress is not None
+        progress.value = IDLE
+        try:
+            conn.send(message)
+            sent = time.monotonic()
+            while waiting:
+                position, started = _read_progress(progress.value, sent)
+                ready = conn.poll(max(0.0, started + budget_s - time.monotonic()))
+                self._check_open()
+                if ready:
+                    for index, packed in conn.recv():
+                        waiting.discard(index)
+                        take(index, packed)
+                elif _read_progress(progress.value, sent) == (position, started):
+                    i = todo[position]  # still on the same page: past its budget
+                    share.results[i] = self._timed_out(share, i, budget_s, started)
+                    return
+        except (EOFError, OSError):  # it died on a page: once more, then give up
+            self._check_open()
+            position, _ = _read_progress(progress.value, 0.0)
+            i = todo[position]
+            how = _how_it_ended(self.stop())
+            self.log.warning("extraction_process_died", entry_id=share.jobs[i].entry_id,
+                             how=how, again=i in share.died_on)
+            if i in share.died_on:
+                share.results[i] = Failed("crashed", (
+                    f"the extraction process died on this page twice ({how}); "
+                    f"{share.about(i)}"), page=share.pages.get(i))
+            share.died_on.add(i)
+
+    def _timed_out(self, share: _Share, i: int, budget_s: float, started: float) -> Failed:
         ran = time.monotonic() - started
         pid = self.pid
         self.stop()
-        self.log.warning("extraction_timeout", entry_id=job.entry_id, seconds=round(ran, 2),
-                         pid=pid)
+        self.log.warning("extraction_timeout", entry_id=share.jobs[i].entry_id,
+                         seconds=round(ran, 2), pid=pid)
         return Failed("timeout", (f"cleaning the page took longer than its {budget_s:g} s "
-                                  f"budget: stopped after {ran:.1f} s; {job.about}"),
-                      duration_ms=round(ran * 1000, 3))
+                                  f"budget: stopped after {ran:.1f} s; {share.about(i)}"),
+                      duration_ms=round(ran * 1000, 3), page=share.pages.get(i))
 
     def _check_open(self) -> None:
         if self._closing.is_set():
             raise PoolClosed("the extraction pool was closed mid-batch")
 
 
+@dataclass(eq=False)
+class _Share:
+    """The pages of a batch one process cleans, and what is known of them so far."""
+
+    jobs: Sequence[Job]
+    results: list[Result | None] = field(default_factory=list)
+    pages: dict[int, Decoded] = field(default_factory=dict)  # decoded, by position in jobs
+    held: set[int] = field(default_factory=set)  # ... and kept by the process `holder`
+    holder: int = -1  # the generation of the process (_Child._generation) keeping them
+    furniture: dict[int, frozenset[int]] = field(default_factory=dict)
+    died_on: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.jobs)
+
+    def take_decoded(self, i: int, packed: _Packed) -> None:
+        if packed[0] == "decoded":
+            self.pages[i] = Decoded(*packed[1:])
+            self.held.add(i)
+        else:
+            self.results[i] = _unpack(packed, None)
+
+    def take_cleaned(self, i: int, packed: _Packed) -> None:
+        self.results[i] = _unpack(packed, self.pages.get(i))
+
+    def about(self, i: int) -> str:
+        """What is known of a page without cleaning it, for a timeout's or crash's reason."""
+        page = self.pages.get(i)
+        if page is not None:
+            return page.about
+        size = sum(len(v) for v in self.jobs[i].fields.values())
+        return f"not decoded yet (entry {size:,} bytes)"
+
+
 class ExtractorPool:
     """``workers`` extraction processes shared by a stage's concurrent batches.
 
     ``clean`` spreads a batch's pages over the processes free at the time (at least one,
-    waited for) in contiguous runs, one message per process. Each process is driven by
-    one thread at a time, and returns to the free ones only when that thread is done
-    (even when the batch that took it was cancelled).
+    waited for) in contiguous runs, two messages per process (decode, then clean). Each
+    process is driven by one thread at a time, is kept by its batch between the two
+    messages, and returns to the free ones only when no thread drives it any more (even
+    when the batch that took it was cancelled).
     """
 
     def __init__(self, workers: int, budget_s: float) -> None:
@@ -421,9 +625,13 @@ class ExtractorPool:
                 idle.put_nowait(c)
             self._children, self._threads, self._idle = children, threads, idle
 
-    async def clean(self, jobs: Sequence[Job]) -> list[Result]:
+    async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int,
+                    furnish: Furnish | None = None) -> list[Result]:
         """One result per job, in order; raises only when the pages could not be tried
-        (``PoolClosed``, ``ExtractorUnavailable``): then none of them has a result."""
+        (``PoolClosed``, ``ExtractorUnavailable``): then none of them has a result.
+        ``furnish``: site memory's furniture of the decoded pages, asked once for the
+        batch between its two messages (with it, each page's site and canonical URL are
+        worked out, and each result carries the page's lines)."""
         if not jobs:
             return []
         await self.start()
@@ -433,20 +641,43 @@ class ExtractorPool:
         while len(taken) < min(len(jobs), self.workers) and not idle.empty():
             taken.append(idle.get_nowait())
         loop = asyncio.get_running_loop()
+        shares = [_Share(run) for run in _split(jobs, len(taken))]
+        busy: list[Future[None] | None] = [None] * len(taken)
+        site_memory = furnish is not None
 
-        def give_back(child: _Child) -> Callable[[Future[list[Result]]], None]:
-            def done(_: Future[list[Result]]) -> None:
+        async def each(step: str) -> None:
+            for k, (child, share) in enumerate(zip(taken, shares, strict=True)):
+                busy[k] = threads.submit(getattr(child, step), share, self.budget_s,
+                                         max_body_bytes, site_memory)
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in busy if f is not None))
+
+        def give_back(child: _Child) -> Callable[[Future[None]], None]:
+            def done(_: Future[None]) -> None:
                 with contextlib.suppress(RuntimeError):  # the loop is gone: so is the pool
                     loop.call_soon_threadsafe(idle.put_nowait, child)
             return done
 
-        futures = []
-        for child, run in zip(taken, _split(jobs, len(taken)), strict=True):
-            future = threads.submit(child.run, run, self.budget_s)
-            future.add_done_callback(give_back(child))
-            futures.append(future)
-        done = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-        return [result for run in done for result in run]
+        try:
+            await each("decode")
+            decoded = [(share, i, page) for share in shares
+                       for i, page in sorted(share.pages.items())
+                       if share.results[i] is None]
+            if furnish is not None and decoded:
+                given = await furnish([page for _, _, page in decoded])
+                for (share, i, _), furniture in zip(decoded, given, strict=True):
+                    share.furniture[i] = furniture
+            await each("clean")
+        finally:
+            # a process returns to the free ones once no thread drives it (a cancelled
+            # batch's thread finishes the page in hand first)
+            for child, future in zip(taken, busy, strict=True):
+                if future is None or future.done():
+                    idle.put_nowait(child)
+                else:
+                    future.add_done_callback(give_back(child))
+        results = [r for share in shares for r in share.results]
+        assert all(r is not None for r in results), "a page without a result"
+        return [r for r in results if r is not None]
 
     async def close(self) -> None:
         """Stop every process; batches still in them raise ``PoolClosed``."""

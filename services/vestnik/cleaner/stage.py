@@ -1,35 +1,41 @@
 """The cleaning stage: a batch of scrape-event entries -> articles, rejections, dead letters.
 
-Each entry is decoded here, then cleaned (extracted, built, encoded) in an extraction
-process under the page time budget (``budget.py``); whatever one entry raises, at any of
-these steps, becomes that entry's dead letter, and the rest of its batch is published.
-While the batch is worked on, this consumer keeps its claim on the entries (``claims.py``);
-the commit writes the outputs of the entries it still holds.
+Each entry goes as it was read to an extraction process, which decodes it, cleans it
+(extracts, builds, encodes) under the page time budget and sends back the entry to publish
+(``budget.py``); this process looks up site memory's furniture for the decoded pages, and
+writes, logs and counts the outcomes. Whatever one entry raises, at any of these steps,
+becomes that entry's dead letter, and the rest of its batch is published. While the batch
+is worked on, this consumer keeps its claim on the entries (``claims.py``); the commit
+writes the outputs of the entries it still holds.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any, Literal
 
 from opentelemetry.trace import Span
 from redis.asyncio import Redis
 
 from vestnik import tracing
-from vestnik.cleaner.budget import Cleaned, ExtractorPool, Failed, Job, Result
+from vestnik.cleaner.budget import (
+    Cleaned,
+    Decoded,
+    ExtractorPool,
+    Failed,
+    Job,
+    Result,
+    Undecodable,
+)
 from vestnik.cleaner.claims import ClaimKeeper
-from vestnik.contracts import ScrapeEvent
-from vestnik.extract._sitememory import site_key
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
 from vestnik.sitememory import SharedSiteMemory
 from vestnik.stage import Entry
 from vestnik.streams import Write, commit_batch
-from vestnik.urls import canonical_url
-from vestnik.wire import WireError, dead_letter, decode_event, encode_model
+from vestnik.wire import WireError, dead_letter, encode_model
 
 Line = dict[str, Any]
 
@@ -96,59 +102,52 @@ class CleanerStage:
     async def _outcomes(self, redis: Redis, entries: Sequence[Entry],
                         spans: Sequence[Span]) -> list[tuple[Write, Line]]:
         """The one write each entry turns into, and its canonical log line, in order."""
-        outcomes: list[tuple[Write, Line] | None] = [None] * len(entries)
-        waiting: list[tuple[int, Line, Job]] = []
-        for k, (entry_id, fields) in enumerate(entries):
+        furnish = None
+        if self.site_memory is not None:
+            async def furnish(pages: Sequence[Decoded]) -> list[frozenset[int]]:
+                return await self._furniture(redis, pages)
+        results = await self.pool.clean([Job(entry_id, fields) for entry_id, fields in entries],
+                                        max_body_bytes=self.settings.max_body_bytes,
+                                        furnish=furnish)
+        if self.site_memory is not None:
+            self._learn(results)
+        outcomes: list[tuple[Write, Line]] = []
+        for (entry_id, fields), result, span in zip(entries, results, spans, strict=True):
             line: Line = {"stage": self.name, "entry_id": entry_id}
-            started = time.perf_counter()
-            try:
-                event = decode_event(fields, max_body_bytes=self.settings.max_body_bytes)
-                line["event_id"] = event.event_id
-                waiting.append((k, line, Job(event, entry_id, _about(event, fields))))
-            except Exception as exc:  # bad input (WireError), or a bug in decoding
-                outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
-            line["duration_ms"] = _ms_since(started)
-        pages = await self._site_memory(redis, [job for _, _, job in waiting])
-        if pages:
-            waiting = [(k, line, replace(job, furniture=self._furniture(site, url)))
-                       for (k, line, job), (site, url) in zip(waiting, pages, strict=True)]
-        results = await self.pool.clean([job for _, _, job in waiting])
-        if pages:
-            self._learn(pages, results)
-        for (k, line, _), result in zip(waiting, results, strict=True):
-            entry_id, fields = entries[k]
-            line["duration_ms"] = round(line["duration_ms"] + result.duration_ms, 3)
+            if isinstance(result, Undecodable):  # bad input (WireError), or a bug in decoding
+                started = time.perf_counter()
+                outcome = self._dead_letter(entry_id, fields, _wire_error(
+                    WireError(result.code, result.reason)), line)
+                line["duration_ms"] = round(result.decode_ms + _ms_since(started), 3)
+                outcomes.append(outcome)
+                continue
+            if result.page is not None:
+                line["event_id"] = result.page.event_id
+            line["duration_ms"] = round(
+                (result.page.decode_ms if result.page is not None else 0.0)
+                + result.duration_ms, 3)
             EXTRACT_SECONDS.observe(result.duration_ms / 1000)
-            tracing.child_span(spans[k], "vestnik.extract", duration_ms=result.duration_ms)
+            tracing.child_span(span, "vestnik.extract", duration_ms=result.duration_ms)
             try:
-                outcomes[k] = self._write(result, line)
+                outcomes.append(self._write(result, line))
             except Exception as exc:
-                outcomes[k] = self._dead_letter(entry_id, fields, _wire_error(exc), line)
-        done = [outcome for outcome in outcomes if outcome is not None]
-        assert len(done) == len(entries), "an entry without an outcome"
-        return done
+                outcomes.append(self._dead_letter(entry_id, fields, _wire_error(exc), line))
+        return outcomes
 
-    async def _site_memory(self, redis: Redis,
-                           jobs: Sequence[Job]) -> list[tuple[str, str]]:
-        """The site and canonical URL of each job, once site memory has what Redis knows
-        of those sites (never raises); none without site memory."""
-        if self.site_memory is None or not jobs:
-            return []
-        pages = [(site_key(job.event.url, job.event.site), canonical_url(job.event.url))
-                 for job in jobs]
-        await self.site_memory.sync(redis, [site for site, _ in pages])
-        return pages
-
-    def _furniture(self, site: str, url: str) -> frozenset[int]:
+    async def _furniture(self, redis: Redis,
+                         pages: Sequence[Decoded]) -> list[frozenset[int]]:
+        """Site memory's furniture of each decoded page, once it has what Redis knows of
+        their sites (never raises)."""
         assert self.site_memory is not None
-        return self.site_memory.furniture(site, url)
+        await self.site_memory.sync(redis, [page.site for page in pages])
+        return [self.site_memory.furniture(page.site, page.url) for page in pages]
 
-    def _learn(self, pages: Sequence[tuple[str, str]], results: Sequence[Result]) -> None:
+    def _learn(self, results: Sequence[Result]) -> None:
         """Site memory learns the lines of every page cleaned (articles and rejections)."""
         assert self.site_memory is not None
-        for (site, url), result in zip(pages, results, strict=True):
-            if isinstance(result, Cleaned) and result.lines:
-                self.site_memory.learn(site, url, result.lines)
+        for result in results:
+            if isinstance(result, Cleaned) and result.lines and result.page is not None:
+                self.site_memory.learn(result.page.site, result.page.url, result.lines)
 
     def _write(self, result: Result, line: Line) -> tuple[Write, Line]:
         s = self.settings
@@ -185,12 +184,5 @@ def _wire_error(exc: Exception) -> WireError:
     return WireError("internal_error", _printable(text))
 
 
-def _about(event: ScrapeEvent, fields: Mapping[bytes, bytes]) -> str:
-    """What is known of a page without cleaning it, for a timeout's reason."""
-    size = sum(len(v) for v in fields.values())
-    return (f"url {event.url}, content type {event.content_type}, body "
-            f"{len(event.body):,} characters (entry {size:,} bytes)")
-
-
 def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
+    return (time.perf_counter() - started) * 1000
