@@ -124,8 +124,8 @@ class Settings(BaseSettings):
 
     page_timeout_s: float = Field(
         5.0, gt=0, description="Time budget for cleaning one page (decoding the entry, "
-        "extraction, building and encoding the article); past it the page's extraction process is replaced and the "
-        "entry dead-lettered as `timeout`."
+        "extraction, building and encoding the article); past it the page's extraction "
+        "process is replaced and the entry dead-lettered as `timeout`."
     )
     extract_workers: int = Field(
         1, ge=1, le=64, description="Extraction processes per cleaner replica: pages are "
