@@ -112,7 +112,6 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     draft = _parse(page, text, memory)
     if draft.n_blocks == 0:
         return Rejected("empty", "no text blocks")
-    draft.body = _without_repeats(draft.body)
     agency = _credit(draft)
     body_chars = sum(len(p) for p in draft.body)
     article_chars = body_chars + len(draft.title) + len(draft.lead or "")
@@ -167,7 +166,7 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     language = detect_language(_sample(draft.body)) or draft.language
     return Extracted(
         title=draft.title,
-        body_paragraphs=tuple(draft.body),
+        body_paragraphs=tuple(_without_repeats(draft.body)),  # after the size tests
         lead=draft.lead,
         published_at=draft.published,
         source_agency=agency,
