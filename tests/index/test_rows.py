@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import orjson
 import pytest
 
+from vestnik.index._analysis import MAX_TERM_CHARS
 from vestnik.index._dedup import bands, from_signed
 from vestnik.index._rows import (
-    MAX_TERM_CHARS,
     Row,
     article_text,
     decode_doc,

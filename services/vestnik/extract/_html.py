@@ -450,7 +450,7 @@ def _attr_hint(
         return None
     if (
         style
-        and ("none" in style or "hidden" in style or "-" in style)
+        and ("none" in style or "hidden" in style or ":-" in style or ": -" in style)
         and _HIDDEN_STYLE.search(style.lower())
     ):
         return None

@@ -147,10 +147,10 @@ _TAIL_FURNITURE = re.compile(
     # the author's bio in German: "Schreibt seit 2008 für die taz", "ist freie Journalistin"
     r"|^schreibt (?:seit \d{4} )?(?:für|über)\b"
     r"|\bist (?:freie[r]? |freiberufliche[r]? )?(?:journalist|redakteur|autor)(?:in)?\b"
-    # the newsletter box: "Sign up to get ...", "Verpasse keine News", "PC Gamer Newsletter"
+    # the newsletter box: "Sign up to get ...", "Verpasse keine News" (a line naming a
+    # newsletter is boilerplate anywhere: _blocks)
     r"|^(?:sign up (?:to|for|now)|subscribe (?:to|for|now)|join (?:the )?(?:hundreds|thousands)"
-    r"|verpasse keine|abonniere|подпишитесь|абонирайте се|абонирай се)\b"
-    r"|^[\w .'’&-]{0,40}\bnewsletter\W*$"
+    r"|verpasse keine|abonniere|подпишитесь)\b"
     r"|\bis on (?:twitter|x|facebook|instagram|mastodon|bluesky)\b|^follow (?:[\w:]+ ){0,3}"
     r"(?:on )?(?:twitter|facebook|instagram)|\bfirst published:? (?:on )?\w+ \d"
     r"|^promoted by\b"
@@ -803,10 +803,10 @@ def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> in
 
 _TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")  # "14:35" above a headline in a news column
 DATED_HEAD_MIN_CHARS = 20
+DATED_HEAD_MAX_CHARS = 250
 ENTRY_DATE_MAX_CHARS = 40  # a date line opening an entry of a feed ...
 ENTRY_MIN_CHARS = 80  # ... over a paragraph or headline of this length at least
 _ENTRY_KINDS = frozenset({PROSE, HEADING})
-DATED_HEAD_MAX_CHARS = 250
 
 
 def _dated_line(b: Block) -> bool:
@@ -853,8 +853,7 @@ def _dated_entries(span: list[Block], now: datetime | None) -> int:
         ):
             found = find_dated(b.text, now)
             if found is not None:
-                value = found[0]
-                days.add(value.date() if isinstance(value, datetime) else value)
+                days.add(_day(found[0]))
     return len(days)
 
 

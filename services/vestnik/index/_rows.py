@@ -14,7 +14,6 @@ import orjson
 
 from vestnik.contracts import Article
 from vestnik.index import _analysis, _dedup
-from vestnik.index._analysis import MAX_TERM_CHARS as MAX_TERM_CHARS  # stored terms' cut
 
 
 def article_text(article: Article) -> str:
