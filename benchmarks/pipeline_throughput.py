@@ -31,7 +31,9 @@ FastStream producers send, so every step below moves the very same bytes.
    and one indexer, for ``--latency-seconds``; per article, the time from just before its
    XADD until a reader of the SQLite index (polling every 2 ms) first sees its row, and
    until the cleaner's commit put it on the articles stream (the entry id's milliseconds,
-   Redis's clock).
+   Redis's clock); and where that time went, phase by phase (``PHASES``), from the
+   workers' canonical log lines (``queued_ms``, ``extract_ms``, ``index_ms``, …) and the
+   entries' ids, with each phase's mean over the slowest 1% of articles.
 
 Workers are started, logged ``started`` (their log goes to a file, at INFO: the
 per-message line is part of their cost, as deployed) and each cleaner and indexer is fed
@@ -277,10 +279,86 @@ class Latency:
     expected: int  # articles expected (pages the cleaner turns into articles)
     searchable_ms: list[float] = field(default_factory=list)
     cleaned_ms: list[float] = field(default_factory=list)
+    # per article seen, each phase's time (``PHASES``), from the workers' canonical lines
+    phases: list[dict[str, float]] = field(default_factory=list)
 
     def summary(self, values: Sequence[float]) -> dict[str, float]:
         return {f"p{q}": percentile(values, q) for q in (50, 95, 99)} | {
             "max": max(values) if values else math.nan}
+
+
+# The latency step's phases of one article, in order, and what each is: consecutive spans
+# from the instants t0 (just before the XADD), t1 (the events entry's id: Redis added it),
+# t2 = t1 + the cleaner's queued_ms (its read), t3 = t2 + extract_ms, t4 (the articles
+# entry's id: the cleaner's commit added it), t5 = t4 + the indexer's queued_ms (its
+# read), t6 = t5 + index_ms (the index transaction committed), t7 (the row seen), so they
+# add up to publish -> searchable; below them, parts of a span and the batches.
+PHASES: tuple[tuple[str, str], ...] = (
+    ("publish", "publish (XADD of the event)"),
+    ("events_wait", "in the events stream until the cleaner reads it"),
+    ("extract", "cleaner: the batch in the extraction processes (wall)"),
+    ("cleaner_commit", "cleaner: outcomes and commit until the article's XADD"),
+    ("articles_wait", "in the articles stream until the indexer reads it"),
+    ("index", "indexer: the index transaction (wall)"),
+    ("seen", "until the poller sees the row"),
+    ("searchable", "publish → searchable (the sum)"),
+    ("page_work", "of extract: this page's own decode and clean"),
+    ("site_memory", "of extract: site memory's look-up"),
+    ("cleaner_commit_all", "cleaner: the commit, whole"),
+    ("cleaner_batch", "cleaner: entries in the batch"),
+    ("indexer_batch", "indexer: entries in the batch"),
+)
+
+
+def message_lines(text: str, outcome: str) -> dict[str, dict[str, Any]]:
+    """A worker's canonical lines (JSON log) of ``outcome``, by article id."""
+    found: dict[str, dict[str, Any]] = {}
+    for raw in text.splitlines():
+        if '"message"' not in raw:
+            continue
+        with contextlib.suppress(ValueError):
+            line = orjson.loads(raw)
+            if line.get("event") == "message" and line.get("outcome") == outcome:
+                found[line["article_id"]] = line
+    return found
+
+
+def article_phases(sent: float, seen: float, cleaner: Mapping[str, Any],
+                   indexer: Mapping[str, Any]) -> dict[str, float]:
+    """One article's phases (``PHASES``, ms) from its publish time, the time its row was
+    seen (``time.time()``) and the cleaner's and indexer's canonical lines of it."""
+    t0, t7 = sent * 1000, seen * 1000
+    t1 = float(entry_ms(cleaner["entry_id"]))
+    t2 = t1 + cleaner["queued_ms"]
+    t3 = t2 + cleaner["extract_ms"]
+    t4 = float(entry_ms(indexer["entry_id"]))
+    t5 = t4 + indexer["queued_ms"]
+    t6 = t5 + indexer["index_ms"]
+    return {
+        "publish": t1 - t0, "events_wait": t2 - t1, "extract": t3 - t2,
+        "cleaner_commit": t4 - t3, "articles_wait": t5 - t4, "index": t6 - t5,
+        "seen": t7 - t6, "searchable": t7 - t0,
+        "page_work": float(cleaner["duration_ms"]),
+        "site_memory": float(cleaner.get("site_memory_ms", 0.0)),
+        "cleaner_commit_all": float(cleaner["commit_ms"]),
+        "cleaner_batch": float(cleaner["batch"]), "indexer_batch": float(indexer["batch"]),
+    }
+
+
+def phase_table(rows: Sequence[Mapping[str, float]], tail: float = 99.0) -> list[str]:
+    """p50/p95/p99/max of each phase over ``rows``, and each phase's mean over the
+    articles whose publish -> searchable is at or over its ``tail`` percentile: what the
+    tail is made of."""
+    cut = percentile([r["searchable"] for r in rows], tail)
+    slow = [r for r in rows if r["searchable"] >= cut]
+    out = [f"| phase (ms; batches in entries) | p50 | p95 | p99 | max | mean, slowest "
+           f"{100 - tail:g}% ({len(slow)}) |", "|---|---:|---:|---:|---:|---:|"]
+    for key, what in PHASES:
+        values = [r[key] for r in rows]
+        mean = sum(r[key] for r in slow) / len(slow) if slow else math.nan
+        out.append(f"| {what} | " + " | ".join(
+            _num(percentile(values, q), 1) for q in (50, 95, 99, 100)) + f" | {_num(mean, 1)} |")
+    return out
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -881,9 +959,14 @@ async def latency(r: Redis, plan: Plan, rate: float, is_article: Sequence[bool])
         stop.set()
         await asyncio.gather(*pollers)
         conn.close()
+    # the workers' logs are complete once they are stopped
+    indexed = message_lines(workers[0].log_path.read_text(errors="replace"), "indexed")
+    articles = message_lines(workers[1].log_path.read_text(errors="replace"), "article")
     result.expected = len(expected)
     result.searchable_ms = [(seen[a] - sent[a]) * 1000 for a in expected if a in seen]
     result.cleaned_ms = [(cleaned[a] - sent[a]) * 1000 for a in expected if a in cleaned]
+    result.phases = [article_phases(sent[a], seen[a], articles[a], indexed[a])
+                     for a in expected if a in seen and a in articles and a in indexed]
     await delete_prefix(r, f"{plan.prefix}l:")
     return result
 
@@ -966,6 +1049,9 @@ def report(steps: Sequence[Step], lat: Latency | None, extra: Mapping[str, Any],
             q = lat.summary(values)
             out.append(f"| {what} | {_num(q['p50'], 1)} | {_num(q['p95'], 1)} | "
                        f"{_num(q['p99'], 1)} | {_num(q['max'], 1)} |")
+        if lat.phases:
+            out += ["", f"where the time goes ({len(lat.phases):,} articles, from the workers' "
+                    "canonical lines):", *phase_table(lat.phases)]
     return out
 
 
@@ -980,7 +1066,8 @@ def as_json(steps: Sequence[Step], lat: Latency | None, extra: Mapping[str, Any]
         "latency": None if lat is None else {
             "rate": lat.rate, "seconds": lat.seconds, "published": lat.published,
             "expected": lat.expected, "searchable_ms": lat.summary(lat.searchable_ms),
-            "cleaned_ms": lat.summary(lat.cleaned_ms), "seen": len(lat.searchable_ms)},
+            "cleaned_ms": lat.summary(lat.cleaned_ms), "seen": len(lat.searchable_ms),
+            "phases": {key: lat.summary([r[key] for r in lat.phases]) for key, _ in PHASES}},
         **extra,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str).replace("NaN", "null")

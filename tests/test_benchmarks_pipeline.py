@@ -93,3 +93,42 @@ def test_ratios_and_table(bench: ModuleType) -> None:
     lines = bench.table(list(steps.values()))
     assert lines[2].startswith("| 3. bare | 100 pages | 1.00 | 100 |")
     assert "| – |" in lines[2]  # no Redis figure for an in-process step
+
+
+def test_article_phases_add_up_to_publish_to_searchable(bench: ModuleType) -> None:
+    cleaner = {"entry_id": "1000003-0", "queued_ms": 4.0, "extract_ms": 10.0,
+               "duration_ms": 6.0, "site_memory_ms": 1.5, "commit_ms": 2.0, "batch": 1}
+    indexer = {"entry_id": "1000019-0", "queued_ms": 1.0, "index_ms": 5.0, "batch": 2}
+    phases = bench.article_phases(1000.0, 1000.0271, cleaner, indexer)
+    spans = [key for key, _ in bench.PHASES][:7]
+    assert spans[-1] == "seen" and bench.PHASES[7][0] == "searchable"
+    assert phases["publish"] == 3 and phases["events_wait"] == 4
+    assert phases["extract"] == 10 and phases["cleaner_commit"] == 2
+    assert phases["articles_wait"] == 1 and phases["index"] == 5
+    assert math.isclose(sum(phases[k] for k in spans), phases["searchable"])
+    assert math.isclose(phases["searchable"], 27.1)
+    assert (phases["page_work"], phases["site_memory"], phases["cleaner_batch"],
+            phases["indexer_batch"]) == (6, 1.5, 1, 2)
+
+
+def test_phase_table_shows_what_the_slowest_articles_are_made_of(bench: ModuleType) -> None:
+    keys = [key for key, _ in bench.PHASES]
+    rows = [dict.fromkeys(keys, 1.0) | {"searchable": float(k), "events_wait": float(k)}
+            for k in range(1, 201)]
+    table = bench.phase_table(rows)
+    assert table[0].endswith("| mean, slowest 1% (3) |")  # at or over p99: 198-200
+    assert len(table) == 2 + len(bench.PHASES)
+    wait = next(line for line in table if line.startswith("| in the events stream"))
+    assert wait == "| in the events stream until the cleaner reads it | 100.0 | 190.0 | 198.0 | " \
+        "200.0 | 199.0 |"
+
+
+def test_message_lines_keeps_the_outcome_asked_for(bench: ModuleType) -> None:
+    text = "\n".join([
+        '{"event": "started"}',
+        '{"event": "message", "outcome": "article", "article_id": "a1", "batch": 1}',
+        '{"event": "message", "outcome": "rejected", "reason": "too_short"}',
+        'not json "message"',
+    ])
+    assert bench.message_lines(text, "article") == {
+        "a1": {"event": "message", "outcome": "article", "article_id": "a1", "batch": 1}}

@@ -39,3 +39,15 @@ def workers_key(stream: str, group: str) -> str:
     heartbeat expires. Redis cannot tell: before 7.2 a consumer that only polls an empty
     stream is never registered in the group, and its idle time never resets."""
     return f"{stream}:workers:{group}"
+
+
+def queued_ms(entry_id: str, now: float) -> float | None:
+    """How long the entry waited in its stream until ``now`` (``time.time()``), in ms: from
+    the time Redis added it (its id's milliseconds, Redis's clock) to when it was read
+    (this host's clock; a skew between the two shows here). None for an id Redis did not
+    make of a time."""
+    try:
+        added = int(entry_id.split("-", 1)[0])
+    except ValueError:
+        return None
+    return round(now * 1000 - added, 1)

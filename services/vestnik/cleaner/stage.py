@@ -33,7 +33,7 @@ from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
 from vestnik.sitememory import SharedSiteMemory
-from vestnik.stage import Entry
+from vestnik.stage import Entry, queued_ms
 from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, encode_model
 
@@ -66,17 +66,21 @@ class CleanerStage:
         await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        received = time.time()
         BATCH_SIZE.labels(self.name).observe(len(entries))
+        # the batch's phases, wall time as this process saw them, on every entry's line
+        phases: dict[str, float] = {}
         spans = [tracing.start_entry_span("vestnik.clean", stage=self.name, stream=self.stream,
                                           entry_id=entry_id, fields=fields)
                  for entry_id, fields in entries]
         try:
             async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
-                outcomes = await self._outcomes(redis, entries, spans)
+                outcomes = await self._outcomes(redis, entries, spans, phases)
             # each output carries its entry's trace on to the next stage
             writes = [(entry_id, [Write(write.stream, {**write.fields, **tracing.carried(span)})])
                       for (entry_id, _), (write, _), span in
                       zip(entries, outcomes, spans, strict=True)]
+            started = time.perf_counter()
             with tracing.batch_span("vestnik.commit", spans, entries=len(entries)):
                 committed = await commit_batch(
                     redis, writes, stream=self.stream, group=self.group,
@@ -84,12 +88,15 @@ class CleanerStage:
                     claim_idle_ms=self.settings.claim_idle_ms,
                     wait_replicas=self.settings.wait_replicas,
                     wait_timeout_ms=self.settings.wait_timeout_ms)
+            phases["commit_ms"] = _ms_since(started)
         except BaseException as exc:
             for span in spans:
                 tracing.end_entry_span(span, {"outcome": "failed",
                                               "error_type": type(exc).__name__})
             raise
+        batch = {"batch": len(entries), **{k: round(v, 1) for k, v in phases.items()}}
         for (entry_id, _), (_, line), span in zip(entries, outcomes, spans, strict=True):
+            line.update(queued_ms=queued_ms(entry_id, received), **batch)
             if entry_id in committed.lost:  # another replica holds it now: its outcome counts
                 line.update(outcome="lost_ownership", dropped=line.get("outcome"),
                             holder=committed.lost[entry_id] or None)
@@ -99,16 +106,24 @@ class CleanerStage:
             record(line)
             tracing.end_entry_span(span, line)
 
-    async def _outcomes(self, redis: Redis, entries: Sequence[Entry],
-                        spans: Sequence[Span]) -> list[tuple[Write, Line]]:
-        """The one write each entry turns into, and its canonical log line, in order."""
+    async def _outcomes(self, redis: Redis, entries: Sequence[Entry], spans: Sequence[Span],
+                        phases: dict[str, float]) -> list[tuple[Write, Line]]:
+        """The one write each entry turns into, and its canonical log line, in order;
+        ``phases``: the batch's time in the extraction processes (``extract_ms``) and
+        waiting for site memory within it (``site_memory_ms``)."""
         furnish = None
         if self.site_memory is not None:
             async def furnish(pages: Sequence[Decoded]) -> list[frozenset[int]]:
-                return await self._furniture(redis, pages)
+                started = time.perf_counter()
+                try:
+                    return await self._furniture(redis, pages)
+                finally:
+                    phases["site_memory_ms"] = _ms_since(started)
+        started = time.perf_counter()
         results = await self.pool.clean([Job(entry_id, fields) for entry_id, fields in entries],
                                         max_body_bytes=self.settings.max_body_bytes,
                                         furnish=furnish)
+        phases["extract_ms"] = _ms_since(started)
         if self.site_memory is not None:
             self._learn(results)
         outcomes: list[tuple[Write, Line]] = []

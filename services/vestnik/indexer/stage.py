@@ -16,7 +16,7 @@ from vestnik.index import Index
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, INDEX_SECONDS, INDEX_WRITES, record
 from vestnik.settings import Settings
-from vestnik.stage import Entry
+from vestnik.stage import Entry, queued_ms
 from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, decode_model, encode_model
 
@@ -55,6 +55,7 @@ class IndexerStage:
 
     async def _handle(self, redis: Redis, entries: Sequence[Entry],
                       spans: list[Span]) -> list[dict[str, Any]]:
+        received = time.time()
         started = time.perf_counter()
         decoded = [_decode(fields) for _, fields in entries]
         # The index keeps the last of several articles with one id in a batch; it is
@@ -64,6 +65,7 @@ class IndexerStage:
         with INDEX_SECONDS.time(), tracing.batch_span("vestnik.index.write", spans,
                                                       articles=len(articles)):
             report = await anyio.to_thread.run_sync(self.index.upsert_many, articles)
+        index_ms = _ms_since(started)
         # each entry with what it turns into: an article only its ack, a bad entry its
         # dead letter; the commit writes and acks only the entries still ours
         outputs = [
@@ -74,6 +76,7 @@ class IndexerStage:
                     **tracing.carried(span)})])
             for (entry_id, fields), item, span in zip(entries, decoded, spans, strict=True)
         ]
+        commit_started = time.perf_counter()
         with tracing.batch_span("vestnik.commit", spans, entries=len(entries)):
             committed = await commit_batch(
                 redis, outputs, stream=self.stream, group=self.group,
@@ -81,6 +84,10 @@ class IndexerStage:
                 claim_idle_ms=self.settings.claim_idle_ms,
                 wait_replicas=self.settings.wait_replicas,
                 wait_timeout_ms=self.settings.wait_timeout_ms)
+        # the batch's phases, wall time, on every entry's line: the index transaction
+        # (decoding the articles included) and the commit
+        batch = {"batch": len(entries), "index_ms": round(index_ms, 1),
+                 "commit_ms": round(_ms_since(commit_started), 1)}
         lines = []
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
@@ -100,6 +107,7 @@ class IndexerStage:
                 line.update(outcome="dead_letter", error_type=item.code,
                             reason=item.reason[:300])
             line["duration_ms"] = per_message
+            line.update(queued_ms=queued_ms(entry_id, received), **batch)
             self.log.info("message", **line)
             record(line)
             lines.append(line)
@@ -110,3 +118,7 @@ class IndexerStage:
                        updated=report.updated, unchanged=report.unchanged, stale=report.stale,
                        duplicates=report.duplicates)
         return lines
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
