@@ -183,3 +183,26 @@ def test_page_titled_by_its_breadcrumb_among_many_headlines_is_a_listing() -> No
     result = extract(page)
     assert isinstance(result, Rejected) and result.reason == "listing", result
     assert "a breadcrumb for a title" in result.detail
+
+
+def _agendas(n: int) -> list[str]:
+    return [
+        f"Дневен ред на заседанието на Министерския съвет на {d:02d}.12.2014 г."
+        for d in range(17, 17 - n, -1)
+    ]
+
+
+def test_body_of_entries_opening_with_the_same_words_is_a_listing() -> None:
+    text = "\n\n".join(["Министерски съвет", "Заседания", *_agendas(9), "Контакти"])
+    result = extract(_dump(text))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "open with the same words" in result.detail
+
+
+def test_article_with_a_few_paragraphs_opening_alike_is_kept() -> None:
+    # a timeline of long paragraphs that open alike ("On 12 October the accident ...")
+    # between ordinary ones: prose, not a listing's entries
+    entries = [f"{a} {P1} {P2}" for a in _agendas(4)]
+    text = "\n\n".join(["Правителството прие бюджета", P3, *entries, P1, P2, P3, P1])
+    result = extract(_dump(text))
+    assert isinstance(result, Extracted), result

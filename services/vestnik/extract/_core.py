@@ -34,10 +34,15 @@ DATED_LISTING_MAX_BODY_CHARS = 300  # ... around this little prose: a listing, a
 URL_LISTING_MIN_HEADLINES = 15  # teasers that make a home page or a section front a listing
 CRUMB_LISTING_MIN_HEADLINES = 20  # ... or a page whose best title is its breadcrumb
 FEED_MIN_DAYS = 7  # entries under date lines of this many days make the body a feed
+TEMPLATE_WORDS = 4  # paragraphs opening with the same this many words are one template ...
+TEMPLATE_MIN_ENTRIES = 4  # ... and this many of them, ...
+TEMPLATE_MIN_SHARE = 0.5  # ... over this share of the body's paragraphs, ...
+TEMPLATE_MAX_MEAN_CHARS = 250  # ... each about a headline or a snippet long: a listing
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
 _HAS_VISIBLE = re.compile(r"\w")
+_WORD = re.compile(r"[^\W\d_]+")  # words of letters: dates and numbers vary in a template
 # a breadcrumb from the home page: "Начало > Законодателство > Закони", "Home » News"
 _HOME_CRUMB = re.compile(
     r"(?i:начало|начална страница|главная|главная страница|головна|головна сторінка|home|"
@@ -93,6 +98,29 @@ def _without_repeats(paragraphs: list[str]) -> list[str]:
     return out
 
 
+def _templated_entries(paragraphs: list[str]) -> int:
+    """How many paragraphs open with the body's most common first TEMPLATE_WORDS words
+    ("Дневен ред на заседанието на Министерския съвет на 10.12.2014 г.", one per
+    meeting), counting only those of headline or snippet length; 0 when they are too few,
+    too small a share of the body or too long on average to be a listing's entries (an
+    article's timeline of similar paragraphs is prose)."""
+    groups: dict[str, list[int]] = {}
+    for p in paragraphs:
+        words = _WORD.findall(p[:200].lower())
+        if len(words) > TEMPLATE_WORDS:
+            groups.setdefault(" ".join(words[:TEMPLATE_WORDS]), []).append(len(p))
+    if not groups:
+        return 0
+    sizes = max(groups.values(), key=len)
+    if (
+        len(sizes) < TEMPLATE_MIN_ENTRIES
+        or len(sizes) <= TEMPLATE_MIN_SHARE * len(paragraphs)
+        or sum(sizes) > TEMPLATE_MAX_MEAN_CHARS * len(sizes)
+    ):
+        return 0
+    return len(sizes)
+
+
 def _sample(paragraphs: list[str]) -> str:
     """The first paragraphs, up to what language detection reads."""
     taken: list[str] = []
@@ -145,6 +173,10 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     ):
         return Rejected(
             "listing", f"{draft.teaser_led} of {paragraphs} paragraphs follow a linked headline"
+        )
+    if not draft.declared_article and (entries := _templated_entries(draft.body)):
+        return Rejected(
+            "listing", f"{entries} of {len(draft.body)} paragraphs open with the same words"
         )
     kind = None if draft.declared_article else url_kind(page.url)
     if kind == "search":
