@@ -1,6 +1,8 @@
 """What a command imports (issue 16: a quick start): `vestnik --help` and `vestnik clean
 FILE` leave out the broker, Redis's client, SQLite and the settings machinery they do not
-use. Which modules are imported is deterministic; how long that takes is not asserted."""
+use; `vestnik clean FILE` of a readable page with a plain URL leaves out pydantic, the
+contracts' models and w3lib too. Which modules are imported is deterministic; how long that
+takes is not asserted."""
 
 from __future__ import annotations
 
@@ -37,6 +39,10 @@ NEVER_FOR_HELP = ("asyncio", "pydantic", "pydantic_settings", "redis", "sqlite3"
                   "vestnik.contracts", "vestnik.settings", "vestnik.extract")
 NEVER_FOR_CLEAN = ("asyncio", "pydantic_settings", "dotenv", "redis", "sqlite3", "_sqlite3",
                    "vestnik.settings", "vestnik.sitememory", "vestnik.index", "vestnik.worker")
+# ... nor, for pages that read fine, the models (vestnik.plain stands in) or w3lib (plain
+# URLs are made canonical without it), nor what w3lib.url imports
+NEVER_FOR_CLEAN_READABLE = (*NEVER_FOR_CLEAN, "pydantic", "pydantic_core", "vestnik.contracts",
+                            "vestnik.wire", "w3lib", "urllib.request", "http", "email")
 
 
 def _without_vestnik_settings() -> dict[str, str]:
@@ -72,11 +78,25 @@ def test_help_and_version_import_no_broker_models_settings_or_extractor(
     assert not unwanted, f"vestnik {' '.join(args)} imported {', '.join(unwanted)}"
 
 
-def test_clean_file_imports_no_settings_machinery_broker_or_sqlite(tmp_path: Path) -> None:
-    modules = _imported(tmp_path, "clean", str(sorted(SEEDS.glob("*.txt"))[0]))
+@pytest.mark.parametrize("args", [[str(sorted(SEEDS.glob("*.txt"))[0])], [str(SEEDS)],
+                                  ["--url", "https://www.example.bg/a/1?id=2",
+                                   str(sorted(SEEDS.glob("*.txt"))[0])]])
+def test_clean_file_imports_no_models_w3lib_settings_machinery_broker_or_sqlite(
+    tmp_path: Path, args: list[str]
+) -> None:
+    modules = _imported(tmp_path, "clean", *args)
     assert "vestnik.cleaner.pipeline" in modules
-    unwanted = _unwanted(modules, NEVER_FOR_CLEAN)
-    assert not unwanted, f"vestnik clean FILE imported {', '.join(unwanted)}"
+    unwanted = _unwanted(modules, NEVER_FOR_CLEAN_READABLE)
+    assert not unwanted, f"vestnik clean {' '.join(args)} imported {', '.join(unwanted)}"
+
+
+def test_clean_with_a_url_that_is_not_plain_makes_it_canonical_with_w3lib(
+    tmp_path: Path
+) -> None:
+    page = str(sorted(SEEDS.glob("*.txt"))[0])
+    modules = _imported(tmp_path, "clean", "--url", "https://новини.бг/а/1", page)
+    assert "w3lib.url" in modules
+    assert not _unwanted(modules, NEVER_FOR_CLEAN)
 
 
 def test_clean_with_an_unreadable_page_explains_it_without_the_broker_or_sqlite(

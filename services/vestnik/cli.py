@@ -21,7 +21,8 @@ from vestnik.cli_errors import UserError, VestnikGroup
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from vestnik.contracts import ContentType, DeadLetter, Rejection, ScrapeEvent
+    from vestnik.cleaner.pipeline import Event as _Event
+    from vestnik.contracts import ContentType, DeadLetter, Rejection
     from vestnik.extract._sitememory import SiteMemory
     from vestnik.index import Sort
     from vestnik.settings import Settings
@@ -83,43 +84,72 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
     """Clean page files or folders offline: one JSON line per page, in input order, with
     its "article", "rejected" (not an article) or "error" (unreadable). Exit code 1 when
     any page has an error."""
-    from vestnik.cleaner.pipeline import clean_event
-    from vestnik.contracts import Article
+    from vestnik.cleaner.pipeline import clean_fields
     from vestnik.files import event_fields, page_files
+    from vestnik.plain import plain_json
     from vestnik.timezones import SiteZones
-    from vestnik.wire import WireError, decode_event
 
     settings = _clean_settings()
     zones = SiteZones(settings.site_timezones)
     pages = failed = 0
-    decoded: list[tuple[Path, ScrapeEvent | WireError]] = []
+    decoded: list[tuple[Path, _Event | WireError]] = []
     for path in page_files(paths):
         fields = event_fields(path, url=url, content_type=content_type,  # type: ignore[arg-type]
                               charset=charset)
-        raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
-        try:
-            decoded.append((path, decode_event(raw, max_body_bytes=settings.max_body_bytes)))
-        except WireError as exc:
-            decoded.append((path, exc))
+        decoded.append((path, _clean_event_of(fields, settings.max_body_bytes)))
     memory = _site_memory(decoded, url, settings, zones) if settings.site_memory else None
     for path, event in decoded:
         line: dict[str, Any] = {"path": str(path)}
-        try:
-            if isinstance(event, WireError):
-                raise event
-            view = memory.view(_clean_site(path, event, url), str(path)) if memory else None
-            result = clean_event(event, site_zones=zones, memory=view)
-        except WireError as exc:
-            line["error"] = {"error_type": exc.code, "reason": exc.reason}
+        if isinstance(event, Exception):
+            line["error"] = {"error_type": event.code, "reason": event.reason}
             failed += 1
         else:
-            key = "article" if isinstance(result, Article) else "rejected"
-            line[key] = result.model_dump(mode="json")
+            view = memory.view(_clean_site(path, event, url), str(path)) if memory else None
+            kind, result = clean_fields(event, site_zones=zones, memory=view)
+            line[kind] = plain_json(result) or _model_json(kind, result)
         pages += 1
         click.echo(_dump(line))
     if failed:
         raise UserError(f'{failed} of {pages} page(s) could not be read: see their "error" '
                         "lines")
+
+
+def _clean_event_of(fields: dict[str, str | bytes], max_body_bytes: int) -> _Event | WireError:
+    """The scrape event of a page file's fields, or why there is none: ``plain_event``'s
+    when it is plainly valid (no pydantic), else ``wire.decode_event``'s answer."""
+    from vestnik import charsets
+    from vestnik.plain import plain_event
+
+    raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
+    ctype, body = fields.get("content_type"), fields.get("body")
+    if (sum(len(k) + len(v) for k, v in raw.items()) <= max_body_bytes
+            and isinstance(body, bytes) and isinstance(ctype, str)):
+        text_fields = {k: v for k, v in fields.items() if isinstance(v, str)}
+        try:
+            found = charsets.decode(body, text_fields.get("charset"),
+                                    html=ctype == "text/html", max_bytes=max_body_bytes)
+        except charsets.CharsetError:
+            pass  # wire says why
+        else:
+            plain = plain_event(text_fields | {"body": found.text,
+                                               "charset": found.encoding.name})
+            if plain is not None:
+                return plain
+    from vestnik.wire import WireError, decode_event
+
+    try:
+        return decode_event(raw, max_body_bytes=max_body_bytes)
+    except WireError as exc:
+        return exc
+
+
+def _model_json(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields validated by their model and dumped as JSON (for fields that
+    ``plain_json`` does not take)."""
+    from vestnik.contracts import Article, Rejection
+
+    return (Article if kind == "article" else Rejection).model_validate(fields).model_dump(
+        mode="json")
 
 
 class _CleanSettings(NamedTuple):
@@ -151,7 +181,7 @@ def _clean_settings() -> _CleanSettings:
     return _CleanSettings(*(getattr(settings, name) for name in _CleanSettings._fields))
 
 
-def _clean_site(path: Path, event: ScrapeEvent, url: str | None) -> str:
+def _clean_site(path: Path, event: _Event, url: str | None) -> str:
     """The site a page of ``vestnik clean`` belongs to: its folder, unless a URL or a site
     was given."""
     from vestnik.extract._sitememory import site_key
@@ -159,21 +189,20 @@ def _clean_site(path: Path, event: ScrapeEvent, url: str | None) -> str:
     return site_key(event.url, event.site) if url or event.site else str(path.parent)
 
 
-def _site_memory(decoded: list[tuple[Path, ScrapeEvent | WireError]], url: str | None,
+def _site_memory(decoded: list[tuple[Path, _Event | WireError]], url: str | None,
                  settings: _CleanSettings, zones: SiteZones) -> SiteMemory:
     """Site memory taught by every page first (the first pass of ``vestnik clean``): no
     decay and no bound, so the outputs do not depend on the order of the files."""
-    from vestnik.cleaner.pipeline import clean_event
-    from vestnik.contracts import ScrapeEvent
+    from vestnik.cleaner.pipeline import clean_fields
     from vestnik.extract._sitememory import SiteMemory, SiteView
 
     memory = SiteMemory(min_count=settings.site_memory_min_count,
                         min_pages=settings.site_memory_min_pages, half_life=0.0,
                         max_lines=2**62, max_urls=2**62, max_sites=2**62)
     for path, event in decoded:
-        if isinstance(event, ScrapeEvent):
+        if not isinstance(event, Exception):
             view = SiteView()
-            clean_event(event, site_zones=zones, memory=view)
+            clean_fields(event, site_zones=zones, memory=view)
             memory.learn(_clean_site(path, event, url), str(path), view.lines)
     return memory
 

@@ -8,20 +8,17 @@ process).  ``schemas/`` holds their JSON Schema, generated from these classes
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vestnik.plain import derived_event_id
 from vestnik.timezones import canonical_zone
 
 ContentType = Literal["text/html", "text/plain"]
 Stage = Literal["cleaner", "indexer"]
-
-_EVENT_NS = uuid.UUID("8d5b1f57-3f1e-4c55-9a3e-7f3b7b6f0a11")
-
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -124,8 +121,7 @@ class ScrapeEvent(_Model):
     @model_validator(mode="after")
     def _derive_event_id(self) -> ScrapeEvent:
         if not self.event_id:
-            key = f"{self.url}|{self.fetched_at.isoformat()}"
-            object.__setattr__(self, "event_id", str(uuid.uuid5(_EVENT_NS, key)))
+            object.__setattr__(self, "event_id", derived_event_id(self.url, self.fetched_at))
         return self
 
 

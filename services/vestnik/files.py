@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vestnik.charsets import lookup
-from vestnik.contracts import ContentType
+
+if TYPE_CHECKING:  # `vestnik clean` reads pages without pydantic
+    from vestnik.contracts import ContentType
 
 _TYPES: dict[str, ContentType] = {
     ".html": "text/html",
