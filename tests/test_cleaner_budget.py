@@ -19,16 +19,18 @@ import pytest
 from vestnik.cleaner import budget
 from vestnik.cleaner.budget import (
     Cleaned,
-    Decoded,
     ExtractorPool,
     Failed,
     Furnish,
     Job,
+    Located,
     PoolClosed,
     Result,
     Undecodable,
+    Where,
     clean_here,
     clean_one,
+    peek_page,
 )
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, ScrapeEvent
@@ -264,10 +266,10 @@ async def test_an_entry_that_cannot_be_decoded_is_its_own_and_the_batch_is_clean
 
 
 async def test_site_memory_is_asked_once_per_batch_for_the_decoded_pages(pool: Pool) -> None:
-    asked: list[list[Decoded]] = []
+    asked: list[list[Located]] = []
     furniture = frozenset({line_hash("Арменското население напусна Нагорни Карабах")})
 
-    async def furnish(pages: Sequence[Decoded]) -> list[frozenset[int]]:
+    async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
         asked.append(list(pages))
         return [furniture] * len(pages)
 
@@ -283,3 +285,108 @@ async def test_site_memory_is_asked_once_per_batch_for_the_decoded_pages(pool: P
     assert len(cleaned) == 2 and all(r.lines for r in cleaned), "no lines to learn from"
     without = await pool.clean(jobs[:1])
     assert isinstance(without[0], Cleaned) and without[0].lines == ()
+
+
+async def test_a_batch_whose_sites_were_read_off_its_entries_is_one_message(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    messages: list[int] = []
+    exchange = budget._Child._exchange
+
+    async def counted(self: budget._Child, message: tuple[object, ...], *args: object) -> None:
+        messages.append(len(message[2]))  # type: ignore[arg-type]
+        await exchange(self, message, *args)  # type: ignore[arg-type]
+
+    async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
+        return [frozenset()] * len(pages)
+
+    monkeypatch.setattr(budget._Child, "_exchange", counted)
+    results = await pool.clean([job("https://a.bg/1"), job("https://b.bg/2")], furnish=furnish)
+    assert all(isinstance(r, Cleaned) for r in results), results
+    assert messages == [2], "the extraction process was sent more than the batch's message"
+
+
+async def test_a_page_whose_site_was_misread_asks_again_and_is_cleaned_with_its_own(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the worker reads off an entry is a guess: a page whose decoded site or URL is
+    another's is looked up again, and cleaned with its own site's furniture only."""
+    peek = budget.peek_page
+
+    def misread(fields: dict[bytes, bytes], max_body_bytes: int) -> Where | None:
+        found = peek(fields, max_body_bytes)
+        if found is not None and found.url.endswith("/2"):
+            return Where("other.bg", found.url)
+        if found is not None and found.url.endswith("/3"):
+            return None
+        return found
+
+    asked: list[list[tuple[str, str]]] = []
+    furniture = frozenset({line_hash(CAPTION)})
+
+    async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
+        asked.append([(p.site, p.url) for p in pages])
+        return [furniture if p.site == "b.bg" else frozenset() for p in pages]
+
+    monkeypatch.setattr(budget, "peek_page", misread)
+    jobs = [job("https://a.bg/1"), job("https://b.bg/2"), job("https://b.bg/3")]
+    results = await pool.clean(jobs, furnish=furnish)
+    assert asked == [[("a.bg", "https://a.bg/1"), ("other.bg", "https://b.bg/2")],
+                     [("b.bg", "https://b.bg/2"), ("b.bg", "https://b.bg/3")]]
+    monkeypatch.setattr(budget, "peek_page", peek)
+    here = await clean_here(jobs, max_body_bytes=MAX, furnish=furnish)
+    assert untimed(results) == untimed(here), "a page was cleaned with another's furniture"
+    assert [r.page and (r.page.site, r.page.url) for r in results if isinstance(r, Cleaned)] == [
+        ("a.bg", "https://a.bg/1"), ("b.bg", "https://b.bg/2"), ("b.bg", "https://b.bg/3")]
+
+
+async def test_a_misread_page_past_its_budget_is_a_timeout_naming_its_url(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
+        return [frozenset()] * len(pages)
+
+    monkeypatch.setattr(budget, "peek_page", lambda fields, max_body_bytes: None)
+    results = await pool.clean([job("https://a.bg/slow", slow_page(), "text/html"),
+                                job("https://a.bg/after")], furnish=furnish)
+    timed_out, after = results
+    assert isinstance(timed_out, Failed) and timed_out.error_type == "timeout", timed_out
+    assert "url https://a.bg/slow, content type text/html" in timed_out.reason
+    assert isinstance(after, Cleaned)
+
+
+async def test_a_batch_cancelled_mid_page_leaves_no_answer_for_the_next(pool: Pool) -> None:
+    (pid,) = pool.pids
+    batch = asyncio.create_task(pool.clean([job("https://a.bg/slow", slow_page(),
+                                                 "text/html")]))
+    await asyncio.sleep(0.3)
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    (result,) = await pool.clean([job("https://a.bg/next")])
+    assert isinstance(result, Cleaned) and result.page is not None
+    assert result.page.about.startswith("url https://a.bg/next"), result.page.about
+    assert pool.pids and pool.pids != [pid], "the process busy with the cancelled page was kept"
+
+
+async def test_peek_page_reads_the_site_and_canonical_url_of_each_shape() -> None:
+    from faststream.redis.parser import BinaryMessageFormatV1
+
+    data = {"url": "https://www.A.bg/x?utm_source=y", "fetched_at": "2025-12-07T00:00:00Z",
+            "content_type": "text/plain", "body": "x"}
+    assert peek_page({b"__data__": orjson.dumps(data)}, MAX) == Where("a.bg", "https://a.bg/x")
+    hinted = orjson.dumps({**data, "site": "Dnevnik.bg"})
+    assert peek_page({b"__data__": hinted}, MAX) == Where("dnevnik.bg", "https://a.bg/x")
+    raw = await BinaryMessageFormatV1.encode(message=data, reply_to=None, headers={},
+                                             correlation_id="c1")
+    assert peek_page({b"__data__": raw}, MAX) == Where("a.bg", "https://a.bg/x")
+    plain = {b"url": b"https://b.bg/1", b"site": b"b", b"body": b"x"}
+    assert peek_page(plain, MAX) == Where("b", "https://b.bg/1")
+    quoted = 'a quote of "site": "x.bg" and "url": "https://x.bg" in the text ' * 400
+    late = {"body": quoted, "fetched_at": "2025-12-07T00:00:00Z", "url": "https://c.bg/2",
+            "site": None}  # the keys after a long body
+    assert peek_page({b"__data__": orjson.dumps(late)}, MAX) == Where("c.bg", "https://c.bg/2")
+    for unread in ({b"__data__": b"{"}, {b"__data__": b"[1]"}, {b"__data__": b'{"url": 5}'},
+                   {b"body": b"x"}, {b"url": b"\xff"}):
+        assert peek_page(unread, MAX) is None, unread
+    assert peek_page({b"__data__": orjson.dumps(data)}, 50) is None  # over the entry limit

@@ -7,15 +7,21 @@ Here it runs in ``workers`` child processes instead, and the worker mostly ferri
 a child is sent a batch's entries as they were read from the stream (their fields, bytes),
 decodes each into a scrape event, extracts it, builds the article (or the rejection) and
 encodes it, and sends back the encoded entry and the little the worker needs (outcome, ids,
-timings, site memory's lines). A batch goes to a child in two messages:
+timings, site memory's lines). A batch goes to a child in one message, each entry with
+site memory's furniture for the site and canonical URL the worker read off the entry
+(``peek_page``: its ``url`` and ``site``, nothing decoded or validated):
 
-1. **decode**: the child decodes each entry and answers, in one message, what the worker
-   needs before cleaning (the event id, what is known of the page for a timeout's reason,
-   its site and canonical URL when site memory is on), or why an entry cannot be decoded
-   (a ``WireError``'s code and reason: the entry is dead-lettered). It keeps the events.
-2. **clean**: with site memory's furniture for each page (looked up by the worker between
-   the two), the child cleans the events it kept and answers every ``FLUSH_S`` and at the
-   end of the batch.
+1. the child decodes each entry and answers, in one message and before it cleans any,
+   what the worker needs of the pages (the event id, what is known of the page for a
+   timeout's reason, its site and canonical URL when site memory is on), or why an entry
+   cannot be decoded (a ``WireError``'s code and reason: the entry is dead-lettered);
+2. it cleans each decoded page with its furniture and answers every ``FLUSH_S`` and at the
+   end of the batch. A page whose decoded site or URL is not what the worker read (it
+   could not be read, or the event says otherwise) is not cleaned but kept: the worker
+   sees that from the first answer, looks its furniture up and sends a second message for
+   such pages, which the child cleans from the events it kept.
+
+The worker's event loop waits on the pipes itself (no thread in between).
 
 A child says which page it is on, and since when, in a word of shared memory (no message,
 no wake-up per page). A page still running past ``budget_s`` (decoding or cleaning) has its
@@ -38,24 +44,34 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
 import traceback
 from array import array
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+
+import orjson
 
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.contracts import Article, Rejection, ScrapeEvent
 from vestnik.extract._sitememory import SiteView, site_key
 from vestnik.logs import get_logger
 from vestnik.urls import canonical_url
-from vestnik.wire import WireError, decode_event, encode_model
+from vestnik.wire import (
+    DATA_FIELD,
+    WireError,
+    _unwrap_faststream,
+    decode_event,
+    encode_model,
+    entry_size,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkServerContext, SpawnContext
@@ -124,8 +140,75 @@ class Undecodable:
 
 
 Result = Cleaned | Failed | Undecodable
-# site memory's furniture of each decoded page, in order (looked up between the two messages)
-Furnish = Callable[[Sequence[Decoded]], Awaitable[Sequence[frozenset[int]]]]
+
+
+class Located(Protocol):
+    """A page's site and canonical URL (a ``Decoded`` page, or what ``peek_page`` read)."""
+
+    @property
+    def site(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+class Where(NamedTuple):
+    """A page's site and canonical URL as ``peek_page`` reads them off its entry."""
+
+    site: str
+    url: str
+
+
+# site memory's furniture of each page, in order
+Furnish = Callable[[Sequence[Located]], Awaitable[Sequence[frozenset[int]]]]
+_BDATA = DATA_FIELD.encode()
+
+
+def peek_page(fields: Mapping[bytes, bytes], max_body_bytes: int) -> Where | None:
+    """The site and canonical URL an entry's page has once decoded, read without decoding
+    it (its ``url`` and ``site``: the JSON's keys found by a byte search near its ends, not
+    parsed; or those plain fields), so that site memory can be looked up before the entry is sent
+    to an extraction process. None when they cannot be read so. Either way the process's
+    own decoding is what counts: a page whose site or URL is not what was read asks for
+    its furniture (a key found in a nested object, say)."""
+    try:
+        if entry_size(fields) > max_body_bytes:  # the process says too_large without decoding
+            return None
+        raw = fields.get(_BDATA)
+        if raw is not None:
+            raw = _unwrap_faststream(raw)
+            url, hint = _json_key(raw, b"url"), _json_key(raw, b"site")
+        else:
+            url = fields[b"url"].decode()
+            hint = fields[b"site"].decode() if b"site" in fields else None
+        if not isinstance(url, str) or not url or not isinstance(hint, str | None):
+            return None
+        return Where(site_key(url, hint), canonical_url(url))
+    except Exception:  # whatever it is, the process decodes it and says
+        return None
+
+
+# a key's string (or null) value in JSON text: a quote inside a JSON string is escaped, so
+# '"key"' followed by a colon is a key wherever it is found
+_JSON_STRING = re.compile(rb'\s*:\s*(null|"(?:[^"\\]|\\.)*")')
+_PEEK_BYTES = 4096  # the small fields of an event sit before or after its body
+
+
+def _json_key(raw: bytes, key: bytes) -> Any:
+    """The value of the first ``key`` in the JSON text ``raw`` whose value is a string or
+    null, found in its first or last ``_PEEK_BYTES`` (None when there is none): the
+    text is searched, never parsed whole, nor the page's body in the middle of it."""
+    token = b'"' + key + b'"'
+    size = len(raw)
+    spans = ([(0, size)] if size <= 2 * _PEEK_BYTES else
+             [(0, _PEEK_BYTES), (size - _PEEK_BYTES, size)])
+    for start, end in spans:
+        at = raw.find(token, start, end)
+        while at != -1:
+            if (found := _JSON_STRING.match(raw, at + len(token))) is not None:
+                return orjson.loads(found.group(1))
+            at = raw.find(token, at + 1, end)
+    return None
 
 
 class PoolClosed(RuntimeError):
@@ -292,14 +375,17 @@ def _progress_word(position: int) -> int:
 
 def _child_main(conn: Connection, progress: Any) -> None:
     """A child's life: say it is ready, then answer each message (see the module's
-    docstring): before each page, write its position in the message and its start time
-    into ``progress``. Exit when the parent closes the pipe (or dies).
+    docstring): before each page it decodes or cleans, write its position in the message
+    and its start time into ``progress``. Exit when the parent closes the pipe (or dies).
 
-    ``("decode", max_body_bytes, site_memory, [(index, fields)])``: decode each entry,
-    keep the events, answer ``[(index, packed)]`` once (``_pack_page``, or an
-    ``Undecodable``). ``("clean", max_body_bytes, site_memory, [(index, entry_id,
-    fields, furniture)])``: clean each page (``fields`` None: the event kept, else decode
-    it first), answer ``[(index, packed)]`` every ``FLUSH_S`` and at the end.
+    A message is ``(max_body_bytes, site_memory, [(index, entry_id, fields, furniture,
+    expected)])``. First each entry with ``fields`` is decoded: one answer ``[(index,
+    packed)]`` for them all (``_pack_page``, or why it cannot be decoded), sent before any
+    page is cleaned; an item without ``fields`` is a page this process kept from the
+    message before. Then each decoded page is cleaned with ``furniture``, answered every
+    ``FLUSH_S`` and at the end; but with ``site_memory``, a page whose site and canonical
+    URL are not ``expected`` (what its furniture was looked up for) is kept instead, until
+    the next message brings its furniture (the parent tells it from its decoded answer).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -307,49 +393,60 @@ def _child_main(conn: Connection, progress: Any) -> None:
     held: dict[int, _Held] = {}
     while True:
         try:
-            kind, max_body_bytes, site_memory, items = conn.recv()
+            max_body_bytes, site_memory, items = conn.recv()
         except (EOFError, OSError):
             return
+        previous, held = held, {}  # what was kept lives one message
+        pages: dict[int, _Held] = {}  # by position in the message
         answers: list[tuple[int, _Packed]] = []
-        if kind == "decode":
-            held = {}
-            for position, (index, fields) in enumerate(items):
-                progress.value = _progress_word(position)
-                found: _Held | Undecodable | Failed
-                try:
-                    found = decode_entry(fields, max_body_bytes=max_body_bytes,
-                                         site_memory=site_memory)
-                except Exception as exc:  # a bug outside decoding: still this page's alone
-                    found = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-                if isinstance(found, _Held):
-                    held[index] = found
-                    answers.append((index, _pack_page(found.page)))
-                else:
-                    answers.append((index, _pack(found)))
+        for position, (index, _, fields, _, _) in enumerate(items):
+            if fields is None:
+                if index in previous:
+                    pages[position] = previous.pop(index)
+                else:  # the parent's bookkeeping and this process's disagree: a bug
+                    answers.append((index, _pack(Failed(
+                        "internal_error", "the extraction process had not kept this page"))))
+                continue
+            progress.value = _progress_word(position)
+            found: _Held | Undecodable | Failed
             try:
+                found = decode_entry(fields, max_body_bytes=max_body_bytes,
+                                     site_memory=site_memory)
+            except Exception as exc:  # a bug outside decoding: still this page's alone
+                found = Failed("internal_error", f"extraction failed: {_exception(exc)}")
+            if isinstance(found, _Held):
+                pages[position] = found
+                answers.append((index, _pack_page(found.page)))
+            else:
+                answers.append((index, _pack(found)))
+        try:
+            if answers:
                 _send_answers(conn, answers)
-            except (EOFError, OSError):
-                return
-            continue
-        flushed = time.monotonic()
-        for position, (index, entry_id, fields, furniture) in enumerate(items):
+        except (EOFError, OSError):
+            return
+        answers, flushed = [], time.monotonic()
+        for position, page in pages.items():
+            index, entry_id, _, furniture, expected = items[position]
+            if site_memory and (page.page.site, page.page.url) != expected:
+                held[index] = page  # its furniture comes with the next message
+                continue
             progress.value = _progress_word(position)
             try:
-                page = (held.pop(index) if fields is None else
-                        decode_entry(fields, max_body_bytes=max_body_bytes,
-                                     site_memory=site_memory))
-                result = page if isinstance(page, Undecodable) else clean_decoded(
-                    page, entry_id, furniture)
+                result = clean_decoded(page, entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
             answers.append((index, _pack(result)))
-            if time.monotonic() - flushed >= FLUSH_S or position == len(items) - 1:
+            if time.monotonic() - flushed >= FLUSH_S:
                 try:
                     _send_answers(conn, answers)
                 except (EOFError, OSError):
                     return
                 answers, flushed = [], time.monotonic()
-        held = {}
+        try:
+            if answers:
+                _send_answers(conn, answers)
+        except (EOFError, OSError):
+            return
 
 
 def _send_answers(conn: Connection, answers: list[tuple[int, _Packed]]) -> None:
@@ -399,9 +496,13 @@ def _how_it_ended(code: int | None) -> str:
 class _Child:
     """One extraction process and its pipe; replaced in place when killed or dead."""
 
-    def __init__(self, ctx: _Context, closing: threading.Event) -> None:
+    def __init__(self, ctx: _Context, closing: threading.Event,
+                 starter: ThreadPoolExecutor) -> None:
         self._ctx = ctx
         self._closing = closing
+        self._starter = starter  # starts a replacement process off the event loop
+        # the event loop's watch on the pipe while a batch waits on it: (loop, fd, wake)
+        self._watch: tuple[asyncio.AbstractEventLoop, int, Callable[[], None]] | None = None
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._progress: Any = None  # shared with the process: see _child_main
@@ -438,15 +539,20 @@ class _Child:
         self.stop()
         raise ExtractorUnavailable(f"an extraction process {why}")
 
+    async def running(self) -> None:
+        """``ensure_running`` from the event loop: a replacement is started in a thread
+        (the fork server answers in milliseconds, a first start may take seconds)."""
+        if self._process is None or not self._process.is_alive():
+            await asyncio.get_running_loop().run_in_executor(self._starter,
+                                                             self.ensure_running)
+
     def stop(self) -> int | None:
         """Kill the process (if any) and forget it; how it had ended.
 
-        Called by the thread driving this process (a page past its budget) and by
-        ``ExtractorPool.close`` from another: the process dies before its pipe is closed,
-        so a thread waiting on the pipe wakes up to its end rather than waiting on a
-        closed descriptor.
-        """
+        A batch waiting on its pipe is woken first (it then finds the pipe closed, or the
+        pool closing), and the process dies before its pipe is closed."""
         with self._stopping:
+            self._unwatch(wake=True)
             process, conn = self._process, self._conn
             self._process = self._conn = None
             code = None
@@ -461,40 +567,34 @@ class _Child:
                 conn.close()
             return code
 
-    def decode(self, share: _Share, budget_s: float, max_body_bytes: int,
-               site_memory: bool) -> None:
-        """The batch's first message: every page of ``share`` without a result decoded
-        (``share.pages``, the events kept by this process), or its ``Undecodable``
-        (blocking: run it in a thread)."""
+    async def clean(self, share: _Share, budget_s: float, max_body_bytes: int,
+                    site_memory: bool) -> None:
+        """Every page of ``share`` without a result and not asking for its furniture:
+        sent (the entry, or None for a page this process kept), decoded and cleaned, each
+        within ``budget_s``, in one message; a process that replaced the one that kept
+        pages is sent their entries again. A page whose site memory was looked up for
+        another site or URL than its own (``share.expected``) is decoded and kept: it is
+        then in ``share.asking``."""
         while (todo := [i for i, r in enumerate(share.results)
-                        if r is None and i not in share.pages]):
-            self.ensure_running()
-            share.held, share.holder = set(), self._generation
-            self._exchange(("decode", max_body_bytes, site_memory,
-                            [(i, share.jobs[i].fields) for i in todo]),
-                           todo, share, budget_s, share.take_decoded)
-
-    def clean(self, share: _Share, budget_s: float, max_body_bytes: int,
-              site_memory: bool) -> None:
-        """The batch's second message: every decoded page of ``share`` cleaned, each within
-        ``budget_s``; a process that replaced the one that decoded them is sent the
-        entries again (blocking: run it in a thread)."""
-        while (todo := [i for i, r in enumerate(share.results) if r is None]):
-            self.ensure_running()
+                        if r is None and i not in share.asking]):
+            await self.running()
             held = share.held if share.holder == self._generation else set()
-            share.held = set()  # the process forgets them with this message
+            share.held, share.holder = set(), self._generation  # the process forgets them
             jobs = share.jobs
-            self._exchange(("clean", max_body_bytes, site_memory,
-                            [(i, jobs[i].entry_id, None if i in held else jobs[i].fields,
-                              share.furniture.get(i)) for i in todo]),
-                           todo, share, budget_s, share.take_cleaned)
+            await self._exchange(
+                (max_body_bytes, site_memory,
+                 [(i, jobs[i].entry_id, None if i in held else jobs[i].fields,
+                   share.furniture.get(i), share.expected.get(i)) for i in todo]),
+                todo, share, budget_s, site_memory)
 
-    def _exchange(self, message: tuple[Any, ...], todo: list[int], share: _Share,
-                  budget_s: float, take: Callable[[int, _Packed], None]) -> None:
-        """Send ``message`` (its pages: ``todo``, in order) and ``take`` each page's answer
-        until every page has one; a page past its budget is a timeout and its process is
-        killed, a process that died on a page is replaced (the page tried once more, then
-        ``crashed``): then return early, the pages not answered still without a result."""
+    async def _exchange(self, message: tuple[Any, ...], todo: list[int], share: _Share,
+                        budget_s: float, site_memory: bool) -> None:
+        """Send ``message`` (its pages: ``todo``, in order) and take each page's answers
+        until every page has a result or asks for its furniture; a page past its budget
+        is a timeout and its process is killed, a process that died on a page is replaced
+        (the page tried once more, then ``crashed``): then return early, the pages not
+        answered still without a result. The pipe is waited on in the event loop; a batch
+        cancelled meanwhile kills the process (its answers would be the next batch's)."""
         waiting = set(todo)
         conn, progress = self._conn, self._progress
         assert conn is not None and progress is not None
@@ -504,12 +604,13 @@ class _Child:
             sent = time.monotonic()
             while waiting:
                 position, started = _read_progress(progress.value, sent)
-                ready = conn.poll(max(0.0, started + budget_s - time.monotonic()))
+                ready = await self._readable(
+                    conn, max(0.0, started + budget_s - time.monotonic()))
                 self._check_open()
                 if ready:
                     for index, packed in conn.recv():
-                        waiting.discard(index)
-                        take(index, packed)
+                        if share.take(index, packed, site_memory):
+                            waiting.discard(index)
                 elif _read_progress(progress.value, sent) == (position, started):
                     i = todo[position]  # still on the same page: past its budget
                     share.results[i] = self._timed_out(share, i, budget_s, started)
@@ -526,6 +627,38 @@ class _Child:
                     f"the extraction process died on this page twice ({how}); "
                     f"{share.about(i)}"), page=share.pages.get(i))
             share.died_on.add(i)
+        except BaseException:  # cancelled, or the pool closed: the process is left unread
+            self.stop()
+            raise
+
+    async def _readable(self, conn: Connection, within_s: float) -> bool:
+        """Whether ``conn`` has an answer (or its end) within ``within_s`` seconds, waited
+        for by the event loop: no thread between the pipe and the batch."""
+        if conn.poll():
+            return True
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        fd = conn.fileno()
+        loop.add_reader(fd, wake)
+        self._watch = (loop, fd, wake)
+        try:
+            await asyncio.wait({ready}, timeout=within_s)
+        finally:
+            self._unwatch(wake=False)
+        return ready.done()
+
+    def _unwatch(self, *, wake: bool) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            loop, fd, waker = watch
+            loop.remove_reader(fd)
+            if wake:
+                waker()
 
     def _timed_out(self, share: _Share, i: int, budget_s: float, started: float) -> Failed:
         ran = time.monotonic() - started
@@ -552,20 +685,25 @@ class _Share:
     held: set[int] = field(default_factory=set)  # ... and kept by the process `holder`
     holder: int = -1  # the generation of the process (_Child._generation) keeping them
     furniture: dict[int, frozenset[int]] = field(default_factory=dict)
+    expected: dict[int, tuple[str, str]] = field(default_factory=dict)  # furniture's for
+    asking: set[int] = field(default_factory=set)  # decoded, kept, furniture not theirs
     died_on: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.jobs)
 
-    def take_decoded(self, i: int, packed: _Packed) -> None:
+    def take(self, i: int, packed: _Packed, site_memory: bool) -> bool:
+        """Take a page's answer; whether the page is done with for this message (it has
+        its result, or it waits for its furniture, as the process does: ``_child_main``)."""
         if packed[0] == "decoded":
-            self.pages[i] = Decoded(*packed[1:])
-            self.held.add(i)
-        else:
-            self.results[i] = _unpack(packed, None)
-
-    def take_cleaned(self, i: int, packed: _Packed) -> None:
+            page = self.pages[i] = Decoded(*packed[1:])
+            if site_memory and (page.site, page.url) != self.expected.get(i):
+                self.asking.add(i)
+                self.held.add(i)
+                return True
+            return False
         self.results[i] = _unpack(packed, self.pages.get(i))
+        return True
 
     def about(self, i: int) -> str:
         """What is known of a page without cleaning it, for a timeout's or crash's reason."""
@@ -580,10 +718,11 @@ class ExtractorPool:
     """``workers`` extraction processes shared by a stage's concurrent batches.
 
     ``clean`` spreads a batch's pages over the processes free at the time (at least one,
-    waited for) in contiguous runs, two messages per process (decode, then clean). Each
-    process is driven by one thread at a time, is kept by its batch between the two
-    messages, and returns to the free ones only when no thread drives it any more (even
-    when the batch that took it was cancelled).
+    waited for) in contiguous runs, one message per process (two when site memory was
+    looked up for other sites than some pages' own: see the module's docstring). The
+    event loop waits on each process's pipe itself. A process is kept by its batch until
+    the batch ends, and returns to the free ones then (killed when the batch was
+    cancelled mid-message, to be started again when next used).
     """
 
     def __init__(self, workers: int, budget_s: float) -> None:
@@ -606,7 +745,7 @@ class ExtractorPool:
             self._closing.clear()
             self._ctx = self._ctx or _context()
             threads = ThreadPoolExecutor(self.workers, thread_name_prefix="vestnik-extract")
-            children = [_Child(self._ctx, self._closing) for _ in range(self.workers)]
+            children = [_Child(self._ctx, self._closing, threads) for _ in range(self.workers)]
             loop = asyncio.get_running_loop()
             try:
                 await asyncio.gather(*(loop.run_in_executor(threads, c.ensure_running)
@@ -629,52 +768,68 @@ class ExtractorPool:
                     furnish: Furnish | None = None) -> list[Result]:
         """One result per job, in order; raises only when the pages could not be tried
         (``PoolClosed``, ``ExtractorUnavailable``): then none of them has a result.
-        ``furnish``: site memory's furniture of the decoded pages, asked once for the
-        batch between its two messages (with it, each page's site and canonical URL are
-        worked out, and each result carries the page's lines)."""
+        ``furnish``: site memory's furniture of pages (their site and canonical URL),
+        asked before the pages are sent, for what ``peek_page`` reads of each entry, and
+        once more for the decoded pages whose own site or URL is not what was read (with
+        it, each result carries the page's lines)."""
         if not jobs:
             return []
         await self.start()
-        idle, threads = self._idle, self._threads
-        assert idle is not None and threads is not None
+        idle = self._idle
+        assert idle is not None
+        site_memory = furnish is not None
+        expected: dict[int, Where] = {}
+        given: Sequence[frozenset[int]] = ()
+        if furnish is not None:  # before a process is taken: it waits for no lookup
+            expected = {k: where for k, job in enumerate(jobs)
+                        if (where := peek_page(job.fields, max_body_bytes)) is not None}
+            if expected:
+                given = await furnish(list(expected.values()))
+        furniture = dict(zip(expected, given, strict=True))
         taken = [await idle.get()]
         while len(taken) < min(len(jobs), self.workers) and not idle.empty():
             taken.append(idle.get_nowait())
-        loop = asyncio.get_running_loop()
-        shares = [_Share(run) for run in _split(jobs, len(taken))]
-        busy: list[Future[None] | None] = [None] * len(taken)
-        site_memory = furnish is not None
+        shares: list[_Share] = []
+        at = 0
+        for run in _split(jobs, len(taken)):
+            share = _Share(run)
+            for i in range(len(run)):
+                if (where := expected.get(at + i)) is not None:
+                    share.expected[i] = (where.site, where.url)
+                    share.furniture[i] = furniture[at + i]
+            shares.append(share)
+            at += len(run)
 
-        async def each(step: str) -> None:
-            for k, (child, share) in enumerate(zip(taken, shares, strict=True)):
-                busy[k] = threads.submit(getattr(child, step), share, self.budget_s,
-                                         max_body_bytes, site_memory)
-            await asyncio.gather(*(asyncio.wrap_future(f) for f in busy if f is not None))
-
-        def give_back(child: _Child) -> Callable[[Future[None]], None]:
-            def done(_: Future[None]) -> None:
-                with contextlib.suppress(RuntimeError):  # the loop is gone: so is the pool
-                    loop.call_soon_threadsafe(idle.put_nowait, child)
-            return done
+        async def each() -> None:
+            if len(taken) == 1:
+                await taken[0].clean(shares[0], self.budget_s, max_body_bytes, site_memory)
+                return
+            tasks = [asyncio.ensure_future(child.clean(share, self.budget_s, max_body_bytes,
+                                                       site_memory))
+                     for child, share in zip(taken, shares, strict=True)]
+            try:
+                await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.wait(tasks)
+                raise
 
         try:
-            await each("decode")
-            decoded = [(share, i, page) for share in shares
-                       for i, page in sorted(share.pages.items())
-                       if share.results[i] is None]
-            if furnish is not None and decoded:
-                given = await furnish([page for _, _, page in decoded])
-                for (share, i, _), furniture in zip(decoded, given, strict=True):
-                    share.furniture[i] = furniture
-            await each("clean")
+            await each()
+            asking = [(share, i, share.pages[i]) for share in shares
+                      for i in sorted(share.asking)]
+            if furnish is not None and asking:
+                looked_up = await furnish([page for _, _, page in asking])
+                for (share, i, page), found in zip(asking, looked_up, strict=True):
+                    share.furniture[i] = found
+                    share.expected[i] = (page.site, page.url)
+                for share in shares:
+                    share.asking.clear()
+                await each()
         finally:
-            # a process returns to the free ones once no thread drives it (a cancelled
-            # batch's thread finishes the page in hand first)
-            for child, future in zip(taken, busy, strict=True):
-                if future is None or future.done():
-                    idle.put_nowait(child)
-                else:
-                    future.add_done_callback(give_back(child))
+            for child in taken:
+                idle.put_nowait(child)
         results = [r for share in shares for r in share.results]
         assert all(r is not None for r in results), "a page without a result"
         return [r for r in results if r is not None]
@@ -684,7 +839,8 @@ class ExtractorPool:
         self._closing.set()
         children, threads = self._children, self._threads
         self._children, self._idle, self._threads = [], None, None
-        await asyncio.gather(*(asyncio.to_thread(c.stop) for c in children))
+        for c in children:  # a kill, then a join of a process already dead: milliseconds
+            c.stop()
         if threads is not None:
             threads.shutdown(wait=False)
 

@@ -2,11 +2,12 @@
 
 Each entry goes as it was read to an extraction process, which decodes it, cleans it
 (extracts, builds, encodes) under the page time budget and sends back the entry to publish
-(``budget.py``); this process looks up site memory's furniture for the decoded pages, and
-writes, logs and counts the outcomes. Whatever one entry raises, at any of these steps,
-becomes that entry's dead letter, and the rest of its batch is published. While the batch
-is worked on, this consumer keeps its claim on the entries (``claims.py``); the commit
-writes the outputs of the entries it still holds.
+(``budget.py``); this process looks up site memory's furniture for the pages (for their
+site and URL as read off the entries, before they are sent; again for a decoded page whose
+own differ), and writes, logs and counts the outcomes. Whatever one entry raises, at any
+of these steps, becomes that entry's dead letter, and the rest of its batch is published.
+While the batch is worked on, this consumer keeps its claim on the entries
+(``claims.py``); the commit writes the outputs of the entries it still holds.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from redis.asyncio import Redis
 from vestnik import tracing
 from vestnik.cleaner.budget import (
     Cleaned,
-    Decoded,
     ExtractorPool,
     Failed,
     Job,
+    Located,
     Result,
     Undecodable,
 )
@@ -110,15 +111,17 @@ class CleanerStage:
                         phases: dict[str, float]) -> list[tuple[Write, Line]]:
         """The one write each entry turns into, and its canonical log line, in order;
         ``phases``: the batch's time in the extraction processes (``extract_ms``) and
-        waiting for site memory within it (``site_memory_ms``)."""
+        waiting for site memory within it (``site_memory_ms``: both look-ups, when there
+        are two)."""
         furnish = None
         if self.site_memory is not None:
-            async def furnish(pages: Sequence[Decoded]) -> list[frozenset[int]]:
+            async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
                 started = time.perf_counter()
                 try:
                     return await self._furniture(redis, pages)
                 finally:
-                    phases["site_memory_ms"] = _ms_since(started)
+                    phases["site_memory_ms"] = (phases.get("site_memory_ms", 0.0)
+                                                + _ms_since(started))
         started = time.perf_counter()
         results = await self.pool.clean([Job(entry_id, fields) for entry_id, fields in entries],
                                         max_body_bytes=self.settings.max_body_bytes,
@@ -150,9 +153,9 @@ class CleanerStage:
         return outcomes
 
     async def _furniture(self, redis: Redis,
-                         pages: Sequence[Decoded]) -> list[frozenset[int]]:
-        """Site memory's furniture of each decoded page, once it has what Redis knows of
-        their sites (never raises)."""
+                         pages: Sequence[Located]) -> list[frozenset[int]]:
+        """Site memory's furniture of each page (its site and canonical URL), once it has
+        what Redis knows of their sites (never raises)."""
         assert self.site_memory is not None
         await self.site_memory.sync(redis, [page.site for page in pages])
         return [self.site_memory.furniture(page.site, page.url) for page in pages]
