@@ -5,8 +5,9 @@
 
 Each command runs as ``python -m vestnik ARGS`` in a process of its own, in this
 environment less its ``VESTNIK_*`` variables (``vestnik clean`` reads the settings through
-pydantic-settings only when one is set): once timed from start to exit (wall time), once
-under ``-X importtime``, whose top-level modules' cumulative times are summed (import
+pydantic-settings only when one is set): once timed from start to exit (wall time, and the
+process's CPU time, user and system, which other work on a busy machine inflates less),
+once under ``-X importtime``, whose top-level modules' cumulative times are summed (import
 time). Each ``--tree`` is a ``services`` folder put first on ``PYTHONPATH``, so two builds
 (a checkout of an older commit and this one) are compared side by side; the rounds are
 interleaved and the minimum and median of each are printed (the machines are shared).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,19 +30,25 @@ COMMANDS = [["--help"], ["clean", "--help"], ["clean", "seeds/000_57d1c5b430fd88
 _TOP_LEVEL = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (?! )", re.MULTILINE)
 
 
-def _run(tree: Path, args: list[str]) -> tuple[float, float]:
-    """Wall time and import time (seconds) of ``python -m vestnik ARGS`` on ``tree``."""
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _run(tree: Path, args: list[str]) -> tuple[float, float, float]:
+    """Wall time, CPU time and import time (seconds) of ``python -m vestnik ARGS`` on
+    ``tree``."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("VESTNIK_")}
     env["PYTHONPATH"] = str(tree)
     command = [sys.executable, "-m", "vestnik", *args]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu() - cpu
     log = subprocess.run([sys.executable, "-X", "importtime", *command[1:]], env=env, cwd=ROOT,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          check=False).stderr
-    return wall, sum(int(us) for us in _TOP_LEVEL.findall(log)) / 1e6
+    return wall, cpu, sum(int(us) for us in _TOP_LEVEL.findall(log)) / 1e6
 
 
 def main() -> None:
@@ -51,21 +59,23 @@ def main() -> None:
     args = parser.parse_args()
     trees = [t.resolve() for t in args.tree or [ROOT / "services"]]
     walls: dict[tuple[str, Path], list[float]] = {}
+    cpus: dict[tuple[str, Path], list[float]] = {}
     imports: dict[tuple[str, Path], list[float]] = {}
     for _ in range(args.rounds):
         for command in COMMANDS:
             for tree in trees:
-                wall, imported = _run(tree, command)
+                wall, cpu, imported = _run(tree, command)
                 key = (" ".join(command), tree)
                 walls.setdefault(key, []).append(wall)
+                cpus.setdefault(key, []).append(cpu)
                 imports.setdefault(key, []).append(imported)
     print(f"{args.rounds} rounds; ms, min / median")
-    print(f"{'vestnik ...':40} {'tree':30} {'import':>15} {'wall':>15}")
-    for (name, tree), wall_times in walls.items():
-        import_times = imports[(name, tree)]
-        print(f"{name:40} {str(tree)[-30:]:30} "
-              f"{min(import_times) * 1e3:6.1f} / {statistics.median(import_times) * 1e3:6.1f} "
-              f"{min(wall_times) * 1e3:6.1f} / {statistics.median(wall_times) * 1e3:6.1f}")
+    print(f"{'vestnik ...':40} {'tree':30} {'import':>15} {'wall':>15} {'cpu':>15}")
+    for key, wall_times in walls.items():
+        name, tree = key
+        print(f"{name:40} {str(tree)[-30:]:30} " + " ".join(
+            f"{min(times) * 1e3:6.1f} / {statistics.median(times) * 1e3:6.1f}"
+            for times in (imports[key], wall_times, cpus[key])))
 
 
 if __name__ == "__main__":
