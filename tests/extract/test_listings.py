@@ -206,3 +206,36 @@ def test_article_with_a_few_paragraphs_opening_alike_is_kept() -> None:
     text = "\n\n".join(["Правителството прие бюджета", P3, *entries, P1, P2, P3, P1])
     result = extract(_dump(text))
     assert isinstance(result, Extracted), result
+
+
+def test_page_titled_by_the_sites_own_name_among_headlines_is_a_listing() -> None:
+    html = (
+        "<!doctype html><html><head><title>Централна избирателна комисия :: Дневен ред"
+        "</title></head><body><h1>Централна избирателна комисия</h1><ul>"
+        + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(HEADS))
+        + f"</ul><p>{P1}</p></body></html>"
+    )
+    result = extract(Page("https://www.cik.bg/bg/dnevenred", NOW, "text/html", html))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "titled by the site's name" in result.detail
+
+
+def test_article_whose_headline_is_not_the_sites_name_is_kept() -> None:
+    html = (
+        "<!doctype html><html><head><title>Избирателна комисия прие дневния ред</title>"
+        "</head><body><h1>Избирателна комисия прие дневния ред</h1><ul>"
+        + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(HEADS))
+        + f"</ul><p>{P1}</p><p>{P2}</p></body></html>"
+    )
+    result = extract(Page("https://www.cik.bg/bg/news/1", NOW, "text/html", html))
+    assert isinstance(result, Extracted), result
+
+
+def test_post_under_the_sites_own_name_without_teasers_is_kept() -> None:
+    # a blog's only heading is its name: the post still counts, nothing lists others
+    html = (
+        "<!doctype html><html><head><title>Novalanalove</title></head><body>"
+        f"<h1>Novalanalove</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></body></html>"
+    )
+    result = extract(Page("https://novalanalove.com/ear-candy/", NOW, "text/html", html))
+    assert isinstance(result, Extracted), result

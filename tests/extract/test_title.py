@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from vestnik.extract._blocks import DATE, HEADING, PROSE, Block
 from vestnik.extract._layout import title_and_lead
-from vestnik.extract._title import headline_score, shape_penalty, slug_keys, slug_overlap
+from vestnik.extract._title import (
+    headline_score,
+    names_site,
+    shape_penalty,
+    slug_keys,
+    slug_overlap,
+)
 
 from .samples import P1, P2, P3, extract_dump
 
@@ -222,3 +228,12 @@ def test_title_above_an_other_news_box_is_the_articles() -> None:
     result = extract_dump(text)
     assert result.title == title
     assert str(result.published_at)[:10] == "2012-06-22"
+
+
+def test_a_sites_own_name_is_told_by_its_host() -> None:
+    assert names_site("Централна избирателна комисия", "https://www.cik.bg/bg/x")
+    assert names_site("Министерство на икономиката", "https://mi.government.bg/a")
+    assert names_site("ИНОТомск", "http://inotomsk.ru/")
+    assert not names_site("Избирателна комисия прие дневния ред", "https://www.cik.bg/bg/x")
+    assert not names_site("Централна избирателна комисия", "https://example.bg/")
+    assert not names_site("Централна избирателна комисия", "not a url")

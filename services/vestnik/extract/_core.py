@@ -15,6 +15,7 @@ from vestnik.extract._blocks import Draft
 from vestnik.extract._lang import SAMPLE_CHARS, detect_language
 from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
 from vestnik.extract._text import parse_text
+from vestnik.extract._title import names_site
 from vestnik.extract._url import url_kind
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ DATED_LISTING_MAX_BODY_CHARS = 300  # ... around this little prose: a listing, a
 URL_LISTING_MIN_HEADLINES = 15  # teasers that make a home page or a section front a listing
 CRUMB_LISTING_MIN_HEADLINES = 20  # ... or a page whose best title is its breadcrumb
 FEED_MIN_DAYS = 7  # entries under date lines of this many days make the body a feed
+SITE_TITLED_MIN_HEADLINES = 4  # a page titled by the site's own name, among this many
+SITE_TITLED_MAX_BODY_CHARS = 3000  # ... headlines, around less text than this: a listing
 TEMPLATE_WORDS = 4  # paragraphs opening with the same this many words are one template ...
 TEMPLATE_MIN_ENTRIES = 4  # ... and this many of them, ...
 TEMPLATE_MIN_SHARE = 0.5  # ... over this share of the body's paragraphs, ...
@@ -177,6 +180,16 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
     if not draft.declared_article and (entries := _templated_entries(draft.body)):
         return Rejected(
             "listing", f"{entries} of {len(draft.body)} paragraphs open with the same words"
+        )
+    if (
+        not draft.declared_article
+        and draft.n_headlines >= SITE_TITLED_MIN_HEADLINES
+        and body_chars < SITE_TITLED_MAX_BODY_CHARS
+        and names_site(draft.title, page.url)
+    ):
+        return Rejected(
+            "listing",
+            f"titled by the site's name, {draft.n_headlines} headline-like blocks",
         )
     kind = None if draft.declared_article else url_kind(page.url)
     if kind == "search":

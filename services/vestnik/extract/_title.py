@@ -20,6 +20,7 @@ from vestnik.extract._url import split_url
 __all__ = [
     "headline_score",
     "lead_shaped",
+    "names_site",
     "raw_keys",
     "shape_parts",
     "shape_penalty",
@@ -67,6 +68,50 @@ _META_START = re.compile(
 _MARKED_TAG = re.compile(r"(?:^|\s)[#*]\w")
 _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
+
+
+# words an institution's initials skip ("Министерство на икономиката": МИ)
+_NAME_LINKS = frozenset(
+    {"на", "и", "за", "по", "от", "в", "при", "of", "the", "and", "for", "für", "der",
+     "die", "das", "und", "de", "la", "du", "des", "et", "для"}
+)
+# host labels that name no one: "www.mi.government.bg" is the site "mi"
+_HOST_NOISE = frozenset({"www", "m", "gov", "government", "com", "co", "org", "net"})
+SITE_NAME_MAX_CHARS = 80
+
+
+def _first_letters(word: str) -> frozenset[str]:
+    """A word's initial transliterated, as hosts spell it ("ц": "ts" or "c", "ш": "sh"
+    or "s")."""
+    letter = word[0].lower().translate(_TRANSLIT)
+    if not letter:
+        return frozenset()
+    return frozenset({letter, "c" if letter == "ts" else letter[0]})
+
+
+def _initials(words: list[str]) -> set[str]:
+    found = {""}
+    for w in words:
+        found = {f + i for f in found for i in _first_letters(w)}
+    return found
+
+
+def names_site(text: str, url: str) -> bool:
+    """``text`` is the site's own name, as its host spells it: whole ("ИНОТомск" on
+    inotomsk.ru) or by its initials ("Централна избирателна комисия" on cik.bg,
+    "Министерство на икономиката" on mi.government.bg)."""
+    split = split_url(url)
+    words = _WORD.findall(text)
+    if split is None or not words or len(text) > SITE_NAME_MAX_CHARS:
+        return False
+    host = split[0].rpartition("@")[2].partition(":")[0].lower()
+    labels = {p for p in host.split(".")[:-1] if p not in _HOST_NOISE}
+    if not labels:
+        return False
+    if "".join(w.lower().translate(_TRANSLIT) for w in words) in labels:
+        return True
+    main = [w for w in words if w.lower() not in _NAME_LINKS]
+    return len(main) >= 2 and bool((_initials(main) | _initials(words)) & labels)
 
 
 def text_keys(text: str) -> frozenset[str]:
