@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vestnik.extract import Extracted, Page, extract
 from vestnik.extract._blocks import DATE, HEADING, PROSE, Block
 from vestnik.extract._layout import title_and_lead
 from vestnik.extract._title import (
@@ -12,7 +13,7 @@ from vestnik.extract._title import (
     slug_overlap,
 )
 
-from .samples import P1, P2, P3, extract_dump
+from .samples import NOW, P1, P2, P3, extract_dump
 
 
 def test_slug_is_the_wordiest_path_segment_transliterated() -> None:
@@ -237,3 +238,16 @@ def test_a_sites_own_name_is_told_by_its_host() -> None:
     assert not names_site("Избирателна комисия прие дневния ред", "https://www.cik.bg/bg/x")
     assert not names_site("Централна избирателна комисия", "https://example.bg/")
     assert not names_site("Централна избирателна комисия", "not a url")
+
+
+def test_a_blogs_name_in_its_header_h1_is_not_the_posts_title() -> None:
+    html = (
+        "<!doctype html><html><head><title>Ins neue Jahr | Literaturgefluester</title>"
+        "<meta property='og:title' content='Ins neue Jahr'></head><body>"
+        "<h1 id='header'>Literaturgefluester</h1>"
+        f"<div class='post'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div></body></html>"
+    )
+    page = Page("https://literaturgefluester.wordpress.com/?p=41", NOW, "text/html", html)
+    result = extract(page)
+    assert isinstance(result, Extracted), result
+    assert result.title == "Ins neue Jahr"

@@ -38,7 +38,7 @@ from vestnik.extract._blocks import (
 from vestnik.extract._dates import date_in_url, parse_iso
 from vestnik.extract._layout import CONTENT_TRUSTED_CHARS, assemble
 from vestnik.extract._repair import repair, repair_lines
-from vestnik.extract._title import lead_shaped, slug_keys
+from vestnik.extract._title import lead_shaped, names_site, slug_keys
 
 if TYPE_CHECKING:
     from vestnik.extract._sitememory import SiteView
@@ -529,7 +529,9 @@ def _norm(s: str) -> str:
     return _WS.sub(" ", s).strip().casefold()
 
 
-def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> str:
+def _pick_title(
+    meta: _Meta, blocks: list[Block], start: int, fallback: str, url: str = ""
+) -> str:
     named = [t for t in (meta.ld_title, meta.og_title) if t]
     h1s = [b.text for b in blocks if b.tag == "h1"]
     # some sites set the headline in an h2: those above the body, when no h1 is there,
@@ -541,7 +543,9 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str) -> 
             return h
     for h in heads:  # "Title | Site" contains the h1 "Title" (but not just "Site")
         nh = _norm(h)
-        if nh and any(nh in r and 2 * len(nh) >= len(r) for r in refs):
+        if nh and any(nh in r and 2 * len(nh) >= len(r) for r in refs) and not (
+            named and names_site(h, url)  # the blog's name in its header's h1
+        ):
             return h
     for h in heads:  # an h1 holding a kicker or a date before the declared title
         nh = _norm(h)
@@ -674,7 +678,7 @@ def parse_html(
     draft, start, _end = assemble(
         blocks, now, links=True, slug=slug_keys(url), url_day=date_in_url(url)
     )
-    draft.title = repair(_pick_title(meta, blocks, start, draft.title))
+    draft.title = repair(_pick_title(meta, blocks, start, draft.title, url))
     if draft.lead is not None and _norm(draft.lead) == _norm(draft.title):
         draft.lead = None
     if draft.body and _norm(draft.body[0]) == _norm(draft.title):
