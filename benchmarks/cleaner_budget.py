@@ -6,8 +6,9 @@ The cleaner decodes and cleans each entry in an extraction process
 (``vestnik.cleaner.budget``), so a page past ``VESTNIK_PAGE_TIMEOUT_S`` can be stopped.
 This prints the time per page of ``decode_entry`` and ``clean_decoded`` (decode the entry,
 extract, build and encode the article) called in this process, and through a pool of one
-process with the entries of a batch sent together (as the worker does: a message to
-decode them, then one to clean them) or one entry per batch. The overhead per page is
+process with the entries of a batch sent together (as the worker does: one message, which
+the process answers with the decoded pages and then with the cleaned ones; without site
+memory, as here, never a second) or one entry per batch. The overhead per page is
 counted in CPU time (this process's and the extraction process's, from /proc: Linux),
 which a busy machine does not blur as it does wall time; the wall time beyond what the
 extraction process spent decoding and cleaning (each result reports it) is printed beside

@@ -292,7 +292,9 @@ class Latency:
 # t2 = t1 + the cleaner's queued_ms (its read), t3 = t2 + extract_ms, t4 (the articles
 # entry's id: the cleaner's commit added it), t5 = t4 + the indexer's queued_ms (its
 # read), t6 = t5 + index_ms (the index transaction committed), t7 (the row seen), so they
-# add up to publish -> searchable; below them, parts of a span and the batches.
+# add up to publish -> searchable; below them, parts of a span and the batches (the
+# handoff: the extraction processes' wall time of a one-entry batch beyond its page's work
+# and site memory, nan for larger batches).
 PHASES: tuple[tuple[str, str], ...] = (
     ("publish", "publish (XADD of the event)"),
     ("events_wait", "in the events stream until the cleaner reads it"),
@@ -304,6 +306,7 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("searchable", "publish → searchable (the sum)"),
     ("page_work", "of extract: this page's own decode and clean"),
     ("site_memory", "of extract: site memory's look-up"),
+    ("handoff", "of extract, a batch of one: the rest (the handoff)"),
     ("cleaner_commit_all", "cleaner: the commit, whole"),
     ("cleaner_batch", "cleaner: entries in the batch"),
     ("indexer_batch", "indexer: entries in the batch"),
@@ -340,6 +343,8 @@ def article_phases(sent: float, seen: float, cleaner: Mapping[str, Any],
         "seen": t7 - t6, "searchable": t7 - t0,
         "page_work": float(cleaner["duration_ms"]),
         "site_memory": float(cleaner.get("site_memory_ms", 0.0)),
+        "handoff": (cleaner["extract_ms"] - cleaner["duration_ms"]
+                    - cleaner.get("site_memory_ms", 0.0)) if cleaner["batch"] == 1 else math.nan,
         "cleaner_commit_all": float(cleaner["commit_ms"]),
         "cleaner_batch": float(cleaner["batch"]), "indexer_batch": float(indexer["batch"]),
     }
@@ -354,8 +359,9 @@ def phase_table(rows: Sequence[Mapping[str, float]], tail: float = 99.0) -> list
     out = [f"| phase (ms; batches in entries) | p50 | p95 | p99 | max | mean, slowest "
            f"{100 - tail:g}% ({len(slow)}) |", "|---|---:|---:|---:|---:|---:|"]
     for key, what in PHASES:
-        values = [r[key] for r in rows]
-        mean = sum(r[key] for r in slow) / len(slow) if slow else math.nan
+        values = [r[key] for r in rows if not math.isnan(r[key])]  # nan: not measured
+        tail_values = [r[key] for r in slow if not math.isnan(r[key])]
+        mean = sum(tail_values) / len(tail_values) if tail_values else math.nan
         out.append(f"| {what} | " + " | ".join(
             _num(percentile(values, q), 1) for q in (50, 95, 99, 100)) + f" | {_num(mean, 1)} |")
     return out
@@ -1067,7 +1073,8 @@ def as_json(steps: Sequence[Step], lat: Latency | None, extra: Mapping[str, Any]
             "rate": lat.rate, "seconds": lat.seconds, "published": lat.published,
             "expected": lat.expected, "searchable_ms": lat.summary(lat.searchable_ms),
             "cleaned_ms": lat.summary(lat.cleaned_ms), "seen": len(lat.searchable_ms),
-            "phases": {key: lat.summary([r[key] for r in lat.phases]) for key, _ in PHASES}},
+            "phases": {key: lat.summary([r[key] for r in lat.phases if not math.isnan(r[key])])
+                       for key, _ in PHASES}},
         **extra,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str).replace("NaN", "null")

@@ -108,7 +108,9 @@ def test_article_phases_add_up_to_publish_to_searchable(bench: ModuleType) -> No
     assert math.isclose(sum(phases[k] for k in spans), phases["searchable"])
     assert math.isclose(phases["searchable"], 27.1)
     assert (phases["page_work"], phases["site_memory"], phases["cleaner_batch"],
-            phases["indexer_batch"]) == (6, 1.5, 1, 2)
+            phases["indexer_batch"], phases["handoff"]) == (6, 1.5, 1, 2, 2.5)
+    assert math.isnan(bench.article_phases(1000.0, 1000.03, cleaner | {"batch": 2},
+                                           indexer)["handoff"])  # a batch's, not the page's
 
 
 def test_phase_table_shows_what_the_slowest_articles_are_made_of(bench: ModuleType) -> None:
@@ -118,6 +120,10 @@ def test_phase_table_shows_what_the_slowest_articles_are_made_of(bench: ModuleTy
     table = bench.phase_table(rows)
     assert table[0].endswith("| mean, slowest 1% (3) |")  # at or over p99: 198-200
     assert len(table) == 2 + len(bench.PHASES)
+    rows[-1]["handoff"] = math.nan  # not measured: left out
+    table = bench.phase_table(rows)
+    handoff = next(line for line in table if line.startswith("| of extract, a batch of one"))
+    assert handoff.endswith("| 1.0 | 1.0 | 1.0 | 1.0 | 1.0 |"), handoff
     wait = next(line for line in table if line.startswith("| in the events stream"))
     assert wait == "| in the events stream until the cleaner reads it | 100.0 | 190.0 | 198.0 | " \
         "200.0 | 199.0 |"
