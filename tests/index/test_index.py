@@ -545,6 +545,26 @@ def test_an_excluded_phrase_must_not_occur_as_written(news: Index) -> None:
     assert _ids(search(news, 'войски -"карабах нагорни"')) == ["troops", "karabakh"]
 
 
+def test_a_phrase_is_found_in_the_title_or_in_the_text_but_not_across(index: Index) -> None:
+    index.upsert_many([make_article("split", "Учение на руски", "Войски край границата.")])
+    assert _ids(search(index, '"учение на руски"')) == ["split"]
+    assert _ids(search(index, '"войски край"')) == ["split"]
+    assert search(index, '"руски войски"') == []  # the title's last word, the text's first
+    assert _ids(search(index, 'учение -"руски войски"')) == ["split"]
+
+
+def test_a_phrase_far_into_a_long_text_is_found(index: Index) -> None:
+    """Past PostgreSQL's last word position (16,383) and past a word's 256th use."""
+    filler = " ".join(["глоби"] * 300 + ["закон", "движение"] * 8_100)
+    index.upsert_many([
+        make_article("long", "Дълъг текст", f"{filler} Руски войски на учение."),
+        make_article("short", "Кратък", "Руски войски на учение. Глоби за закон."),
+    ])
+    assert sorted(_ids(search(index, '"руски войски"'))) == ["long", "short"]
+    assert sorted(_ids(search(index, '"глоби закон"'))) == ["long"]
+    assert search(index, 'учение -"руски войски"') == []
+
+
 def test_a_hyphen_inside_or_alone_excludes_nothing(news: Index) -> None:
     assert _ids(search(news, "карабах - баку")) == ["karabakh"]
     assert _ids(search(news, "купесто-дъждовна")) == ["weather"]
@@ -776,6 +796,47 @@ def test_a_postgresql_index_is_made_once_and_reopened_as_it_is(postgres_url: str
             assert again.ids() == reader.ids() == ["a1"]
 
 
+def test_a_postgresql_index_with_a_stored_tsvector_is_migrated_to_an_index_of_terms(
+    postgres_url: str,
+) -> None:
+    """Schema version 2 stored each row's ``tsvector`` in a column ``tsv`` under a GIN
+    index; version 3 drops both for an index of the terms (``vestnik_terms``)."""
+    articles = [make_article("karabakh", "Карабах", KARABAKH),
+                make_article("copy", "Карабах отново", KARABAKH),
+                make_article("parliament", "Глоби", PARLIAMENT)]
+    with postgres_schema(postgres_url) as url:
+        with open_index(url) as index:
+            index.upsert_many(articles)
+        with psycopg.connect(url, autocommit=True) as pg:  # as version 2 left it
+            pg.execute("DROP INDEX articles_terms")
+            pg.execute("DROP FUNCTION vestnik_terms(text, text)")
+            pg.execute("ALTER TABLE articles ADD COLUMN tsv tsvector")
+            pg.execute("UPDATE articles SET tsv = to_tsvector('simple', title_terms || ' ' "
+                       "|| body_terms)")
+            pg.execute("ALTER TABLE articles ALTER COLUMN tsv SET NOT NULL")
+            pg.execute("CREATE INDEX articles_tsv ON articles USING gin (tsv)")
+            pg.execute("DELETE FROM vestnik_schema WHERE version = 3")
+        with pytest.raises(RuntimeError, match="start the indexer once to migrate"):
+            open_index(url, create=False)
+        with open_index(url) as index:
+            index.upsert_many([make_article("weather", "Времето", WEATHER)])
+        with psycopg.connect(url, autocommit=True) as pg:
+            columns = {r[0] for r in pg.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'articles'::regclass "
+                "AND attnum > 0 AND NOT attisdropped")}
+            indexes = {r[0] for r in pg.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'articles' "
+                "AND schemaname = current_schema()")}
+        assert "tsv" not in columns
+        assert "articles_terms" in indexes and "articles_tsv" not in indexes
+        with open_index(url, create=False) as reader:
+            assert [a.article_id for a in articles] + ["weather"] == reader.ids()
+            (hit,) = reader.search(SearchRequest('"нагорни карабах"')).hits
+            assert hit.article_id == "karabakh" and [c.article_id for c in hit.copies] == ["copy"]
+            assert _ids(search(reader, "слънчево")) == ["weather"]
+            assert search(reader, '"карабах нагорни"') == []
+
+
 def test_a_nul_character_is_a_query_error_and_no_article_id(index: Index) -> None:
     index.upsert_many([make_article("a1", body=KARABAKH)])
     assert _ids(search(index, "карабах\x00")) == ["a1"]  # in a query it only splits words
@@ -884,7 +945,7 @@ def _as_before(url: str) -> None:
         pg.execute("UPDATE articles SET doc = %s WHERE id = %s",
                    (zlib.decompress(first[1]), first[0]))
         pg.execute(scramble)
-        pg.execute("DELETE FROM vestnik_schema WHERE version = 2")
+        pg.execute("DELETE FROM vestnik_schema WHERE version >= 2")
 
 
 def _stored_fingerprints(url: str) -> dict[str, tuple[Any, ...]]:

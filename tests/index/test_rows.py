@@ -181,11 +181,3 @@ def test_a_postgresql_batch_locks_its_ids_hashes_and_bands_in_one_order() -> Non
     expected |= {_signed(f"{name}:{band}".encode()) for name, band in long_row.bands.items()}
     keys = _lock_keys([long_row, short_row])  # the short one has no bands to lock
     assert keys == sorted(expected) and len(keys) == 8
-
-
-def test_a_tsvector_puts_the_title_first_and_the_text_after_a_gap() -> None:
-    from vestnik.index.postgres import MAX_POSITIONS, tsvector_text
-
-    assert tsvector_text(["a", "b"], ["c", "a"]) == "'a':1,5 'b':2 'c':4"
-    many = tsvector_text([], ["w"] * 300)
-    assert many.startswith("'w':2,3,") and len(many.split(":")[1].split(",")) == MAX_POSITIONS

@@ -4,7 +4,10 @@ A query is clauses that must all match, a clause being one item or several joine
 ``OR``: a word (any of the forms it may be indexed as, see ``_analysis``), a ``prefix*``, or
 a "quoted phrase" (its words in a row). A ``-word``, ``-prefix*`` or ``-"phrase"`` must not
 match. The parsed ``Query`` compiles to an FTS5 expression (SQLite) and to a ``tsquery``
-(PostgreSQL) with the same meaning; every term is quoted, so no input is a syntax error.
+(PostgreSQL); every term is quoted, so no input is a syntax error. The ``tsquery`` has the
+query's meaning but for phrases (PostgreSQL's index keeps no word positions): it matches
+every row holding a phrase's words, and the PostgreSQL backend tells phrases apart by the
+stored terms.
 """
 
 from __future__ import annotations
@@ -160,23 +163,43 @@ def _ts_quote(term: str) -> str:
 
 
 def _ts_item(item: Item) -> str:
+    """The item, a phrase as its words (in any order and place)."""
     if isinstance(item, Word):
         return " | ".join(_ts_quote(f) for f in item.forms)
     if isinstance(item, Prefix):
         return " | ".join([f"{_ts_quote(item.prefix)}:*", *map(_ts_quote, item.stems)])
-    return " | ".join("(" + " <-> ".join(map(_ts_quote, v)) + ")" for v in item.variants)
+    return " | ".join("(" + " & ".join(map(_ts_quote, v)) + ")" for v in item.variants)
 
 
 def tsquery(query: Query) -> str:
     """The ``tsquery`` text of ``query`` (to be cast, never parsed by a text-search
-    configuration: the terms are already analysed)."""
+    configuration: the terms are already analysed), matching the words of its phrases
+    wherever they are and leaving excluded phrases out: exactly the rows ``query``
+    matches when it has no phrase, and all of them (and more) when it has."""
     clauses = [" | ".join(f"({_ts_item(i)})" for i in clause) for clause in query.clauses]
     expression = " & ".join(f"({c})" for c in clauses)
     for item in query.excluded:
-        expression += f" & !({_ts_item(item)})"
+        if not isinstance(item, Phrase):
+            expression += f" & !({_ts_item(item)})"
     return expression
 
 
 def tsquery_item(item: Item) -> str:
-    """One item alone, for counting the rows it matches."""
+    """One item alone, for counting the rows it matches (a phrase: its words)."""
     return _ts_item(item)
+
+
+def has_phrase(query: Query) -> bool:
+    """Whether ``tsquery(query)`` may match rows ``query`` does not."""
+    return any(isinstance(i, Phrase) for i in (*query.items, *query.excluded))
+
+
+def needles(item: Item) -> tuple[str, ...]:
+    """What a row's terms, space-joined with a space before and after, hold (any of them)
+    exactly when ``item`` matches them: `` term `` for a word, `` prefix`` for a prefix,
+    `` a b `` for a phrase."""
+    if isinstance(item, Word):
+        return tuple(f" {form} " for form in item.forms)
+    if isinstance(item, Prefix):
+        return (f" {item.prefix}", *(f" {stem} " for stem in item.stems))
+    return tuple(" " + " ".join(variant) + " " for variant in item.variants)

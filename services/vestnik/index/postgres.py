@@ -1,9 +1,13 @@
 """The server backend: the index in PostgreSQL, shared by any number of indexers.
 
-The same columns as the SQLite backend, and ``tsv``: the analysed title and text as a
-``tsvector`` built here (never by a text-search configuration, so PostgreSQL matches exactly
-the terms the analyzer made), under a GIN index. Queries are ``tsquery`` literals built the
-same way. Scoring and snippets are done in Python (``_engine``), as for SQLite.
+The same columns as the SQLite backend. Its ``title_terms`` and ``body_terms`` (the
+analysed words, space-joined) are matched through a GIN index on the ``tsvector`` of their
+terms (``vestnik_terms``, a function beside the table; never a text-search configuration,
+so PostgreSQL matches exactly the terms the analyzer made). Only the index holds that
+``tsvector``, and it keeps no word positions: a query's ``tsquery`` (``_query.tsquery``)
+finds the rows holding its words, and a phrase is then told by the terms themselves (a
+``LIKE`` on the space-joined terms). Scoring and snippets are done in Python (``_engine``),
+as for SQLite.
 
 Writers run concurrently. A batch first takes transaction-scoped advisory locks on
 everything its articles could collide on (their ids, content hashes and fingerprint bands),
@@ -19,7 +23,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from itertools import chain, count
 from typing import Any
 
 import psycopg
@@ -29,15 +32,32 @@ from vestnik.contracts import Article
 from vestnik.index import _query, redact
 from vestnik.index._base import Copy, IndexMissing, IndexUnavailable, SearchRequest, UpsertReport
 from vestnik.index._engine import Engine, filter_params
-from vestnik.index._query import Item, Query
+from vestnik.index._query import Item, Phrase, Query
 from vestnik.index._rows import Row, decode_doc, fingerprint_columns, newest_per_id
 from vestnik.index._search import Candidate
 
-SCHEMA_VERSION = 2  # 2: fingerprint version 2 (see _dedup)
-MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
-MAX_POSITIONS = 256  # positions kept per term
+SCHEMA_VERSION = 3  # 2: fingerprint version 2 (see _dedup); 3: no stored tsvector
 _NO_ID = 2**62
 _MIGRATION_LOCK = 0x76657374  # "vest"
+# What the full-text index holds of a row: its distinct terms (no positions). Its cost,
+# about 50 µs a row, is declared, or the planner would compute it for every row rather
+# than read the index when a word is in most of them (180 ms against 3 ms in an index of
+# 4,000 articles); the SET clause also keeps PostgreSQL from inlining it, which would lose
+# that cost.
+_TERMS_FUNCTION = """CREATE OR REPLACE FUNCTION vestnik_terms(title_terms text, body_terms text)
+    RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000
+    SET search_path = pg_catalog
+    AS $$SELECT array_to_tsvector(array_cat(string_to_array(title_terms, ' '),
+                                            string_to_array(body_terms, ' ')))$$"""
+# The row's terms with a space on each side of every term, the title's apart from the
+# text's (no term holds a space or a "|"), for telling phrases by a LIKE.
+_PADDED_TERMS = "(' ' || a.title_terms || ' | ' || a.body_terms || ' ')"
+# Pending entries of the full-text index (a list scanned by every search until merged)
+# are merged when they reach this many kB, not PostgreSQL's default 4 MB: pages of that
+# list stay with the index for good, and an index of a few thousand articles was more
+# than half such pages.
+GIN_PENDING_LIST_KB = 256
+
 
 def _refingerprint(conn: psycopg.Connection[Any]) -> None:
     """Every stored row's fingerprint and bands computed anew from its stored terms (a new
@@ -51,6 +71,8 @@ def _refingerprint(conn: psycopg.Connection[Any]) -> None:
 
 
 # Each step: SQL statements, or a function of the connection, in one transaction.
+# Step 1 makes a new index's table as it is now; later steps bring an older one to it
+# (and change nothing in a new one).
 _MIGRATIONS: dict[int, tuple[str | Callable[[psycopg.Connection[Any]], None], ...]] = {
     1: (
         """CREATE TABLE articles (
@@ -71,22 +93,32 @@ _MIGRATIONS: dict[int, tuple[str | Callable[[psycopg.Connection[Any]], None], ..
             title_terms text NOT NULL,
             body_terms text NOT NULL,
             length integer NOT NULL,
-            tsv tsvector NOT NULL,
             doc bytea NOT NULL
         )""",
         "CREATE INDEX articles_content_hash ON articles (content_hash, id)",
         *(f"CREATE INDEX articles_band{i} ON articles (band{i}, id) WHERE duplicate_of IS NULL"
           for i in range(4)),
         "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
-        "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
     ),
     2: (_refingerprint,),  # fingerprint version 2
+    # The tsvector, with word positions, was stored in a column ``tsv`` (more bytes than
+    # the text it came from) under a GIN index: only an index of the terms is kept now.
+    # A new index has no ``tsv`` to drop. Dropping the column frees its space only as rows
+    # are rewritten (or at once with VACUUM FULL, which locks the table meanwhile).
+    3: (
+        "DROP INDEX IF EXISTS articles_tsv",
+        "ALTER TABLE articles DROP COLUMN IF EXISTS tsv",
+        _TERMS_FUNCTION,
+        "CREATE INDEX IF NOT EXISTS articles_terms ON articles"
+        " USING gin (vestnik_terms(title_terms, body_terms))"
+        f" WITH (gin_pending_list_limit = {GIN_PENDING_LIST_KB})",
+    ),
 }
 
 _COLUMNS = ("article_id", "url", "site", "title", "published_day", "published_ts",
             "source_agency", "language", "fetched_us", "content_hash", "simhash", "band0",
             "band1", "band2", "band3", "duplicate_of", "title_terms", "body_terms", "length",
-            "tsv", "doc")
+            "doc")
 _INSERT_SQL = (f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES "
                f"({', '.join(f'%({c})s' for c in _COLUMNS)})")
 _UPDATE_SQL = (f"UPDATE articles SET {', '.join(f'{c} = %({c})s' for c in _COLUMNS[1:])} "
@@ -108,31 +140,6 @@ _FILTERS = """(%(dups)s OR a.duplicate_of IS NULL)
       AND (%(agency)s::text IS NULL OR a.source_agency = %(agency)s)
       AND (%(date_from)s::text IS NULL OR a.published_day >= %(date_from)s)
       AND (%(date_to)s::text IS NULL OR a.published_day <= %(date_to)s)"""
-
-
-def tsvector_text(title_terms: Sequence[str], body_terms: Sequence[str]) -> str:
-    """The ``tsvector`` literal of an article's terms: the title at positions 1.., the text
-    after a gap (so no phrase runs from the title into the text); of each term its first
-    ``MAX_POSITIONS`` positions, those past ``MAX_POSITION`` counted as it."""
-    positions: dict[str, list[int]] = {}
-    body_from = len(title_terms) + 2
-    for term, position in chain(zip(title_terms, count(1), strict=False),
-                                zip(body_terms, count(body_from), strict=False)):
-        kept = positions.get(term)
-        if kept is None:
-            positions[term] = [position]
-        elif len(kept) < MAX_POSITIONS:
-            kept.append(position)
-    # positions rise, so only those made MAX_POSITION can repeat: one is written
-    return " ".join([
-        f"'{term}':{p[0] if p[0] < MAX_POSITION else MAX_POSITION}" if len(p) == 1
-        else f"'{term}':{','.join(map(str, _capped(p)))}" for term, p in positions.items()])
-
-
-def _capped(positions: list[int]) -> list[int]:
-    if positions[-1] < MAX_POSITION:
-        return positions
-    return [p for p in positions if p < MAX_POSITION] + [MAX_POSITION]
 
 
 def _lock_key(kind: str, value: object) -> int:
@@ -238,8 +245,7 @@ class PostgresIndex(Engine):
 
     def _write(self, conn: psycopg.Connection[Any], rowid: int | None, row: Row) -> list[str]:
         canonical = self._canonical_for(conn, row)
-        params = {**row.columns, "duplicate_of": canonical,
-                  "tsv": tsvector_text(row.title_terms, row.body_terms)}
+        params = {**row.columns, "duplicate_of": canonical}
         if rowid is None:
             conn.execute(_INSERT_SQL, params)
             outcome = "inserted"
@@ -282,11 +288,12 @@ class PostgresIndex(Engine):
     def _candidates(self, query: Query, request: SearchRequest, *,
                     with_terms: bool) -> list[Candidate]:
         terms = ", a.title_terms, a.body_terms" if with_terms else ""
+        exact, patterns = _phrases(query)
         sql = f"""SELECT a.id, a.article_id, a.site, a.source_agency, a.language,
                 a.published_ts, a.length{terms}
             FROM articles AS a
-            WHERE a.tsv @@ CAST(%(match)s AS tsquery) AND {_FILTERS}"""
-        params = {"match": _query.tsquery(query), **filter_params(request)}
+            WHERE {_MATCH} AND {exact} AND {_FILTERS}"""
+        params = {"match": _query.tsquery(query), **patterns, **filter_params(request)}
         return [Candidate(*row) for row in self._read(sql, params)]
 
     def _collection(self, include_duplicates: bool) -> tuple[int, int]:
@@ -295,10 +302,16 @@ class PostgresIndex(Engine):
         return int(n), int(total)
 
     def _doc_freqs(self, items: Sequence[Item], include_duplicates: bool) -> list[int]:
-        sql = """SELECT count(*) FROM articles
-            WHERE tsv @@ CAST(%s AS tsquery) AND (%s OR duplicate_of IS NULL)"""
-        return [int(self._read_one(sql, (_query.tsquery_item(item), include_duplicates))[0])
-                for item in items]
+        out = []
+        for item in items:
+            exact = (f"{_PADDED_TERMS} LIKE ANY(%(item)s)" if isinstance(item, Phrase)
+                     else "TRUE")
+            sql = f"""SELECT count(*) FROM articles AS a
+                WHERE {_MATCH} AND {exact} AND (%(dups)s OR a.duplicate_of IS NULL)"""
+            params = {"match": _query.tsquery_item(item), "item": _patterns(item),
+                      "dups": include_duplicates}
+            out.append(int(self._read_one(sql, params)[0]))
+        return out
 
     def _docs(self, ids: list[int]) -> dict[int, tuple[bytes, str | None]]:
         rows = self._read("SELECT id, doc, duplicate_of FROM articles WHERE id = ANY(%s)",
@@ -332,6 +345,36 @@ class PostgresIndex(Engine):
 
     def close(self) -> None:
         self._pool.close()
+
+
+_MATCH = "vestnik_terms(a.title_terms, a.body_terms) @@ CAST(%(match)s AS tsquery)"
+
+
+def _patterns(item: Item) -> list[str]:
+    """``LIKE`` patterns of which ``_PADDED_TERMS`` matches one exactly when ``item``
+    matches the row."""
+    return ["%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            for needle in _query.needles(item)]
+
+
+def _phrases(query: Query) -> tuple[str, dict[str, list[str]]]:
+    """What a row matching ``_query.tsquery(query)`` must also be true of to match
+    ``query`` (its phrases: their words in a row), and its parameters."""
+    if not _query.has_phrase(query):
+        return "TRUE", {}
+    checks: list[str] = []
+    params: dict[str, list[str]] = {}
+
+    def like(item: Item) -> str:
+        name = f"phrase_{len(params)}"
+        params[name] = _patterns(item)
+        return f"{_PADDED_TERMS} LIKE ANY(%({name})s)"
+
+    for clause in query.clauses:
+        if any(isinstance(item, Phrase) for item in clause):
+            checks.append("(" + " OR ".join(map(like, clause)) + ")")
+    checks.extend(f"NOT {like(item)}" for item in query.excluded if isinstance(item, Phrase))
+    return " AND ".join(checks), params
 
 
 _PASSWORD = re.compile(r"password=\S+")
