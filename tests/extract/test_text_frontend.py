@@ -268,3 +268,18 @@ def test_short_line_between_paragraphs_is_the_articles() -> None:
                        "Още от категорията", "Спорт", "Култура"])
     result = extract_dump(text)
     assert result.body_paragraphs == (P1, "Бюджетът", P2, P3)
+
+
+def test_a_sidebars_stack_of_boxes_above_the_post_does_not_mute_it() -> None:
+    # a blog's sidebar dumped before its post: the author's bio, then box after box
+    bio = (
+        "Даниела Петрова е журналист и пише за градската среда, транспорта и архитектурата "
+        "на Варна от повече от десет години насам, с особен интерес към общинския бюджет."
+    )
+    sidebar = [
+        bio, "Абонирайте се", "Последни публикации", "Мостът ще бъде ремонтиран",
+        "Нови автобуси по линия 9", "Най-четени", "Кметът откри новия парк в Изгрев",
+        "Времето през уикенда ще бъде слънчево", "Архив", "Януари 2025", "Февруари 2025",
+    ]
+    text = "\n\n".join([*sidebar, "Варна прие бюджета си", P1, P2, P3])
+    assert extract_dump(text).body_paragraphs == (P1, P2, P3)

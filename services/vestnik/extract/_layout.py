@@ -98,6 +98,7 @@ KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
 CONTENT_TRUSTED_CHARS = 1500
 AFTER_WINDOW = 4  # blocks below the body searched for date, source, authors
 DAMPING = 0.3  # prose after a "Последни"/"Коментари" header counts this much
+DAMP_AFTER_RUN = 600.0  # ... unless a stack of box headers above the article, see
 ARTICLE_PARAGRAPH_CHARS = 200  # a "Tags: ..." line damps what follows only below such prose
 
 _SCORES: dict[Kind, float] = {
@@ -205,28 +206,59 @@ def score_blocks(
          if b.kind is PROSE and len(b.text) >= ARTICLE_PARAGRAPH_CHARS),
         len(blocks),
     )
+    headers = [
+        i
+        for i, b in enumerate(blocks)
+        if (
+            b.kind is SECTION
+            and not (menus and _in_menu(blocks, i))
+            and not (b.link_density >= 0.5 and b.hint < 0.0)  # a link in a menu, a sidebar
+            and not (":" in b.text and i < paragraph)  # tags above the article
+        )
+        or b.kind is COUNT
+    ]
+    scores = [
+        len(b.text)  # block_score() of plain prose, inlined
+        if b.kind is PROSE and not b.dup and not b.link_density and not b.hint
+        else block_score(b)
+        for b in blocks
+    ]
+    # damping starts at the first header that does not head a sidebar's box
+    stacked = menus and len(headers) > 1  # text dumps: HTML tells a sidebar by its links
     first = next(
-        (
-            i
-            for i, b in enumerate(blocks)
-            if (
-                b.kind is SECTION
-                and not (menus and _in_menu(blocks, i))
-                and not (b.link_density >= 0.5 and b.hint < 0.0)  # a link in a menu, a sidebar
-                and not (":" in b.text and i < paragraph)  # tags above the article
-            )
-            or b.kind is COUNT
-        ),
+        (h for h in headers if not (stacked and _sidebar_header(blocks, scores, headers, h))),
         len(blocks),
     )
     factors = [1.0] * first + [DAMPING] * (len(blocks) - first)
-    scores = [
-        len(b.text) * f  # block_score() of plain prose, inlined
+    scores = scores[:first] + [
+        len(b.text) * DAMPING
         if b.kind is PROSE and not b.dup and not b.link_density and not b.hint
-        else block_score(b, f)
-        for b, f in zip(blocks, factors, strict=True)
+        else block_score(b, DAMPING)
+        for b in blocks[first:]
     ]
     return scores, factors
+
+
+def _sidebar_header(
+    blocks: list[Block], scores: list[float], headers: list[int], at: int
+) -> bool:
+    """The section header at ``at`` heads one of a stack of boxes above the article (a
+    blog's sidebar: "Recent Posts", "Recent Comments", "Archives"), so it damps nothing:
+    no run of prose above it scores DAMP_AFTER_RUN, and another header sits between the
+    paragraphs around it. An in-text box ("Свързани новини" and a few headlines) is
+    alone between two paragraphs; a comment counter or header always damps."""
+    b = blocks[at]
+    if b.kind is COUNT or _COMMENTS_HEADER.match(b.text.lower()):
+        return False
+    before = next((i for i in range(at - 1, -1, -1) if _long_prose(blocks[i])), -1)
+    after = next((i for i in range(at + 1, len(blocks)) if _long_prose(blocks[i])), len(blocks))
+    if sum(1 for h in headers if before < h < after) < 2:
+        return False
+    return best_run(scores[:at])[2] < DAMP_AFTER_RUN
+
+
+def _long_prose(b: Block) -> bool:
+    return b.kind is PROSE and len(b.text) >= RESUME_MIN_CHARS
 
 
 def _pick_run(scores: list[float], first: int) -> tuple[int, int, float]:
