@@ -283,3 +283,21 @@ def test_a_sidebars_stack_of_boxes_above_the_post_does_not_mute_it() -> None:
     ]
     text = "\n\n".join([*sidebar, "Варна прие бюджета си", P1, P2, P3])
     assert extract_dump(text).body_paragraphs == (P1, P2, P3)
+
+
+def test_boxes_stacked_after_the_article_still_damp_what_follows() -> None:
+    more = [
+        "Следващото заседание на съвета ще бъде в края на месеца, съобщиха от общината.",
+        "Кметът обеща отчет за изпълнението на бюджета до края на първото тримесечие.",
+        "Гражданите могат да следят заседанията на живо в сайта на общинския съвет.",
+        "Проектобюджетът беше обсъден публично с жителите на града през декември.",
+    ]
+    article = [P1, P2, P3, *more]  # over 600 characters of prose above the boxes
+    teasers = [  # longer other stories under two box headers: not the article's
+        f"{a} {b} {c}".replace("Варна", "Русе") for a, b, c in ((P1, P2, P3), (P2, P3, P1),
+                                                               (P3, P1, P2))
+    ]
+    text = "\n\n".join(
+        ["Варна прие бюджета си", *article, "Още от категорията", "Най-четени", *teasers]
+    )
+    assert extract_dump(text).body_paragraphs == tuple(article)

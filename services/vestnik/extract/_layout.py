@@ -8,6 +8,7 @@ blocks below it), and the comment counter from anywhere on the page.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime
 from itertools import pairwise
 
@@ -223,12 +224,10 @@ def score_blocks(
         else block_score(b)
         for b in blocks
     ]
-    # damping starts at the first header that does not head a sidebar's box
-    stacked = menus and len(headers) > 1  # text dumps: HTML tells a sidebar by its links
-    first = next(
-        (h for h in headers if not (stacked and _sidebar_header(blocks, scores, headers, h))),
-        len(blocks),
-    )
+    if menus:  # text dumps: from the first header that heads no box of a sidebar
+        first = _damping_start(blocks, scores, headers)
+    else:  # HTML tells a sidebar by its links
+        first = headers[0] if headers else len(blocks)
     factors = [1.0] * first + [DAMPING] * (len(blocks) - first)
     scores = scores[:first] + [
         len(b.text) * DAMPING
@@ -239,26 +238,35 @@ def score_blocks(
     return scores, factors
 
 
-def _sidebar_header(
-    blocks: list[Block], scores: list[float], headers: list[int], at: int
-) -> bool:
-    """The section header at ``at`` heads one of a stack of boxes above the article (a
-    blog's sidebar: "Recent Posts", "Recent Comments", "Archives"), so it damps nothing:
-    no run of prose above it scores DAMP_AFTER_RUN, and another header sits between the
-    paragraphs around it. An in-text box ("Свързани новини" and a few headlines) is
-    alone between two paragraphs; a comment counter or header always damps."""
-    b = blocks[at]
-    if b.kind is COUNT or _COMMENTS_HEADER.match(b.text.lower()):
-        return False
-    before = next((i for i in range(at - 1, -1, -1) if _long_prose(blocks[i])), -1)
-    after = next((i for i in range(at + 1, len(blocks)) if _long_prose(blocks[i])), len(blocks))
-    if sum(1 for h in headers if before < h < after) < 2:
-        return False
-    return best_run(scores[:at])[2] < DAMP_AFTER_RUN
-
-
-def _long_prose(b: Block) -> bool:
-    return b.kind is PROSE and len(b.text) >= RESUME_MIN_CHARS
+def _damping_start(blocks: list[Block], scores: list[float], headers: list[int]) -> int:
+    """The first of ``headers`` that damps what follows it: one that heads no box of a
+    stack above the article (a blog's sidebar dumped first: "Recent Posts", "Top",
+    "Archives"). A header heads such a box when another header sits between the same two
+    paragraphs (RESUME_MIN_CHARS or longer) and no run of prose above it scores
+    DAMP_AFTER_RUN yet; an in-text box ("Свързани новини" and a few headlines) is alone
+    between two paragraphs, and a comment counter or comments header always damps.
+    One pass over the blocks."""
+    if len(headers) < 2:
+        return headers[0] if headers else len(blocks)
+    # the paragraphs' positions, to find the two around each header
+    paragraphs = [i for i, b in enumerate(blocks)
+                  if b.kind is PROSE and len(b.text) >= RESUME_MIN_CHARS]
+    best = current = 0.0  # Kadane's best run so far, advanced to each header in turn
+    at = 0
+    for h in headers:
+        for score in scores[at:h]:
+            current = score if current <= 0.0 else current + score
+            best = max(best, current)
+        at = h
+        b = blocks[h]
+        if b.kind is COUNT or _COMMENTS_HEADER.match(b.text.lower()) or best >= DAMP_AFTER_RUN:
+            return h
+        k = bisect_left(paragraphs, h)
+        before = paragraphs[k - 1] if k else -1
+        after = paragraphs[k] if k < len(paragraphs) else len(blocks)
+        if bisect_left(headers, after) - bisect_right(headers, before) < 2:
+            return h
+    return len(blocks)
 
 
 def _pick_run(scores: list[float], first: int) -> tuple[int, int, float]:
