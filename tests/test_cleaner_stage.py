@@ -1,10 +1,12 @@
 """The cleaning stage on the real Redis: one entry's failure, at any step, is that entry's
-dead letter while the rest of its batch is published; entries in long work keep their owner.
+dead letter while the rest of its batch is published; entries in long work keep their owner;
+a batch never waits for site memory's refresh.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -19,6 +21,7 @@ from vestnik.cleaner.pipeline import clean_event
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
 from vestnik.settings import Settings
+from vestnik.sitememory import site_keys
 from vestnik.stage import Entry
 from vestnik.streams import ensure_group
 from vestnik.wire import decode_model
@@ -224,3 +227,47 @@ async def test_site_memory_learns_each_cleaned_page_of_a_batch_under_its_site_an
     assert tables["a.bg"].pages == tables["b.bg"].pages == 1.0
     assert stage.site_memory.n_pending == 2
     assert set(stage.site_memory.loaded) == {"a.bg", "b.bg"}, "its sites were not read first"
+
+
+async def test_a_batch_does_not_wait_for_a_site_memory_refresh_on_its_way(
+    redis: Redis, settings: Settings
+) -> None:
+    """A refresh held on its way (its Redis slow) while a batch of a site already read is
+    cleaned: the batch is published with the local copy; the refresh writes both pages once
+    let go. A batch that waited for it would wait as long as it is held (no timeout)."""
+    st = CleanerStage(settings.model_copy(update={"site_memory_refresh_s": 0.05,
+                                                  "site_memory_timeout_s": 3600.0}),
+                      pool=InProcessPool())  # type: ignore[arg-type]
+    memory = st.site_memory
+    assert memory is not None
+    sync = memory._sync
+    on_its_way, let_go = asyncio.Event(), asyncio.Event()
+
+    async def held(client: Redis, sites: set[str], write: bool) -> None:
+        if write:  # the refresh's round trip (a first look-up's goes on)
+            on_its_way.set()
+            await let_go.wait()
+        await sync(client, sites, write)
+
+    memory._sync = held  # type: ignore[method-assign]
+    first = await _read(redis, st, fields("https://a.bg/1"))
+    # a.bg read before its first batch, its page learned (no refresh is on its way)
+    await asyncio.wait_for(st.handle(redis, first), 20)
+    await st.start()
+    try:
+        await asyncio.wait_for(on_its_way.wait(), 20)
+        entries = await _read(redis, st, fields("https://a.bg/2"))
+        await asyncio.wait_for(st.handle(redis, entries), 20)  # held: no refresh done
+        assert not let_go.is_set()
+        assert isinstance((await _outputs(redis, st))[entries[0][0]], Article)
+        assert memory.memory.tables["a.bg"].seen("https://a.bg/2")
+        let_go.set()
+        _, urls, _ = site_keys(st.settings.site_memory_prefix, "a.bg")
+        deadline = time.monotonic() + 20
+        while await redis.zcard(urls) < 2:
+            assert time.monotonic() < deadline, "the refresh let go never wrote the pages"
+            await asyncio.sleep(0.02)
+    finally:
+        let_go.set()
+        await st.close()
+    assert not memory.refreshing and st._refresh_client is None

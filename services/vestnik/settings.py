@@ -274,7 +274,7 @@ class Settings(BaseSettings):
     )
     site_memory_refresh_s: float = Field(
         30.0, gt=0, description="How often a cleaner writes what it learned to Redis and reads "
-        "the sites it uses back."
+        "the sites it uses back, in the background: no batch waits for it."
     )
     site_memory_ttl_s: float = Field(
         30 * 86_400, gt=0, description="A site's memory in Redis expires this long after its "

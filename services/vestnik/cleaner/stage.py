@@ -4,9 +4,10 @@ Each entry goes as it was read to an extraction process, which decodes it, clean
 (extracts, builds, encodes) under the page time budget and sends back the entry to publish
 (``budget.py``); this process looks up site memory's furniture for the pages (for their
 site and URL as read off the entries, before they are sent; again for a decoded page whose
-own differ), and writes, logs and counts the outcomes. Whatever one entry raises, at any
-of these steps, becomes that entry's dead letter, and the rest of its batch is published.
-While the batch is worked on, this consumer keeps its claim on the entries
+own differ: a site never read is read from Redis first, the rest is the local copy, which
+a background task refreshes), and writes, logs and counts the outcomes. Whatever one entry
+raises, at any of these steps, becomes that entry's dead letter, and the rest of its batch
+is published. While the batch is worked on, this consumer keeps its claim on the entries
 (``claims.py``); the commit writes the outputs of the entries it still holds.
 """
 
@@ -30,6 +31,7 @@ from vestnik.cleaner.budget import (
     Undecodable,
 )
 from vestnik.cleaner.claims import ClaimKeeper
+from vestnik.connect import connect
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
@@ -56,15 +58,32 @@ class CleanerStage:
         # what the worker's partitions learn of each site, shared with the other replicas
         self.site_memory = site_memory or (SharedSiteMemory(settings) if settings.site_memory
                                            else None)
+        self._refresh_client: Redis | None = None  # site memory's refresh's, once started
         self.claims = ClaimKeeper(self.stream, self.group, settings.consumer_name,
                                   settings.claim_idle_ms)
 
     async def start(self) -> None:
-        """Start the extraction processes (the first batch would, otherwise)."""
+        """Start the extraction processes (the first batch would, otherwise) and site
+        memory's refresh, in the background through a client of its own, so that no batch
+        waits for it (a stage sharing a site memory already refreshed starts none)."""
         await self.pool.start()
+        if self.site_memory is not None and not self.site_memory.refreshing:
+            self._refresh_client = connect(self.settings.resolved_redis_url)
+            self.site_memory.start(self._refresh_client)
 
     async def close(self) -> None:
-        await self.pool.close()
+        """Stop the refresh (what was learned since the last one is not written) and the
+        extraction processes."""
+        try:
+            if self._refresh_client is not None:
+                assert self.site_memory is not None
+                client, self._refresh_client = self._refresh_client, None
+                try:
+                    await self.site_memory.stop()
+                finally:
+                    await client.aclose()
+        finally:
+            await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
         received = time.time()
@@ -155,7 +174,8 @@ class CleanerStage:
     async def _furniture(self, redis: Redis,
                          pages: Sequence[Located]) -> list[frozenset[int]]:
         """Site memory's furniture of each page (its site and canonical URL), once it has
-        what Redis knows of their sites (never raises)."""
+        what Redis knows of the sites it never read (never raises; the sites it has are
+        refreshed in the background)."""
         assert self.site_memory is not None
         await self.site_memory.sync(redis, [page.site for page in pages])
         return [self.site_memory.furniture(page.site, page.url) for page in pages]
