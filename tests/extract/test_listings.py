@@ -208,27 +208,28 @@ def test_article_with_a_few_paragraphs_opening_alike_is_kept() -> None:
     assert isinstance(result, Extracted), result
 
 
-def test_page_titled_by_the_sites_own_name_among_headlines_is_a_listing() -> None:
+def _headed_page(title: str, h1: str, url: str, paragraphs: list[str]) -> Page:
+    """A page with its <title>, an h1, a list of other pages' headlines and paragraphs."""
     html = (
-        "<!doctype html><html><head><title>Централна избирателна комисия :: Дневен ред"
-        "</title></head><body><h1>Централна избирателна комисия</h1><ul>"
+        f"<!doctype html><html><head><title>{title}</title></head><body><h1>{h1}</h1><ul>"
         + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(HEADS))
-        + f"</ul><p>{P1}</p></body></html>"
+        + "</ul>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
     )
-    result = extract(Page("https://www.cik.bg/bg/dnevenred", NOW, "text/html", html))
+    return Page(url, NOW, "text/html", html)
+
+
+def test_page_titled_by_the_sites_own_name_among_headlines_is_a_listing() -> None:
+    site = "Централна избирателна комисия"
+    page = _headed_page(f"{site} :: Дневен ред", site, "https://www.cik.bg/bg/dnevenred", [P1])
+    result = extract(page)
     assert isinstance(result, Rejected) and result.reason == "listing", result
     assert "titled by the site's name" in result.detail
 
 
 def test_article_whose_headline_is_not_the_sites_name_is_kept() -> None:
-    html = (
-        "<!doctype html><html><head><title>Избирателна комисия прие дневния ред</title>"
-        "</head><body><h1>Избирателна комисия прие дневния ред</h1><ul>"
-        + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(HEADS))
-        + f"</ul><p>{P1}</p><p>{P2}</p></body></html>"
-    )
-    result = extract(Page("https://www.cik.bg/bg/news/1", NOW, "text/html", html))
-    assert isinstance(result, Extracted), result
+    headline = "Избирателна комисия прие дневния ред"
+    page = _headed_page(headline, headline, "https://www.cik.bg/bg/news/1", [P1, P2])
+    assert isinstance(extract(page), Extracted)
 
 
 def test_post_under_the_sites_own_name_without_teasers_is_kept() -> None:
