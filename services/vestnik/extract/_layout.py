@@ -201,7 +201,8 @@ def score_blocks(
 
     ``menus``: a section word amid menu items does not damp what follows (text dumps;
     HTML's link density already tells menus apart)."""
-    # from the first section header or comment counter on, every block is damped
+    # from the first section header or comment counter on (in a dump, the first one past
+    # a sidebar's stack of boxes above the article), every block is damped
     paragraph = next(  # the first paragraph of an article's size: a tag line above it is
         (i for i, b in enumerate(blocks)  # the article's, and damps nothing
          if b.kind is PROSE and len(b.text) >= ARTICLE_PARAGRAPH_CHARS),
