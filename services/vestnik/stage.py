@@ -8,6 +8,7 @@ the index being away: the entries stay pending and are delivered again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -51,3 +52,8 @@ def queued_ms(entry_id: str, now: float) -> float | None:
     except ValueError:
         return None
     return round(now * 1000 - added, 1)
+
+
+def ms_since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()``): a batch phase's wall time."""
+    return (time.perf_counter() - started) * 1000

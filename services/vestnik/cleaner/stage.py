@@ -36,7 +36,7 @@ from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
 from vestnik.settings import Settings
 from vestnik.sitememory import SharedSiteMemory
-from vestnik.stage import Entry, queued_ms
+from vestnik.stage import Entry, ms_since, queued_ms
 from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, encode_model
 
@@ -108,7 +108,7 @@ class CleanerStage:
                     claim_idle_ms=self.settings.claim_idle_ms,
                     wait_replicas=self.settings.wait_replicas,
                     wait_timeout_ms=self.settings.wait_timeout_ms)
-            phases["commit_ms"] = _ms_since(started)
+            phases["commit_ms"] = ms_since(started)
         except BaseException as exc:
             for span in spans:
                 tracing.end_entry_span(span, {"outcome": "failed",
@@ -140,12 +140,12 @@ class CleanerStage:
                     return await self._furniture(redis, pages)
                 finally:
                     phases["site_memory_ms"] = (phases.get("site_memory_ms", 0.0)
-                                                + _ms_since(started))
+                                                + ms_since(started))
         started = time.perf_counter()
         results = await self.pool.clean([Job(entry_id, fields) for entry_id, fields in entries],
                                         max_body_bytes=self.settings.max_body_bytes,
                                         furnish=furnish)
-        phases["extract_ms"] = _ms_since(started)
+        phases["extract_ms"] = ms_since(started)
         if self.site_memory is not None:
             self._learn(results)
         outcomes: list[tuple[Write, Line]] = []
@@ -155,7 +155,7 @@ class CleanerStage:
                 started = time.perf_counter()
                 outcome = self._dead_letter(entry_id, fields, _wire_error(
                     WireError(result.code, result.reason)), line)
-                line["duration_ms"] = round(result.decode_ms + _ms_since(started), 3)
+                line["duration_ms"] = round(result.decode_ms + ms_since(started), 3)
                 outcomes.append(outcome)
                 continue
             if result.page is not None:
@@ -221,6 +221,3 @@ def _wire_error(exc: Exception) -> WireError:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return WireError("internal_error", _printable(text))
 
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

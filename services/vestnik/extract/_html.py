@@ -529,9 +529,7 @@ def _norm(s: str) -> str:
     return _WS.sub(" ", s).strip().casefold()
 
 
-def _pick_title(
-    meta: _Meta, blocks: list[Block], start: int, fallback: str, url: str = ""
-) -> str:
+def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str, url: str) -> str:
     named = [t for t in (meta.ld_title, meta.og_title) if t]
     h1s = [b.text for b in blocks if b.tag == "h1"]
     # some sites set the headline in an h2: those above the body, when no h1 is there,

@@ -219,46 +219,42 @@ def score_blocks(
         )
         or b.kind is COUNT
     ]
-    scores = [
-        len(b.text)  # block_score() of plain prose, inlined
-        if b.kind is PROSE and not b.dup and not b.link_density and not b.hint
-        else block_score(b)
-        for b in blocks
-    ]
+    undamped: list[float] = []  # the blocks' scores before ``first``, as found
     if menus:  # text dumps: from the first header that heads no box of a sidebar
-        first = _damping_start(blocks, scores, headers)
+        first = _damping_start(blocks, headers, undamped)
     else:  # HTML tells a sidebar by its links
         first = headers[0] if headers else len(blocks)
     factors = [1.0] * first + [DAMPING] * (len(blocks) - first)
-    scores = scores[:first] + [
-        len(b.text) * DAMPING
+    scores = undamped + [
+        len(b.text) * f  # block_score() of plain prose, inlined
         if b.kind is PROSE and not b.dup and not b.link_density and not b.hint
-        else block_score(b, DAMPING)
-        for b in blocks[first:]
+        else block_score(b, f)
+        for b, f in zip(blocks[len(undamped):], factors[len(undamped):], strict=True)
     ]
     return scores, factors
 
 
-def _damping_start(blocks: list[Block], scores: list[float], headers: list[int]) -> int:
+def _damping_start(blocks: list[Block], headers: list[int], undamped: list[float]) -> int:
     """The first of ``headers`` that damps what follows it: one that heads no box of a
     stack above the article (a blog's sidebar dumped first: "Recent Posts", "Top",
     "Archives"). A header heads such a box when another header sits between the same two
     paragraphs (RESUME_MIN_CHARS or longer) and no run of prose above it scores
     DAMP_AFTER_RUN yet; an in-text box ("Свързани новини" and a few headlines) is alone
     between two paragraphs, and a comment counter or comments header always damps.
-    One pass over the blocks."""
+    One pass over the blocks up to that header, whose scores it appends to ``undamped``
+    (so the caller scores each block once)."""
     if len(headers) < 2:
         return headers[0] if headers else len(blocks)
     # the paragraphs' positions, to find the two around each header
     paragraphs = [i for i, b in enumerate(blocks)
                   if b.kind is PROSE and len(b.text) >= RESUME_MIN_CHARS]
     best = current = 0.0  # Kadane's best run so far, advanced to each header in turn
-    at = 0
     for h in headers:
-        for score in scores[at:h]:
+        for b in blocks[len(undamped):h]:
+            score = block_score(b)
+            undamped.append(score)
             current = score if current <= 0.0 else current + score
             best = max(best, current)
-        at = h
         b = blocks[h]
         if b.kind is COUNT or _COMMENTS_HEADER.match(b.text.lower()) or best >= DAMP_AFTER_RUN:
             return h

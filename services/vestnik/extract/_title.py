@@ -70,30 +70,27 @@ _FILE_NAME = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|svg|mp4|pdf)$")
 _NAME_LIKE = re.compile(r"^(?:[A-ZА-ЯЁ][\w'’.-]+\s){1,2}[A-ZА-ЯЁ][\w'’.-]+$")
 
 
-# words an institution's initials skip ("Министерство на икономиката": МИ)
+# words an institution's initials skip ("Агенция за закрила на детето": АЗД; words of
+# fewer than three letters, "на", "и", are no words to ``_WORD`` at all)
 _NAME_LINKS = frozenset(
-    {"на", "и", "за", "по", "от", "в", "при", "of", "the", "and", "for", "für", "der",
-     "die", "das", "und", "de", "la", "du", "des", "et", "для"}
+    {"при", "the", "and", "for", "für", "der", "die", "das", "und", "des", "для"}
 )
 # host labels that name no one: "www.mi.government.bg" is the site "mi"
 _HOST_NOISE = frozenset({"www", "m", "gov", "government", "com", "co", "org", "net"})
 SITE_NAME_MAX_CHARS = 80
 
 
-def _first_letters(word: str) -> frozenset[str]:
-    """A word's initial transliterated, as hosts spell it ("ц": "ts" or "c", "ш": "sh"
-    or "s")."""
-    letter = word[0].lower().translate(_TRANSLIT)
-    if not letter:
-        return frozenset()
-    return frozenset({letter, "c" if letter == "ts" else letter[0]})
-
-
-def _initials(words: list[str]) -> set[str]:
-    found = {""}
-    for w in words:
-        found = {f + i for f in found for i in _first_letters(w)}
-    return found
+def _spells_initials(label: str, words: list[str]) -> bool:
+    """``label`` is the words' initials transliterated, each as hosts spell it ("ц": "ts"
+    or "c", "ш": "sh" or "s")."""
+    if not words:
+        return not label
+    letter = words[0][0].lower().translate(_TRANSLIT)
+    return any(
+        label.startswith(spelling) and _spells_initials(label[len(spelling):], words[1:])
+        for spelling in {letter, "c" if letter == "ts" else letter[:1]}
+        if spelling
+    )
 
 
 def names_site(text: str, url: str) -> bool:
@@ -106,12 +103,12 @@ def names_site(text: str, url: str) -> bool:
         return False
     host = split[0].rpartition("@")[2].partition(":")[0].lower()
     labels = {p for p in host.split(".")[:-1] if p not in _HOST_NOISE}
-    if not labels:
-        return False
     if "".join(w.lower().translate(_TRANSLIT) for w in words) in labels:
         return True
     main = [w for w in words if w.lower() not in _NAME_LINKS]
-    return len(main) >= 2 and bool((_initials(main) | _initials(words)) & labels)
+    return len(main) >= 2 and any(
+        _spells_initials(label, main) or _spells_initials(label, words) for label in labels
+    )
 
 
 def text_keys(text: str) -> frozenset[str]:

@@ -16,7 +16,7 @@ from vestnik.index import Index
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, INDEX_SECONDS, INDEX_WRITES, record
 from vestnik.settings import Settings
-from vestnik.stage import Entry, queued_ms
+from vestnik.stage import Entry, ms_since, queued_ms
 from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, decode_model, encode_model
 
@@ -65,7 +65,7 @@ class IndexerStage:
         with INDEX_SECONDS.time(), tracing.batch_span("vestnik.index.write", spans,
                                                       articles=len(articles)):
             report = await anyio.to_thread.run_sync(self.index.upsert_many, articles)
-        index_ms = _ms_since(started)
+        index_ms = ms_since(started)
         # each entry with what it turns into: an article only its ack, a bad entry its
         # dead letter; the commit writes and acks only the entries still ours
         outputs = [
@@ -87,7 +87,7 @@ class IndexerStage:
         # the batch's phases, wall time, on every entry's line: the index transaction
         # (decoding the articles included) and the commit
         batch = {"batch": len(entries), "index_ms": round(index_ms, 1),
-                 "commit_ms": round(_ms_since(commit_started), 1)}
+                 "commit_ms": round(ms_since(commit_started), 1)}
         lines = []
         per_message = round((time.perf_counter() - started) * 1000 / max(len(entries), 1), 3)
         for (entry_id, _), item in zip(entries, decoded, strict=True):
@@ -119,6 +119,3 @@ class IndexerStage:
                        duplicates=report.duplicates)
         return lines
 
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
