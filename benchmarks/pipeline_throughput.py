@@ -298,7 +298,7 @@ class Latency:
 PHASES: tuple[tuple[str, str], ...] = (
     ("publish", "publish (XADD of the event)"),
     ("events_wait", "in the events stream until the cleaner reads it"),
-    ("extract", "cleaner: the batch in the extraction processes (wall)"),
+    ("extract", "cleaner: in the extraction processes until its result (wall)"),
     ("cleaner_commit", "cleaner: outcomes and commit until the article's XADD"),
     ("articles_wait", "in the articles stream until the indexer reads it"),
     ("index", "indexer: the index transaction (wall)"),
@@ -309,6 +309,7 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("handoff", "of extract, a batch of one: the rest (the handoff)"),
     ("cleaner_commit_all", "cleaner: the commit, whole"),
     ("cleaner_batch", "cleaner: entries in the batch"),
+    ("cleaner_group", "cleaner: entries in the article's commit"),
     ("indexer_batch", "indexer: entries in the batch"),
 )
 
@@ -346,7 +347,9 @@ def article_phases(sent: float, seen: float, cleaner: Mapping[str, Any],
         "handoff": (cleaner["extract_ms"] - cleaner["duration_ms"]
                     - cleaner.get("site_memory_ms", 0.0)) if cleaner["batch"] == 1 else math.nan,
         "cleaner_commit_all": float(cleaner["commit_ms"]),
-        "cleaner_batch": float(cleaner["batch"]), "indexer_batch": float(indexer["batch"]),
+        "cleaner_batch": float(cleaner["batch"]),
+        "cleaner_group": float(cleaner.get("committed_with", cleaner["batch"])),
+        "indexer_batch": float(indexer["batch"]),
     }
 
 

@@ -25,6 +25,7 @@ from vestnik.cleaner.budget import (
     Job,
     Located,
     PoolClosed,
+    Reported,
     Result,
     Undecodable,
     Where,
@@ -82,8 +83,10 @@ class Pool(ExtractorPool):
     """The pool with the default entry limit."""
 
     async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int = MAX,
-                    furnish: Furnish | None = None) -> list[Result]:
-        return await super().clean(jobs, max_body_bytes=max_body_bytes, furnish=furnish)
+                    furnish: Furnish | None = None,
+                    report: Reported | None = None) -> list[Result]:
+        return await super().clean(jobs, max_body_bytes=max_body_bytes, furnish=furnish,
+                                   report=report)
 
 
 @pytest.fixture
@@ -113,6 +116,23 @@ async def test_a_page_past_its_budget_is_stopped_and_the_pages_after_it_are_clea
     assert pool.pids and pool.pids != [first_pid], "the stopped process was not replaced"
     (again,) = await pool.clean([job("https://a.bg/4")])  # the replacement works
     assert isinstance(again, Cleaned) and again.outcome == "article"
+
+
+async def test_each_result_is_reported_as_soon_as_it_is_known(pool: Pool) -> None:
+    reports: list[tuple[int, str, float]] = []
+
+    def report(position: int, result: Result) -> None:
+        kind = result.error_type if isinstance(result, Failed) else type(result).__name__
+        reports.append((position, kind, time.monotonic()))
+
+    started = time.monotonic()
+    results = await pool.clean([job("https://a.bg/1"), job("https://a.bg/slow", slow_page(),
+                                                           "text/html"), job("https://a.bg/2")],
+                               report=report)
+    assert [(p, kind) for p, kind, _ in reports] == [(0, "Cleaned"), (1, "timeout"),
+                                                      (2, "Cleaned")], reports
+    assert reports[0][2] - started < 0.5, "the first page waited for the slow one"
+    assert [type(r) for r in results] == [Cleaned, Failed, Cleaned]
 
 
 async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: Pool) -> None:

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from vestnik import wire
 from vestnik.cleaner import budget
-from vestnik.cleaner.budget import Furnish, Job, Result, clean_here
+from vestnik.cleaner.budget import Furnish, Job, Reported, Result, clean_here
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
@@ -52,8 +52,10 @@ class InProcessPool:
     async def close(self) -> None: ...
 
     async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int,
-                    furnish: Furnish | None = None) -> list[Result]:
-        return await clean_here(jobs, max_body_bytes=max_body_bytes, furnish=furnish)
+                    furnish: Furnish | None = None,
+                    report: Reported | None = None) -> list[Result]:
+        return await clean_here(jobs, max_body_bytes=max_body_bytes, furnish=furnish,
+                                report=report)
 
 
 @pytest.fixture
@@ -152,6 +154,30 @@ async def test_a_slow_page_is_a_timeout_dead_letter_saying_what_is_known_of_it(
     assert isinstance(after, Article)
 
 
+async def test_the_pages_cleaned_before_a_slow_one_are_published_while_it_runs(
+    redis: Redis, stage: CleanerStage
+) -> None:
+    entries = await _read(redis, stage, fields("https://a.bg/quick"),
+                          fields("https://a.bg/slow", slow_page(), "text/html"))
+    handled = asyncio.create_task(stage.handle(redis, entries))
+    published_at = None
+    async with asyncio.timeout(30):
+        while not await redis.xlen(stage.settings.articles_stream):
+            assert not handled.done(), "the batch ended before its first page was published"
+            await asyncio.sleep(0.01)
+        published_at = time.monotonic()
+        running = not handled.done()
+        pending = (await redis.xpending(stage.stream, stage.group))["pending"]
+        await handled
+    assert running, "the quick page was published only once the slow one was done"
+    assert pending == 1, f"{pending} entries pending: the quick one was not acknowledged"
+    out = await _outputs(redis, stage)
+    quick, slow = (out[i] for i, _ in entries)
+    assert isinstance(quick, Article)
+    assert isinstance(slow, DeadLetter) and slow.error_type == "timeout", slow
+    assert time.monotonic() - published_at > 0.5  # the slow page ran on for its budget
+
+
 async def _reclaim_all_the_time(redis: Redis, st: CleanerStage, claimed: list[str],
                                 stop: asyncio.Event) -> None:
     """Another replica's upkeep, reclaiming entries idle past ``claim_idle_ms``, often."""
@@ -198,17 +224,18 @@ async def test_a_renewal_never_takes_an_entry_back_from_the_replica_that_reclaim
 async def test_an_entry_reclaimed_mid_batch_is_left_to_its_new_owner(
     redis: Redis, stage: CleanerStage
 ) -> None:
-    entries = await _read(redis, stage, fields("https://a.bg/1"),
-                          fields("https://a.bg/slow", slow_page(), "text/html"),
-                          fields("https://a.bg/2"))
-    stolen = entries[0][0]
+    # the page after the slow one is not cleaned (nor committed) before the slow one ends
+    entries = await _read(redis, stage, fields("https://a.bg/slow", slow_page(), "text/html"),
+                          fields("https://a.bg/1"), fields("https://a.bg/2"))
+    stolen = entries[1][0]
     batch = asyncio.create_task(stage.handle(redis, entries))
     await asyncio.sleep(0.5)  # a replica that took it, e.g. after this one stalled
     await redis.xclaim(stage.stream, stage.group, OTHER, 0, [stolen], justid=True)
     await batch
     out = await _outputs(redis, stage)
     assert stolen not in out, "published an entry another replica owns"
-    assert [type(out[i]).__name__ for i, _ in entries[1:]] == ["DeadLetter", "Article"]
+    assert [type(out[i]).__name__ for i, _ in (entries[0], entries[2])] == [
+        "DeadLetter", "Article"]
     pending = await redis.xpending_range(stage.stream, stage.group, "-", "+", 10)
     assert [(p["message_id"].decode(), p["consumer"].decode()) for p in pending] == [
         (stolen, OTHER)]

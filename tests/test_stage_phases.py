@@ -82,7 +82,9 @@ async def test_the_cleaners_and_the_indexers_lines_carry_their_batchs_phases(
         assert line["extract_ms"] >= line["duration_ms"] > 0
         assert 0 <= line["site_memory_ms"] <= line["extract_ms"]
         assert line["commit_ms"] > 0
-    assert lines[0]["extract_ms"] == lines[1]["extract_ms"]  # the batch's, on each line
+        assert 1 <= line["committed_with"] <= 2
+    # each page's own time until its result came back: the second's includes the first's
+    assert lines[1]["extract_ms"] >= lines[0]["extract_ms"]
 
     index = open_index(settings.index_url)
     try:

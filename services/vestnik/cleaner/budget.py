@@ -15,16 +15,19 @@ site memory's furniture for the site and canonical URL the worker read off the e
    what the worker needs of the pages (the event id, what is known of the page for a
    timeout's reason, its site and canonical URL when site memory is on), or why an entry
    cannot be decoded (a ``WireError``'s code and reason: the entry is dead-lettered);
-2. it cleans each decoded page with its furniture and answers every ``FLUSH_S`` and at the
-   end of the batch. A page whose decoded site or URL is not what the worker read (it
-   could not be read, or the event says otherwise) is not cleaned but kept: the worker
-   sees that from the first answer, looks its furniture up and sends a second message for
-   such pages, which the child cleans from the events it kept.
+2. it cleans each decoded page with its furniture and answers each as soon as it is
+   cleaned (the worker commits a batch's pages as their answers come, so the first pages
+   of a long batch wait for none of the others, and a page's answer is never lost with a
+   process killed on a later page). A page whose decoded site or URL
+   is not what the worker read (it could not be read, or the event says otherwise) is not
+   cleaned but kept: the worker sees that from the first answer, looks its furniture up
+   and sends a second message for such pages, which the child cleans from the events it
+   kept.
 
 The worker's event loop waits on the pipes itself (no thread in between).
 
-A child says which page it is on, and since when, in a word of shared memory (no message,
-no wake-up per page). A page still running past ``budget_s`` (decoding or cleaning) has its
+A child says which page it is on, and since when, in a word of shared memory (no message
+when it starts one). A page still running past ``budget_s`` (decoding or cleaning) has its
 child killed and replaced; the page ends as ``Failed("timeout", …)`` and the batch's other
 unanswered pages go on in the new one (sent as entries again, to be decoded there).
 
@@ -81,7 +84,6 @@ if TYPE_CHECKING:
 # imported once by the fork server, so every child (and every replacement) starts warm
 PRELOAD = ["vestnik.cleaner.budget", "vestnik.extract._core", "vestnik.extract._html"]
 START_TIMEOUT_S = 60.0  # a child that is not ready by then (a starved machine) is an error
-FLUSH_S = 0.05  # a child sends the answers it has at least this often
 IDLE = -1  # the progress word of a child on no page
 _POSITION_BITS = 20  # progress word: start time (ms, monotonic clock) << 20 | page position
 
@@ -161,6 +163,8 @@ class Where(NamedTuple):
 
 # site memory's furniture of each page, in order
 Furnish = Callable[[Sequence[Located]], Awaitable[Sequence[frozenset[int]]]]
+# told of a page's result as soon as it is known: its position in the batch, the result
+Reported = Callable[[int, "Result"], None]
 _BDATA = DATA_FIELD.encode()
 
 
@@ -293,7 +297,8 @@ def clean_one(event: ScrapeEvent, entry_id: str,
 
 
 async def clean_here(jobs: Sequence[Job], *, max_body_bytes: int,
-                     furnish: Furnish | None = None) -> list[Result]:
+                     furnish: Furnish | None = None,
+                     report: Reported | None = None) -> list[Result]:
     """What ``ExtractorPool.clean`` does, in this process and without a time budget."""
     found = [decode_entry(job.fields, max_body_bytes=max_body_bytes,
                           site_memory=furnish is not None) for job in jobs]
@@ -302,9 +307,14 @@ async def clean_here(jobs: Sequence[Job], *, max_body_bytes: int,
     if furnish is not None:
         given = await furnish([h.page for h in held])
         furniture = {id(h): f for h, f in zip(held, given, strict=True)}
-    return [h if isinstance(h, Undecodable) else
-            clean_decoded(h, job.entry_id, furniture.get(id(h)))
-            for job, h in zip(jobs, found, strict=True)]
+    results: list[Result] = []
+    for job, h in zip(jobs, found, strict=True):
+        result = h if isinstance(h, Undecodable) else clean_decoded(h, job.entry_id,
+                                                                    furniture.get(id(h)))
+        if report is not None:
+            report(len(results), result)
+        results.append(result)
+    return results
 
 
 def _exception(exc: BaseException) -> str:
@@ -382,8 +392,8 @@ def _child_main(conn: Connection, progress: Any) -> None:
     expected)])``. First each entry with ``fields`` is decoded: one answer ``[(index,
     packed)]`` for them all (``_pack_page``, or why it cannot be decoded), sent before any
     page is cleaned; an item without ``fields`` is a page this process kept from the
-    message before. Then each decoded page is cleaned with ``furniture``, answered every
-    ``FLUSH_S`` and at the end; but with ``site_memory``, a page whose site and canonical
+    message before. Then each decoded page is cleaned with ``furniture`` and answered at
+    once; but with ``site_memory``, a page whose site and canonical
     URL are not ``expected`` (what its furniture was looked up for) is kept instead, until
     the next message brings its furniture (the parent tells it from its decoded answer).
     """
@@ -424,7 +434,6 @@ def _child_main(conn: Connection, progress: Any) -> None:
                 _send_answers(conn, answers)
         except (EOFError, OSError):
             return
-        answers, flushed = [], time.monotonic()
         for position, page in pages.items():
             index, entry_id, _, furniture, expected = items[position]
             if site_memory and (page.page.site, page.page.url) != expected:
@@ -435,18 +444,10 @@ def _child_main(conn: Connection, progress: Any) -> None:
                 result = clean_decoded(page, entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-            answers.append((index, _pack(result)))
-            if time.monotonic() - flushed >= FLUSH_S:
-                try:
-                    _send_answers(conn, answers)
-                except (EOFError, OSError):
-                    return
-                answers, flushed = [], time.monotonic()
-        try:
-            if answers:
-                _send_answers(conn, answers)
-        except (EOFError, OSError):
-            return
+            try:  # at once: the worker commits it, and a page after it that is killed
+                _send_answers(conn, [(index, _pack(result))])  # does not take it along
+            except (EOFError, OSError):
+                return
 
 
 def _send_answers(conn: Connection, answers: list[tuple[int, _Packed]]) -> None:
@@ -613,7 +614,7 @@ class _Child:
                             waiting.discard(index)
                 elif _read_progress(progress.value, sent) == (position, started):
                     i = todo[position]  # still on the same page: past its budget
-                    share.results[i] = self._timed_out(share, i, budget_s, started)
+                    share.finish(i, self._timed_out(share, i, budget_s, started))
                     return
         except (EOFError, OSError):  # it died on a page: once more, then give up
             self._check_open()
@@ -623,9 +624,9 @@ class _Child:
             self.log.warning("extraction_process_died", entry_id=share.jobs[i].entry_id,
                              how=how, again=i in share.died_on)
             if i in share.died_on:
-                share.results[i] = Failed("crashed", (
+                share.finish(i, Failed("crashed", (
                     f"the extraction process died on this page twice ({how}); "
-                    f"{share.about(i)}"), page=share.pages.get(i))
+                    f"{share.about(i)}"), page=share.pages.get(i)))
             share.died_on.add(i)
         except BaseException:  # cancelled, or the pool closed: the process is left unread
             self.stop()
@@ -680,6 +681,8 @@ class _Share:
     """The pages of a batch one process cleans, and what is known of them so far."""
 
     jobs: Sequence[Job]
+    offset: int = 0  # of jobs[0] in the batch
+    report: Reported | None = None  # told of each result as it is known
     results: list[Result | None] = field(default_factory=list)
     pages: dict[int, Decoded] = field(default_factory=dict)  # decoded, by position in jobs
     held: set[int] = field(default_factory=set)  # ... and kept by the process `holder`
@@ -702,8 +705,13 @@ class _Share:
                 self.held.add(i)
                 return True
             return False
-        self.results[i] = _unpack(packed, self.pages.get(i))
+        self.finish(i, _unpack(packed, self.pages.get(i)))
         return True
+
+    def finish(self, i: int, result: Result) -> None:
+        self.results[i] = result
+        if self.report is not None:
+            self.report(self.offset + i, result)
 
     def about(self, i: int) -> str:
         """What is known of a page without cleaning it, for a timeout's or crash's reason."""
@@ -765,9 +773,12 @@ class ExtractorPool:
             self._children, self._threads, self._idle = children, threads, idle
 
     async def clean(self, jobs: Sequence[Job], *, max_body_bytes: int,
-                    furnish: Furnish | None = None) -> list[Result]:
+                    furnish: Furnish | None = None,
+                    report: Reported | None = None) -> list[Result]:
         """One result per job, in order; raises only when the pages could not be tried
-        (``PoolClosed``, ``ExtractorUnavailable``): then none of them has a result.
+        (``PoolClosed``, ``ExtractorUnavailable``): then the pages not reported have no
+        result. ``report(position, result)``: told of each page's result as soon as it is
+        known (from the event loop, within this call; it must not block).
         ``furnish``: site memory's furniture of pages (their site and canonical URL),
         asked before the pages are sent, for what ``peek_page`` reads of each entry, and
         once more for the decoded pages whose own site or URL is not what was read (with
@@ -792,7 +803,7 @@ class ExtractorPool:
         shares: list[_Share] = []
         at = 0
         for run in _split(jobs, len(taken)):
-            share = _Share(run)
+            share = _Share(run, at, report)
             for i in range(len(run)):
                 if (where := expected.get(at + i)) is not None:
                     share.expected[i] = (where.site, where.url)

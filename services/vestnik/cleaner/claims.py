@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -29,12 +29,21 @@ class ClaimKeeper:
         self.log = get_logger(consumer=consumer, task="claims")
 
     @contextlib.asynccontextmanager
-    async def held(self, redis: Redis, entry_ids: Sequence[str]) -> AsyncIterator[None]:
-        """Renew the claim on ``entry_ids`` every ``interval_s`` while the block runs."""
+    async def held(self, redis: Redis, entry_ids: Sequence[str]
+                   ) -> AsyncIterator[Callable[[Iterable[str]], None]]:
+        """Renew the claim on ``entry_ids`` every ``interval_s`` while the block runs;
+        the block is given a ``release(ids)`` for the entries it has committed meanwhile
+        (acknowledged: no longer this consumer's to renew)."""
         stop = asyncio.Event()
-        task = asyncio.create_task(self._renew_every(redis, list(entry_ids), stop))
+        ids = dict.fromkeys(entry_ids)  # ordered, and the renewal sees each release
+
+        def release(done: Iterable[str]) -> None:
+            for entry_id in done:
+                ids.pop(entry_id, None)
+
+        task = asyncio.create_task(self._renew_every(redis, ids, stop))
         try:
-            yield
+            yield release
         finally:
             # A flag as well as a cancel: a client library may swallow a cancellation that
             # lands inside one of its commands, and the batch must not wait on the loop.
@@ -47,19 +56,23 @@ class ClaimKeeper:
         return await renew(redis, stream=self.stream, group=self.group,
                            consumer=self.consumer, entry_ids=entry_ids)
 
-    async def _renew_every(self, redis: Redis, entry_ids: list[str], stop: asyncio.Event
+    async def _renew_every(self, redis: Redis, held: dict[str, None], stop: asyncio.Event
                            ) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
             if stop.is_set():
                 return
+            entry_ids = list(held)
+            if not entry_ids:
+                continue
             try:
                 renewed = await self.renew(redis, entry_ids)
             except (RedisError, OSError) as exc:  # Redis away: the next round tries again
                 self.log.warning("claim_renewal_failed", error_type=type(exc).__name__,
                                  error=str(exc)[:300])
                 continue
-            if renewed < len(entry_ids):
-                self.log.warning("claims_lost", stream=self.stream,
-                                 entries=len(entry_ids) - renewed)
+            # those committed meanwhile were not this consumer's to renew any more
+            lost = sum(1 for entry_id in entry_ids if entry_id in held) - renewed
+            if lost > 0:
+                self.log.warning("claims_lost", stream=self.stream, entries=lost)

@@ -13,6 +13,7 @@ is published. While the batch is worked on, this consumer keeps its claim on the
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -41,6 +42,7 @@ from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, encode_model
 
 Line = dict[str, Any]
+COMMIT_SPACING_S = 0.01  # a batch's pages still in work: at most a commit this often
 
 
 class CleanerStage:
@@ -86,37 +88,85 @@ class CleanerStage:
             await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
+        """Clean the batch and commit each page as soon as its result is known and no
+        commit of the batch is in flight (the pages finished meanwhile go in the next
+        one): a long batch publishes its first pages without waiting for its last, and a
+        quick one is one commit. A batch that raises leaves the pages it did not commit
+        pending, to be delivered again."""
         received = time.time()
         BATCH_SIZE.labels(self.name).observe(len(entries))
-        # the batch's phases, wall time as this process saw them, on every entry's line
-        phases: dict[str, float] = {}
         spans = [tracing.start_entry_span("vestnik.clean", stage=self.name, stream=self.stream,
                                           entry_id=entry_id, fields=fields)
                  for entry_id, fields in entries]
+        batch = _Batch(entries, spans, received)
         try:
-            async with self.claims.held(redis, [entry_id for entry_id, _ in entries]):
-                outcomes = await self._outcomes(redis, entries, spans, phases)
-            # each output carries its entry's trace on to the next stage
-            writes = [(entry_id, [Write(write.stream, {**write.fields, **tracing.carried(span)})])
-                      for (entry_id, _), (write, _), span in
-                      zip(entries, outcomes, spans, strict=True)]
-            started = time.perf_counter()
-            with tracing.batch_span("vestnik.commit", spans, entries=len(entries)):
-                committed = await commit_batch(
-                    redis, writes, stream=self.stream, group=self.group,
-                    consumer=self.settings.consumer_name,
-                    claim_idle_ms=self.settings.claim_idle_ms,
-                    wait_replicas=self.settings.wait_replicas,
-                    wait_timeout_ms=self.settings.wait_timeout_ms)
-            phases["commit_ms"] = ms_since(started)
+            async with self.claims.held(redis, [entry_id for entry_id, _ in entries]) as release:
+                extraction = asyncio.ensure_future(self._extract(redis, batch))
+                try:
+                    while group := await batch.next_group(extraction):
+                        await self._commit(redis, batch, group)
+                        release(entries[i][0] for i in group)
+                    extraction.result()  # what stopped the pages not reported, if anything
+                finally:
+                    if not extraction.done():
+                        extraction.cancel()
+                        await asyncio.wait({extraction})
+                    elif not extraction.cancelled():
+                        extraction.exception()  # seen: raised above, or a commit's error is
         except BaseException as exc:
-            for span in spans:
-                tracing.end_entry_span(span, {"outcome": "failed",
-                                              "error_type": type(exc).__name__})
+            for i, span in enumerate(spans):
+                if i not in batch.committed:
+                    tracing.end_entry_span(span, {"outcome": "failed",
+                                                  "error_type": type(exc).__name__})
             raise
-        batch = {"batch": len(entries), **{k: round(v, 1) for k, v in phases.items()}}
-        for (entry_id, _), (_, line), span in zip(entries, outcomes, spans, strict=True):
-            line.update(queued_ms=queued_ms(entry_id, received), **batch)
+
+    async def _extract(self, redis: Redis, batch: _Batch) -> None:
+        """The batch through the extraction processes, each result reported to ``batch``
+        as it comes; ``site_memory_ms``: the time waiting for site memory's look-ups."""
+        furnish = None
+        if self.site_memory is not None:
+            async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
+                started = time.perf_counter()
+                try:
+                    return await self._furniture(redis, pages)
+                finally:
+                    batch.site_memory_ms += ms_since(started)
+        await self.pool.clean([Job(entry_id, fields) for entry_id, fields in batch.entries],
+                              max_body_bytes=self.settings.max_body_bytes,
+                              furnish=furnish, report=batch.report)
+
+    async def _commit(self, redis: Redis, batch: _Batch, group: Sequence[int]) -> None:
+        """Write and acknowledge the pages of ``group`` (positions in the batch), then log
+        each one's canonical line: its time until its result (``extract_ms``), site
+        memory's so far (``site_memory_ms``) and its commit's (``commit_ms``)."""
+        results = [batch.results[i] for i in group]
+        if self.site_memory is not None:
+            self._learn(results)
+        outcomes = [self._outcome(batch.entries[i], result, batch.spans[i])
+                    for i, result in zip(group, results, strict=True)]
+        spans = [batch.spans[i] for i in group]
+        # each output carries its entry's trace on to the next stage
+        writes = [(batch.entries[i][0],
+                   [Write(write.stream, {**write.fields, **tracing.carried(span)})])
+                  for i, (write, _), span in zip(group, outcomes, spans, strict=True)]
+        started = time.perf_counter()
+        with tracing.batch_span("vestnik.commit", spans, entries=len(group)):
+            committed = await commit_batch(
+                redis, writes, stream=self.stream, group=self.group,
+                consumer=self.settings.consumer_name,
+                claim_idle_ms=self.settings.claim_idle_ms,
+                wait_replicas=self.settings.wait_replicas,
+                wait_timeout_ms=self.settings.wait_timeout_ms)
+        batch.committed.update(group)
+        phases = {"batch": len(batch.entries), "committed_with": len(group),
+                  "site_memory_ms": round(batch.site_memory_ms, 1),
+                  "commit_ms": round(ms_since(started), 1)}
+        if self.site_memory is None:
+            del phases["site_memory_ms"]
+        for i, (_, line), span in zip(group, outcomes, spans, strict=True):
+            entry_id = batch.entries[i][0]
+            line.update(queued_ms=queued_ms(entry_id, batch.received),
+                        extract_ms=round(batch.done_ms[i], 1), **phases)
             if entry_id in committed.lost:  # another replica holds it now: its outcome counts
                 line.update(outcome="lost_ownership", dropped=line.get("outcome"),
                             holder=committed.lost[entry_id] or None)
@@ -126,50 +176,27 @@ class CleanerStage:
             record(line)
             tracing.end_entry_span(span, line)
 
-    async def _outcomes(self, redis: Redis, entries: Sequence[Entry], spans: Sequence[Span],
-                        phases: dict[str, float]) -> list[tuple[Write, Line]]:
-        """The one write each entry turns into, and its canonical log line, in order;
-        ``phases``: the batch's time in the extraction processes (``extract_ms``) and
-        waiting for site memory within it (``site_memory_ms``: both look-ups, when there
-        are two)."""
-        furnish = None
-        if self.site_memory is not None:
-            async def furnish(pages: Sequence[Located]) -> list[frozenset[int]]:
-                started = time.perf_counter()
-                try:
-                    return await self._furniture(redis, pages)
-                finally:
-                    phases["site_memory_ms"] = (phases.get("site_memory_ms", 0.0)
-                                                + ms_since(started))
-        started = time.perf_counter()
-        results = await self.pool.clean([Job(entry_id, fields) for entry_id, fields in entries],
-                                        max_body_bytes=self.settings.max_body_bytes,
-                                        furnish=furnish)
-        phases["extract_ms"] = ms_since(started)
-        if self.site_memory is not None:
-            self._learn(results)
-        outcomes: list[tuple[Write, Line]] = []
-        for (entry_id, fields), result, span in zip(entries, results, spans, strict=True):
-            line: Line = {"stage": self.name, "entry_id": entry_id}
-            if isinstance(result, Undecodable):  # bad input (WireError), or a bug in decoding
-                started = time.perf_counter()
-                outcome = self._dead_letter(entry_id, fields, _wire_error(
-                    WireError(result.code, result.reason)), line)
-                line["duration_ms"] = round(result.decode_ms + ms_since(started), 3)
-                outcomes.append(outcome)
-                continue
-            if result.page is not None:
-                line["event_id"] = result.page.event_id
-            line["duration_ms"] = round(
-                (result.page.decode_ms if result.page is not None else 0.0)
-                + result.duration_ms, 3)
-            EXTRACT_SECONDS.observe(result.duration_ms / 1000)
-            tracing.child_span(span, "vestnik.extract", duration_ms=result.duration_ms)
-            try:
-                outcomes.append(self._write(result, line))
-            except Exception as exc:
-                outcomes.append(self._dead_letter(entry_id, fields, _wire_error(exc), line))
-        return outcomes
+    def _outcome(self, entry: Entry, result: Result, span: Span) -> tuple[Write, Line]:
+        """The one write an entry turns into, and its canonical log line."""
+        entry_id, fields = entry
+        line: Line = {"stage": self.name, "entry_id": entry_id}
+        if isinstance(result, Undecodable):  # bad input (WireError), or a bug in decoding
+            started = time.perf_counter()
+            outcome = self._dead_letter(entry_id, fields, _wire_error(
+                WireError(result.code, result.reason)), line)
+            line["duration_ms"] = round(result.decode_ms + ms_since(started), 3)
+            return outcome
+        if result.page is not None:
+            line["event_id"] = result.page.event_id
+        line["duration_ms"] = round(
+            (result.page.decode_ms if result.page is not None else 0.0)
+            + result.duration_ms, 3)
+        EXTRACT_SECONDS.observe(result.duration_ms / 1000)
+        tracing.child_span(span, "vestnik.extract", duration_ms=result.duration_ms)
+        try:
+            return self._write(result, line)
+        except Exception as exc:
+            return self._dead_letter(entry_id, fields, _wire_error(exc), line)
 
     async def _furniture(self, redis: Redis,
                          pages: Sequence[Located]) -> list[frozenset[int]]:
@@ -221,3 +248,49 @@ def _wire_error(exc: Exception) -> WireError:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return WireError("internal_error", _printable(text))
 
+
+
+class _Batch:
+    """A batch in work: its pages' results as the extraction processes report them, in
+    the order they come, and which pages are committed."""
+
+    def __init__(self, entries: Sequence[Entry], spans: Sequence[Span],
+                 received: float) -> None:
+        self.entries, self.spans, self.received = entries, spans, received
+        self.started = time.perf_counter()
+        self.results: dict[int, Result] = {}
+        self.done_ms: dict[int, float] = {}  # each page's time until its result
+        self.site_memory_ms = 0.0
+        self.committed: set[int] = set()
+        self._ready: list[int] = []  # reported, not yet in a commit
+        self._last_group = -COMMIT_SPACING_S  # when the last group was taken
+        self._arrived = asyncio.Event()
+
+    def report(self, i: int, result: Result) -> None:
+        self.results[i] = result
+        self.done_ms[i] = ms_since(self.started)
+        self._ready.append(i)
+        self._arrived.set()
+
+    async def next_group(self, extraction: asyncio.Future[Any]) -> list[int]:
+        """The pages reported since the last group, in batch order: at once when the
+        batch's extraction has ended, else once there are any and ``COMMIT_SPACING_S``
+        has passed since the last group (a batch under load is committed a few pages at a
+        time, not a commit per page); empty once ``extraction`` has ended and every page
+        it reported is taken."""
+        while not extraction.done():
+            if self._ready:
+                wait_s = self._last_group + COMMIT_SPACING_S - time.perf_counter()
+                if wait_s <= 0:
+                    break
+                await asyncio.wait({extraction}, timeout=wait_s)
+                continue
+            self._arrived.clear()
+            arrived: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
+            try:
+                await asyncio.wait({extraction, arrived}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                arrived.cancel()
+        group, self._ready = sorted(self._ready), []
+        self._last_group = time.perf_counter()
+        return group
