@@ -16,7 +16,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from vestnik import wire
+from vestnik._entry import plain_fields
 from vestnik.cleaner.pipeline import clean_fields
 from vestnik.contracts import Article, Rejection, ScrapeEvent
 from vestnik.files import event_fields, page_files
@@ -45,7 +45,7 @@ def _obj(path: Path, **extra: str) -> dict[str, Any]:
         k.encode(): v if isinstance(v, bytes) else v.encode()
         for k, v in (event_fields(path) | extra).items()
     }
-    return wire._plain_fields(raw, MAX_BYTES)
+    return plain_fields(raw, MAX_BYTES)
 
 
 def _same_event(plain: PlainEvent, model: ScrapeEvent) -> None:

@@ -21,13 +21,13 @@ from vestnik.cli_errors import UserError, VestnikGroup
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from vestnik._entry import WireError
     from vestnik.cleaner.pipeline import Event as _Event
     from vestnik.contracts import ContentType, DeadLetter, Rejection
     from vestnik.extract._sitememory import SiteMemory
     from vestnik.index import Sort
     from vestnik.settings import Settings
     from vestnik.timezones import SiteZones
-    from vestnik.wire import WireError
 
 M = TypeVar("M", bound="BaseModel")
 _ENTRY_ID = re.compile(r"\d+(-\d+)?")
@@ -117,25 +117,19 @@ def clean(paths: tuple[Path, ...], url: str | None, content_type: str | None,
 def _clean_event_of(fields: dict[str, str | bytes], max_body_bytes: int) -> _Event | WireError:
     """The scrape event of a page file's fields, or why there is none: ``plain_event``'s
     when it is plainly valid (no pydantic), else ``wire.decode_event``'s answer."""
-    from vestnik import charsets
+    from vestnik._entry import DATA_FIELD, WireError, entry_size, plain_fields
     from vestnik.plain import plain_event
 
     raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
-    ctype, body = fields.get("content_type"), fields.get("body")
-    if (sum(len(k) + len(v) for k, v in raw.items()) <= max_body_bytes
-            and isinstance(body, bytes) and isinstance(ctype, str)):
-        text_fields = {k: v for k, v in fields.items() if isinstance(v, str)}
+    if entry_size(raw) <= max_body_bytes and DATA_FIELD not in fields:
         try:
-            found = charsets.decode(body, text_fields.get("charset"),
-                                    html=ctype == "text/html", max_bytes=max_body_bytes)
-        except charsets.CharsetError:
-            pass  # wire says why
+            plain = plain_event(plain_fields(raw, max_body_bytes))
+        except WireError:
+            pass  # decode_event says why, as for any entry
         else:
-            plain = plain_event(text_fields | {"body": found.text,
-                                               "charset": found.encoding.name})
             if plain is not None:
                 return plain
-    from vestnik.wire import WireError, decode_event
+    from vestnik.wire import decode_event
 
     try:
         return decode_event(raw, max_body_bytes=max_body_bytes)

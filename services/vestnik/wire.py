@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -35,74 +35,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from vestnik import charsets
+from vestnik._entry import _BDATA, Fields, _body_text, plain_fields
+from vestnik._entry import DATA_FIELD as DATA_FIELD
+from vestnik._entry import WireError as WireError
+from vestnik._entry import entry_size as entry_size
+from vestnik._entry import unwrap_faststream as unwrap_faststream
 from vestnik.contracts import DeadLetter, DeadLetterCut, FieldDigest, ScrapeEvent, Stage
 
 if TYPE_CHECKING:  # `vestnik clean` decodes events without pydantic-settings
     from vestnik.settings import Settings
 
-DATA_FIELD = "__data__"
-_BDATA = DATA_FIELD.encode()
-_FASTSTREAM_MAGIC = b"\x89BIN\x0d\x0a\x1a\x0a"
-
-Fields = Mapping[bytes, bytes]
 M = TypeVar("M", bound=BaseModel)
-
-
-class WireError(Exception):
-    """An entry that can never be processed; ``code`` is stable, ``reason`` says why."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-
-
-def _unwrap_faststream(raw: bytes) -> bytes:
-    """The JSON payload inside FastStream's binary envelope (shape 1), else ``raw``."""
-    if not raw.startswith(_FASTSTREAM_MAGIC):
-        return raw
-    # magic (8 bytes), version (2), headers offset (4), data offset (4)
-    data_start = int.from_bytes(raw[14:18], "big")
-    if len(raw) < 18 or data_start > len(raw):
-        raise WireError("invalid_envelope", "truncated FastStream envelope")
-    return raw[data_start:]
-
-
-def _utf8(data: bytes, what: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise WireError(
-            "undecodable", f"{what} is not valid UTF-8 (byte {exc.start}: {exc.reason})"
-        ) from exc
-
-
-def _declared_charset(obj: Mapping[str, Any]) -> str | None:
-    """The ``charset`` field, else the ``charset`` parameter of ``content_type``."""
-    charset = obj.get("charset")
-    if charset is not None:
-        if not isinstance(charset, str):
-            raise WireError("schema", "charset must be a string")
-        return charset
-    ctype = obj.get("content_type")
-    if isinstance(ctype, str):
-        for param in ctype.split(";")[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "charset":
-                return value.strip().strip("\"'")
-    return None
-
-
-def _body_text(body: bytes, obj: Mapping[str, Any], max_bytes: int) -> tuple[str, str]:
-    """The body as text, and the name of the encoding it was in."""
-    ctype = obj.get("content_type")
-    html = isinstance(ctype, str) and ctype.partition(";")[0].strip().lower() == "text/html"
-    try:
-        found = charsets.decode(body, _declared_charset(obj), html=html, max_bytes=max_bytes)
-    except charsets.CharsetError as exc:
-        raise WireError(exc.code, exc.reason) from exc
-    return found.text, found.encoding.name
 
 
 def _json_object(payload: bytes) -> dict[str, Any]:
@@ -129,31 +72,12 @@ def _with_base64_body(obj: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     return {**obj, "body": body, "charset": charset}
 
 
-def _plain_fields(fields: Fields, max_bytes: int) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    body: bytes | None = None
-    for key, value in fields.items():
-        name = _utf8(key, "a field name")
-        if name == "body":
-            body = value
-        else:
-            obj[name] = _utf8(value, f"field {name[:60]!r}")
-    if body is not None:
-        obj["body"], obj["charset"] = _body_text(body, obj, max_bytes)
-    return obj
-
-
 def _schema_reason(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False)[:5]:
         loc = ".".join(str(p) for p in err["loc"]) or "event"
         parts.append(f"{loc}: {err['msg']}")
     return "; ".join(parts)
-
-
-def entry_size(fields: Fields) -> int:
-    """An entry's size as the limits count it: its fields' names and values, in bytes."""
-    return sum(len(k) + len(v) for k, v in fields.items())
 
 
 def decode_event(fields: Fields, *, max_body_bytes: int) -> ScrapeEvent:
@@ -166,10 +90,10 @@ def decode_event(fields: Fields, *, max_body_bytes: int) -> ScrapeEvent:
         raise WireError("too_large", f"entry is {size} bytes (field names and values), "
                         f"the limit is {max_body_bytes}")
     if _BDATA in fields:
-        obj = _with_base64_body(_json_object(_unwrap_faststream(fields[_BDATA])),
+        obj = _with_base64_body(_json_object(unwrap_faststream(fields[_BDATA])),
                                 max_body_bytes)
     else:
-        obj = _plain_fields(fields, max_body_bytes)
+        obj = plain_fields(fields, max_body_bytes)
     try:
         return ScrapeEvent.model_validate(obj)
     except ValidationError as exc:
@@ -181,7 +105,7 @@ def decode_model(fields: Fields, model: type[M]) -> M:
     raw = fields.get(_BDATA)
     if raw is None:
         raise WireError("schema", f"entry has no {DATA_FIELD} field")
-    obj = _json_object(_unwrap_faststream(raw))
+    obj = _json_object(unwrap_faststream(raw))
     try:
         return model.model_validate(obj)
     except ValidationError as exc:
@@ -276,7 +200,7 @@ def _without_bodies(value: bytes, max_bytes: int) -> tuple[bytes, list[tuple[str
     if len(value) > max_bytes:
         return None
     try:
-        obj = orjson.loads(_unwrap_faststream(value))
+        obj = orjson.loads(unwrap_faststream(value))
     except (WireError, orjson.JSONDecodeError):
         return None
     if not isinstance(obj, dict):

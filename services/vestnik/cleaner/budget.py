@@ -70,10 +70,10 @@ from vestnik.urls import canonical_url
 from vestnik.wire import (
     DATA_FIELD,
     WireError,
-    _unwrap_faststream,
     decode_event,
     encode_model,
     entry_size,
+    unwrap_faststream,
 )
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def peek_page(fields: Mapping[bytes, bytes], max_body_bytes: int) -> Where | Non
             return None
         raw = fields.get(_BDATA)
         if raw is not None:
-            raw = _unwrap_faststream(raw)
+            raw = unwrap_faststream(raw)
             url, hint = _json_key(raw, b"url"), _json_key(raw, b"site")
         else:
             url = fields[b"url"].decode()
