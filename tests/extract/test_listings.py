@@ -240,3 +240,115 @@ def test_post_under_the_sites_own_name_without_teasers_is_kept() -> None:
     )
     result = extract(Page("https://novalanalove.com/ear-candy/", NOW, "text/html", html))
     assert isinstance(result, Extracted), result
+
+
+# marks of a listing around the body (see _core._listing_marks)
+
+SNIPPETS = [f"{h}: {P1}" for h in HEADS]  # each entry's first lines
+
+
+def _entries_with_read_more() -> list[str]:
+    """A ministry's list of notices: a headline, its first lines and "още" each."""
+    lines = ["Министерство на икономиката", "Начало", "Обяви", "Търгове и конкурси"]
+    for head, snippet in zip(HEADS[:4], SNIPPETS, strict=False):
+        lines += [f"Продажба на активи: {head}", snippet, "още"]
+    return lines
+
+
+def test_read_more_lines_and_a_pager_around_a_short_body_are_a_listing() -> None:
+    lines = [*_entries_with_read_more(), "1", "2", "3", "4", "Следваща", "Контакти"]
+    result = extract(_dump("\n\n".join(lines)))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "a pager" in result.detail and "'read more' lines" in result.detail
+
+
+def test_read_more_lines_alone_do_not_make_a_listing() -> None:
+    # one mark is not enough: the same entries without a pager or dates are kept
+    result = extract(_dump("\n\n".join([*_entries_with_read_more(), "Контакти"])))
+    assert isinstance(result, Extracted), result
+
+
+def test_article_above_a_rating_of_one_to_five_is_kept() -> None:
+    # "1 2 3 4 5" below the text reads like a pager: one mark, not a listing
+    text = "\n\n".join(
+        ["Варна прие бюджета си", "10 март 2025", P1, P2, P3, "1", "2", "3", "4", "5"]
+    )
+    result = extract(_dump(text))
+    assert isinstance(result, Extracted), result
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def _notices(days: list[int]) -> list[str]:
+    """An election commission's notices: a date line, a label and a paragraph each."""
+    lines = ["Централна комисия", "Съобщения"]
+    for i, day in enumerate(days):
+        lines += [f"{day:02d}.12.2014 г.", "СЪОБЩЕНИЕ", f"{HEADS[i]}: {P1} {P2}"]
+    return [*lines, "Архив"]
+
+
+def test_short_notices_under_dates_of_four_days_are_a_listing() -> None:
+    result = extract(_dump("\n\n".join(_notices([16, 12, 9, 5, 4]))))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "entries under 4 dates around" in result.detail
+
+
+def test_article_with_one_date_line_between_its_paragraphs_is_kept() -> None:
+    # its own date above the headline, one more date heading its second part
+    text = "\n\n".join(
+        [
+            "Варна прие бюджета си",
+            "10.03.2025 г.",
+            f"{P1} {P2} {P3}",
+            "09.03.2025 г.",
+            f"{P3} {P1} {P2}",
+        ]
+    )
+    result = extract(_dump(text))
+    assert isinstance(result, Extracted), result
+
+
+def _news_list(heads: list[str]) -> list[str]:
+    """A news list: each headline ends with its date and is followed by its snippet."""
+    lines = ["Министерство на здравеопазването", "Новини"]
+    for i, head in enumerate(heads):
+        lines += [f"{head} {17 - i}.12.2014 г.", f"({i}) {P2} {P3}"]
+    return [*lines, "Всички новини"]
+
+
+def test_dated_headlines_each_over_a_snippet_are_a_listing() -> None:
+    result = extract(_dump("\n\n".join(_news_list(HEADS))))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "dated headlines over snippets" in result.detail
+
+
+def test_thread_of_posts_under_one_dated_header_line_is_kept() -> None:
+    # a forum thread: every post under the same "date, time Reply Quote" line
+    lines = ["Оферта за безплатна проба на бисквити", f"{P1} {P2}"]
+    for i in range(5):
+        header = f"1{i}.10.2019, 14:1{i} Отговор за регистрирани потребители Цитат #"
+        lines += [header, f"{HEADS[i]} – {P3}"]
+    result = extract(_dump("\n\n".join(lines)))
+    assert isinstance(result, Extracted), result
+
+
+def _one_paragraph_page(header: str) -> Page:
+    heads = "".join(
+        f"<li><a href='/n/{i}'>{h} ({i})</a></li>" for i in range(11) for h in HEADS
+    )  # 55 headlines of other pages
+    html = (
+        "<!doctype html><html><head><title>Правителство</title></head><body>"
+        f"<ul>{heads}</ul>{header}<p>{P1} {P2} {P3} {P1}</p></body></html>"
+    )
+    return Page("https://gov.example.bg/bg/node/1", NOW, "text/html", html)
+
+
+def test_one_paragraph_among_fifty_headlines_is_a_listing() -> None:
+    result = extract(_one_paragraph_page(""))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "one paragraph among" in result.detail
+
+
+def test_one_paragraph_brief_under_its_headline_and_date_is_kept() -> None:
+    header = "<h1>Варна прие бюджета си</h1><p>10.03.2025 г.</p>"
+    result = extract(_one_paragraph_page(header))
+    assert isinstance(result, Extracted), result

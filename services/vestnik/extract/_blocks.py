@@ -651,4 +651,7 @@ class Draft:
     dated_heads: int = 0  # headlines with a date or time line right above or below them
     own_header: bool = False  # the body run sits under a headline with its date or byline
     dated_entries: int = 0  # days that open an entry of prose inside the body: a feed
+    entry_days: int = 0  # days of date lines between two entries in and around the body run
+    pager: bool = False  # a pager ("1 2 3 … Next") right below the body
+    read_more: int = 0  # "Read more"/"още" lines among and right below the body's paragraphs
     extra: dict[str, str] = field(default_factory=dict)

@@ -41,6 +41,20 @@ TEMPLATE_WORDS = 4  # paragraphs opening with the same this many words are one t
 TEMPLATE_MIN_ENTRIES = 4  # ... and this many of them, ...
 TEMPLATE_MIN_SHARE = 0.5  # ... over this share of the body's paragraphs, ...
 TEMPLATE_MAX_MEAN_CHARS = 250  # ... each about a headline or a snippet long: a listing
+LISTING_MARKS = 2  # marks of a listing (a pager, "Read more" lines, dated entries, ...
+LISTING_MARKS_MAX_BODY_CHARS = 4000  # ... dated headlines) around a body shorter than this
+MARK_READ_MORE = 2  # "Read more" lines among the body's paragraphs that make a mark
+MARK_ENTRY_DAYS = 2  # days of date lines between entries around the body that make a mark
+MARK_STAMPED = 2  # paragraphs with a date or time at an edge that make a mark
+ENTRY_DAYS_LISTING = 4  # date lines of this many days between entries around ...
+ENTRY_DAYS_MAX_BODY_CHARS = 1500  # ... a body shorter than this: a listing on their own
+STAMP_MIN_CHARS = 20  # a headline-sized paragraph with a date or time at its start or end
+STAMP_MAX_CHARS = 250
+STAMP_TAIL_CHARS = 40  # a trailing date or time and its separator fit in this many
+SNIPPET_MIN_CHARS = 60  # the undated paragraph that follows such a headline: its snippet
+STAMPED_ENTRIES = 3  # this many different dated headlines each over a snippet, ...
+STAMPED_ENTRIES_SHARE = 0.1  # ... among at least this share of the body: a listing
+LONE_PARAGRAPH_HEADLINES = 50  # a body of one paragraph among this many headlines
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -51,6 +65,15 @@ _HOME_CRUMB = re.compile(
     r"(?i:начало|начална страница|главная|главная страница|головна|головна сторінка|home|"
     r"startseite|accueil|inicio)\s*[/›»>|→]"
 )
+
+
+# a date or a time at a paragraph's edge, as a listing prints it on each entry's headline:
+# "Първо заседание на Висшия медицински съвет 17.12.2014 г.", "17:18 Шольц: ..."
+_STAMP = r"(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})(?:\s*г\.?)?|\d{1,2}:\d{2})"
+_LEADING_STAMP = re.compile(r"^\s*[\[(]?" + _STAMP + r"[\])]?\s*[-–—|,:]?\s+\S")
+_TRAILING_STAMP = re.compile(r"\S\s*[\[(|,–-]?\s*" + _STAMP + r"[\])]?\s*$")
+_STAMP_ONLY = re.compile(_STAMP)
+_STAMP_ENDS = frozenset(".г)]")
 
 
 def looks_like_html(text: str) -> bool:
@@ -124,6 +147,32 @@ def _templated_entries(paragraphs: list[str]) -> int:
     return len(sizes)
 
 
+def _stamped(paragraph: str) -> bool:
+    """A headline-sized paragraph with a date or a time at its start or end."""
+    if not STAMP_MIN_CHARS <= len(paragraph) <= STAMP_MAX_CHARS:
+        return False
+    if _LEADING_STAMP.match(paragraph) is not None:
+        return True
+    # a date or time ends in a digit, "г." or a bracket: most paragraphs end otherwise,
+    # and the search (in the tail only) is the costly part
+    tail = paragraph.rstrip()[-1:]
+    return (tail.isdigit() or tail in _STAMP_ENDS) and _TRAILING_STAMP.search(
+        paragraph, max(0, len(paragraph) - STAMP_TAIL_CHARS)
+    ) is not None
+
+
+def _stamped_entries(paragraphs: list[str], stamped: list[bool]) -> int:
+    """Different dated headlines each followed by an undated snippet: a listing's entries
+    ("ТРИ НОВИ ТРАНСПЛАНТАЦИИ ЗА 2014 ГОДИНА 15.12.2014 г." over its first lines). The
+    same line with other dates over each paragraph is a thread's post header ("17.10.2019,
+    14:14 Reply Quote"), not a headline, and counts once."""
+    heads: set[str] = set()
+    for i in range(len(paragraphs) - 1):
+        if stamped[i] and not stamped[i + 1] and len(paragraphs[i + 1]) >= SNIPPET_MIN_CHARS:
+            heads.add(_STAMP_ONLY.sub("", paragraphs[i]).strip())
+    return len(heads)
+
+
 def _sample(paragraphs: list[str]) -> str:
     """The first paragraphs, up to what language detection reads."""
     taken: list[str] = []
@@ -134,6 +183,45 @@ def _sample(paragraphs: list[str]) -> str:
         if size >= SAMPLE_CHARS:
             break
     return " ".join(taken)
+
+
+def _listing_marks(draft: Draft, body_chars: int) -> str | None:
+    """Why the body is a listing's by the marks around it, or None.
+
+    Each mark alone occurs in articles too (a star rating reads like a pager, a sidebar
+    of "Read more" links, a date line between an article's two sections), so it takes:
+    - two marks around a body under LISTING_MARKS_MAX_BODY_CHARS: a pager below it,
+      "Read more" lines among its paragraphs, date lines of two or more days between
+      entries around it, two or more paragraphs stamped with a date or a time;
+    - date lines of ENTRY_DAYS_LISTING days between entries around a short body (a
+      column of dated notices or news, a press office's feed);
+    - dated headlines each over an undated snippet, STAMPED_ENTRIES or more and a tenth
+      of the body (a ministry's news list, a front page's news column);
+    - a body of one paragraph among LONE_PARAGRAPH_HEADLINES headlines or more, under no
+      headline and date of its own (a front page's one featured text).
+    """
+    body = draft.body
+    stamped = [_stamped(p) for p in body]
+    marks = [
+        name
+        for name, present in (
+            ("a pager", draft.pager),
+            (f"{draft.read_more} 'read more' lines", draft.read_more >= MARK_READ_MORE),
+            (f"entries under {draft.entry_days} dates", draft.entry_days >= MARK_ENTRY_DAYS),
+            (f"{sum(stamped)} dated paragraphs", sum(stamped) >= MARK_STAMPED),
+        )
+        if present
+    ]
+    if len(marks) >= LISTING_MARKS and body_chars < LISTING_MARKS_MAX_BODY_CHARS:
+        return ", ".join(marks) + f" around {body_chars} chars of body"
+    if draft.entry_days >= ENTRY_DAYS_LISTING and body_chars < ENTRY_DAYS_MAX_BODY_CHARS:
+        return f"entries under {draft.entry_days} dates around {body_chars} chars of body"
+    entries = _stamped_entries(body, stamped)
+    if entries >= STAMPED_ENTRIES and entries >= STAMPED_ENTRIES_SHARE * len(body):
+        return f"{entries} dated headlines over snippets"
+    if len(body) <= 1 and draft.n_headlines >= LONE_PARAGRAPH_HEADLINES and not draft.own_header:
+        return f"one paragraph among {draft.n_headlines} headline-like blocks"
+    return None
 
 
 def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Rejected:
@@ -181,6 +269,8 @@ def extract_page(page: Page, memory: SiteView | None = None) -> Extracted | Reje
         return Rejected(
             "listing", f"{entries} of {len(draft.body)} paragraphs open with the same words"
         )
+    if not draft.declared_article and (why := _listing_marks(draft, body_chars)):
+        return Rejected("listing", why)
     if (
         not draft.declared_article
         and draft.n_headlines >= SITE_TITLED_MIN_HEADLINES

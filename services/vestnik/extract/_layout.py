@@ -894,6 +894,93 @@ def _dated_entries(span: list[Block], now: datetime | None) -> int:
     return len(days)
 
 
+LOCAL_ENTRY_PREV_CHARS = 40  # a date line between an entry's text of this length ...
+LOCAL_ENTRY_NEXT_CHARS = 60  # ... and the next entry's headline or text of this length
+LOCAL_ENTRY_LABEL_CHARS = 30  # short lines ("СЪОБЩЕНИЕ", "видео") skipped around it
+PAGER_REACH = 8  # blocks below the body searched for a pager
+PAGER_MIN_NUMBERS = 3  # "1 2 3": a pager's first page numbers, in order
+PAGER_MAX_WORDS = 2  # ... beside at most this many words ("Страници:", "Next")
+PAGER_MAX_CHARS = 1200  # a longer line is no pager ("1 2 3 … 217" is 800 characters)
+READ_MORE_AFTER = 2  # blocks below the body's last paragraph searched for "Read more"
+# a whole line that only invites to read on: one closes each entry of a listing
+_READ_MORE_LINE = re.compile(
+    r"^\W{0,3}(?:още|виж още|прочети(?:те)? още|виж повече|повече|read more|more|"
+    r"continue reading|подробнее|подробности|далее|читать далее|читать полностью|"
+    r"weiterlesen|mehr|lire la suite|leer más)\W{0,5}$"
+)
+_PAGE_NUMBER = re.compile(r"\d{1,3}")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _local_entry_days(blocks: list[Block], start: int, end: int, now: datetime | None) -> int:
+    """The days of the date lines that stand between two entries in and around the body
+    run (a header window above it, a few blocks below): a line of text before, past short
+    labels, and a headline or paragraph after.  A listing of press releases, notices or
+    news prints one per entry; an article has its own date above its headline, and its
+    paragraphs seldom sit between date lines of several days."""
+    days: set[date] = set()
+    lo, hi = max(0, start - HEADER_WINDOW), min(len(blocks), end + AFTER_WINDOW)
+    for k in range(lo, hi):
+        b = blocks[k]
+        if b.kind is not DATE or len(b.text) > ENTRY_DATE_MAX_CHARS:
+            continue
+        j = k + 1
+        while (
+            j < len(blocks)
+            and blocks[j].kind is SHORT
+            and len(blocks[j].text) < LOCAL_ENTRY_LABEL_CHARS
+        ):
+            j += 1
+        i = k - 1
+        while i >= 0 and blocks[i].kind is SHORT and len(blocks[i].text) < LOCAL_ENTRY_LABEL_CHARS:
+            i -= 1
+        if (
+            j < len(blocks)
+            and i >= 0
+            and blocks[j].kind in _ENTRY_KINDS
+            and len(blocks[j].text) >= LOCAL_ENTRY_NEXT_CHARS
+            and blocks[i].kind in _ENTRY_KINDS
+            and len(blocks[i].text) >= LOCAL_ENTRY_PREV_CHARS
+        ):
+            found = find_dated(b.text, now)
+            if found is not None:
+                days.add(_day(found[0]))
+    return len(days)
+
+
+def _pager_below(blocks: list[Block], at: int) -> bool:
+    """A pager within PAGER_REACH blocks from ``at``: page numbers 1, 2, 3 (or 2, 3, 4)
+    one a line, or on one line with at most a label and an arrow word ("Страници: 1 2 3
+    … 217", "« 1 2 3 Next »"). A listing's pages go on; an article's text seldom does
+    (a star rating of "1 2 3 4 5" is five lines too, which is why this is only one
+    mark of a listing among others, see ``_core``)."""
+    numbers: list[int] = []
+    for b in blocks[at : at + PAGER_REACH]:
+        text = b.text
+        if len(text) <= 3 and text.isdigit():
+            numbers.append(int(text))
+            if len(numbers) >= PAGER_MIN_NUMBERS and _counts_up(numbers[-PAGER_MIN_NUMBERS:]):
+                return True
+            continue
+        numbers = []
+        if len(text) > PAGER_MAX_CHARS:
+            continue
+        tokens = text.split()
+        found = [int(t) for t in tokens if _PAGE_NUMBER.fullmatch(t)]
+        if (
+            len(found) >= PAGER_MIN_NUMBERS
+            and _counts_up(found[:PAGER_MIN_NUMBERS])
+            and sum(1 for t in tokens if _HAS_LETTER.search(t)) <= PAGER_MAX_WORDS
+        ):
+            return True
+    return False
+
+
+def _counts_up(numbers: list[int]) -> bool:
+    """1, 2, 3 or 2, 3, 4: a pager's first numbers (on page 1 the "1" may be no link)."""
+    return numbers[0] in (1, 2) and all(b == a + 1 for a, b in pairwise(numbers))
+
+
 def _own_header(blocks: list[Block], start: int, end: int) -> bool:
     """The body run opens under an article's header: a date or byline line among its
     first lines or above it (past share buttons and labels), with a headline above that
@@ -1043,6 +1130,14 @@ def assemble(
     draft.body = [blocks[i].text for i in kept]
     if kept:
         draft.dated_entries = _dated_entries(blocks[kept[0] : kept[-1] + 1], now)
+        # marks of a listing around the body, weighed in _core
+        draft.entry_days = _local_entry_days(blocks, start, end, now)
+        draft.pager = _pager_below(blocks, kept[-1] + 1)
+        draft.read_more = sum(
+            1
+            for b in blocks[kept[0] : kept[-1] + 1 + READ_MORE_AFTER]
+            if len(b.text) < LOCAL_ENTRY_LABEL_CHARS and _READ_MORE_LINE.match(b.text.lower())
+        )
     if links:  # summaries under linked headlines: most of the body on a listing (_core)
         draft.teaser_led = sum(
             1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
