@@ -352,3 +352,34 @@ def test_one_paragraph_brief_under_its_headline_and_date_is_kept() -> None:
     header = "<h1>Варна прие бюджета си</h1><p>10.03.2025 г.</p>"
     result = extract(_one_paragraph_page(header))
     assert isinstance(result, Extracted), result
+
+
+_SITTINGS = [
+    "Заседание на Комисия по бюджет и финанси",
+    "Заседание на Комисия по правни въпроси",
+    "Пленарно заседание",
+]
+
+
+def _calendar(days: list[str]) -> list[str]:
+    """A parliament's week: each day's sittings by time, the last day's event with its
+    text (the run keeps that text)."""
+    lines = ["Народно събрание", "Предстоящи събития"]
+    for day in days:
+        lines += [day, *(f"1{i + 1}:00 {s}" for i, s in enumerate(_SITTINGS))]
+    return [*lines, "10:30", P1, P2, P3, "Търсене"]
+
+
+def test_sittings_by_time_under_two_days_are_a_calendar() -> None:
+    days = ["вторник, 16/12/2014", "сряда, 17/12/2014"]
+    result = extract(_dump("\n\n".join(_calendar(days))))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "a calendar" in result.detail
+
+
+def test_article_with_one_days_programme_is_kept() -> None:
+    # a festival's news with its programme: one day's times, under the article's text
+    lines = ["Фестивалът започва в събота", "10.03.2025 г.", P1, P2, P3,
+             "събота, 15/03/2025", *(f"1{i + 1}:00 {s}" for i, s in enumerate(_SITTINGS))]
+    result = extract(_dump("\n\n".join(lines)))
+    assert isinstance(result, Extracted), result

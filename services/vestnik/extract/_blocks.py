@@ -654,4 +654,6 @@ class Draft:
     entry_days: int = 0  # days of date lines between two entries in and around the body run
     pager: bool = False  # a pager ("1 2 3 … Next") right below the body
     read_more: int = 0  # "Read more"/"още" lines among and right below the body's paragraphs
+    calendar_days: int = 0  # days of date lines each over a time-led line, near the body
+    calendar_times: int = 0  # lines that open with a time of day, near the body
     extra: dict[str, str] = field(default_factory=dict)

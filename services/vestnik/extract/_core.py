@@ -55,6 +55,8 @@ SNIPPET_MIN_CHARS = 60  # the undated paragraph that follows such a headline: it
 STAMPED_ENTRIES = 3  # this many different dated headlines each over a snippet, ...
 STAMPED_ENTRIES_SHARE = 0.1  # ... among at least this share of the body: a listing
 LONE_PARAGRAPH_HEADLINES = 50  # a body of one paragraph among this many headlines
+CALENDAR_DAYS = 2  # days each over time-led lines, and as many of those as the body has
+# paragraphs, near a body under LISTING_MARKS_MAX_BODY_CHARS: a calendar
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -199,6 +201,10 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
       of the body (a ministry's news list, a front page's news column);
     - a body of one paragraph among LONE_PARAGRAPH_HEADLINES headlines or more, under no
       headline and date of its own (a front page's one featured text).
+    - a calendar: date lines of CALENDAR_DAYS days or more each over a line led by a time
+      of day, with at least as many such lines as the body has paragraphs, near a short
+      body (a parliament's week of sittings: the run keeps one event's text).  A
+      festival's programme inside an article is one day's, or lies in a longer text.
     """
     body = draft.body
     stamped = [_stamped(p) for p in body]
@@ -219,6 +225,15 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
     entries = _stamped_entries(body, stamped)
     if entries >= STAMPED_ENTRIES and entries >= STAMPED_ENTRIES_SHARE * len(body):
         return f"{entries} dated headlines over snippets"
+    if (
+        draft.calendar_days >= CALENDAR_DAYS
+        and draft.calendar_times >= len(body)
+        and body_chars < LISTING_MARKS_MAX_BODY_CHARS
+    ):
+        return (
+            f"a calendar: {draft.calendar_times} times under {draft.calendar_days} days"
+            f" around {body_chars} chars of body"
+        )
     if len(body) <= 1 and draft.n_headlines >= LONE_PARAGRAPH_HEADLINES and not draft.own_header:
         return f"one paragraph among {draft.n_headlines} headline-like blocks"
     return None

@@ -948,6 +948,36 @@ def _local_entry_days(blocks: list[Block], start: int, end: int, now: datetime |
     return len(days)
 
 
+CALENDAR_REACH = 40  # blocks above the body run searched for a calendar's days
+# a line that opens with a time of day: "10:00", "14:30 Заседание на Комисия по ..."
+_TIME_LED = re.compile(r"\d{1,2}:\d{2}(?!\d)")
+
+
+def _calendar(blocks: list[Block], start: int, end: int, now: datetime | None) -> tuple[int, int]:
+    """(days, times) of a calendar in and above the body run: date lines each right over
+    a line that opens with a time of day ("вторник, 16/12/2014" over "10:00 Заседание на
+    ..."), the days counted, and the time-led lines all counted.  An events page or a
+    parliament's week groups its items so; an article's own date is one day and sits over
+    its headline, not over a time.  The reach goes well above the run, which may keep only
+    one event's text of a long calendar."""
+    days: set[date] = set()
+    times = 0
+    lo, hi = max(0, start - CALENDAR_REACH), min(len(blocks), end + AFTER_WINDOW)
+    for k in range(lo, hi):
+        text = blocks[k].text
+        if _TIME_LED.match(text) is not None:
+            times += 1
+        elif (
+            len(text) <= ENTRY_DATE_MAX_CHARS
+            and k + 1 < len(blocks)
+            and _TIME_LED.match(blocks[k + 1].text) is not None
+        ):
+            found = find_dated(text, now)
+            if found is not None:
+                days.add(_day(found[0]))
+    return len(days), times
+
+
 def _pager_below(blocks: list[Block], at: int) -> bool:
     """A pager within PAGER_REACH blocks from ``at``: page numbers 1, 2, 3 (or 2, 3, 4)
     one a line, or on one line with at most a label and an arrow word ("Страници: 1 2 3
@@ -1133,6 +1163,7 @@ def assemble(
         # marks of a listing around the body, weighed in _core
         draft.entry_days = _local_entry_days(blocks, start, end, now)
         draft.pager = _pager_below(blocks, kept[-1] + 1)
+        draft.calendar_days, draft.calendar_times = _calendar(blocks, start, end, now)
         draft.read_more = sum(
             1
             for b in blocks[kept[0] : kept[-1] + 1 + READ_MORE_AFTER]
