@@ -383,3 +383,28 @@ def test_article_with_one_days_programme_is_kept() -> None:
              "събота, 15/03/2025", *(f"1{i + 1}:00 {s}" for i, s in enumerate(_SITTINGS))]
     result = extract(_dump("\n\n".join(lines)))
     assert isinstance(result, Extracted), result
+
+
+def _dated_snippets(per_day: int) -> Page:
+    """A government's news list: a linked headline, its date, then its snippet of
+    ``per_day`` paragraphs."""
+    texts = [P1, P2, P3]
+    entries = "".join(
+        f"<h3><a href='/n/{i}'>{head}</a></h3><p>{15 - 3 * i:02d} Декември 2014</p>"
+        + "".join(f"<p>({i}.{j}) {texts[(i + j) % 3]}</p>" for j in range(per_day))
+        for i, head in enumerate(HEADS)
+    )
+    html = f"<h1>Министерски съвет</h1><h2>Водещите новини</h2>{entries}<p>Архив</p>"
+    return _html(html)
+
+
+def test_snippets_under_headlines_of_four_days_are_a_listing() -> None:
+    result = extract(_dated_snippets(3))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "snippets under 4 dated headlines" in result.detail
+
+
+def test_report_with_long_dated_sections_is_kept() -> None:
+    # a chronicle: a section of many paragraphs under each day, far more than a snippet
+    result = extract(_dated_snippets(24))
+    assert isinstance(result, Extracted), result

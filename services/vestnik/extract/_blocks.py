@@ -656,4 +656,5 @@ class Draft:
     read_more: int = 0  # "Read more"/"още" lines among and right below the body's paragraphs
     calendar_days: int = 0  # days of date lines each over a time-led line, near the body
     calendar_times: int = 0  # lines that open with a time of day, near the body
+    headed_days: int = 0  # days of bare date lines under other headlines between paragraphs
     extra: dict[str, str] = field(default_factory=dict)

@@ -57,6 +57,8 @@ STAMPED_ENTRIES_SHARE = 0.1  # ... among at least this share of the body: a list
 LONE_PARAGRAPH_HEADLINES = 50  # a body of one paragraph among this many headlines
 CALENDAR_DAYS = 2  # days each over time-led lines, and as many of those as the body has
 # paragraphs, near a body under LISTING_MARKS_MAX_BODY_CHARS: a calendar
+HEADED_DAYS = 4  # entries under their headline and date of this many days, ...
+HEADED_DAY_MAX_BODY_CHARS = 2500  # ... with at most this much body a day: snippets
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -205,6 +207,12 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
       of day, with at least as many such lines as the body has paragraphs, near a short
       body (a parliament's week of sittings: the run keeps one event's text).  A
       festival's programme inside an article is one day's, or lies in a longer text.
+    - snippets under dated headlines: bare date lines of HEADED_DAYS days or more between
+      the body's paragraphs, each under a headline the body leaves out and over one of its
+      paragraphs, with no more than HEADED_DAY_MAX_BODY_CHARS of body a day (a
+      government's news list: linked headline, date, snippet; the run strings the
+      snippets together).  A long report with a few dated sections has far more text a
+      day, and a thread's post headers hold a name or a time beside the date.
     """
     body = draft.body
     stamped = [_stamped(p) for p in body]
@@ -234,6 +242,11 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
             f"a calendar: {draft.calendar_times} times under {draft.calendar_days} days"
             f" around {body_chars} chars of body"
         )
+    if (
+        draft.headed_days >= HEADED_DAYS
+        and body_chars <= HEADED_DAY_MAX_BODY_CHARS * draft.headed_days
+    ):
+        return f"snippets under {draft.headed_days} dated headlines, {body_chars} chars of body"
     if len(body) <= 1 and draft.n_headlines >= LONE_PARAGRAPH_HEADLINES and not draft.own_header:
         return f"one paragraph among {draft.n_headlines} headline-like blocks"
     return None

@@ -978,6 +978,38 @@ def _calendar(blocks: list[Block], start: int, end: int, now: datetime | None) -
     return len(days), times
 
 
+HEADED_DATE_SPARE_CHARS = 4  # a bare date line: the date and at most "г." or a comma
+
+
+def _headed_days(blocks: list[Block], kept: list[int], now: datetime | None) -> int:
+    """The days of bare date lines between the body's paragraphs, each right under a
+    headline left out of the body and right over a paragraph of it: a news list's entries
+    (linked headline, date, snippet), whose snippets the run strings together.  An
+    article's section dated between its paragraphs has no headline of another story
+    above it, and a thread's post headers carry a name or a time beside the date."""
+    inside = set(kept)
+    days: set[date] = set()
+    for k in range(kept[0] + 1, kept[-1]):
+        b = blocks[k]
+        if (
+            b.kind is not DATE
+            or k in inside
+            or k + 1 not in inside
+            or k - 1 in inside
+            or len(b.text) > ENTRY_DATE_MAX_CHARS
+        ):
+            continue
+        head = blocks[k - 1]
+        if (
+            head.kind in _ENTRY_KINDS
+            and DATED_HEAD_MIN_CHARS <= len(head.text) <= DATED_HEAD_MAX_CHARS
+        ):
+            found = find_dated(b.text, now)
+            if found is not None and len(b.text) - (found[2] - found[1]) <= HEADED_DATE_SPARE_CHARS:
+                days.add(_day(found[0]))
+    return len(days)
+
+
 def _pager_below(blocks: list[Block], at: int) -> bool:
     """A pager within PAGER_REACH blocks from ``at``: page numbers 1, 2, 3 (or 2, 3, 4)
     one a line, or on one line with at most a label and an arrow word ("Страници: 1 2 3
@@ -1164,6 +1196,7 @@ def assemble(
         draft.entry_days = _local_entry_days(blocks, start, end, now)
         draft.pager = _pager_below(blocks, kept[-1] + 1)
         draft.calendar_days, draft.calendar_times = _calendar(blocks, start, end, now)
+        draft.headed_days = _headed_days(blocks, kept, now)
         draft.read_more = sum(
             1
             for b in blocks[kept[0] : kept[-1] + 1 + READ_MORE_AFTER]
