@@ -408,3 +408,24 @@ def test_report_with_long_dated_sections_is_kept() -> None:
     # a chronicle: a section of many paragraphs under each day, far more than a snippet
     result = extract(_dated_snippets(24))
     assert isinstance(result, Extracted), result
+
+
+def test_snippets_each_with_its_comment_link_are_a_listing() -> None:
+    # a news front: headline, snippet and a link to its discussion per entry
+    texts = [P1, P2, P3]
+    entries = "".join(
+        f"<h4>{head}</h4><p>({i}) {texts[i % 3]} {texts[(i + 1) % 3]}</p>"
+        f"<p><a href='/n/{i}#c'>Обсуждение: {7 * i + 3} комментариев</a></p>"
+        for i, head in enumerate(HEADS)
+    )
+    result = extract(_html(f"<h1>Взгляд</h1>{entries}"))
+    assert isinstance(result, Rejected) and result.reason == "listing", result
+    assert "comment links between the body's paragraphs" in result.detail
+
+
+def test_article_with_its_comment_count_above_and_below_is_kept() -> None:
+    lines = ["Варна прие бюджета си", "10.03.2025 г.", "Коментари: 12", P1, P2, P3,
+             f"{P3} {P1}", "12 коментара", "Коментари", "Иван, 10.03.2025 10:12",
+             f"Добре, че най-после се прие. {P2}"]
+    result = extract(_dump("\n\n".join(lines)))
+    assert isinstance(result, Extracted), result

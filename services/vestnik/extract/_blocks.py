@@ -657,4 +657,5 @@ class Draft:
     calendar_days: int = 0  # days of date lines each over a time-led line, near the body
     calendar_times: int = 0  # lines that open with a time of day, near the body
     headed_days: int = 0  # days of bare date lines under other headlines between paragraphs
+    comment_lines: int = 0  # lines naming comments, with a number, between paragraphs
     extra: dict[str, str] = field(default_factory=dict)

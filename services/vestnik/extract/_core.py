@@ -59,6 +59,7 @@ CALENDAR_DAYS = 2  # days each over time-led lines, and as many of those as the 
 # paragraphs, near a body under LISTING_MARKS_MAX_BODY_CHARS: a calendar
 HEADED_DAYS = 4  # entries under their headline and date of this many days, ...
 HEADED_DAY_MAX_BODY_CHARS = 2500  # ... with at most this much body a day: snippets
+COMMENT_LINES = 3  # entries' own comment links between the body's paragraphs
 _MAX_INPUT_CHARS = 5_000_000
 
 _HTML_START = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)  # a full document
@@ -213,6 +214,10 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
       government's news list: linked headline, date, snippet; the run strings the
       snippets together).  A long report with a few dated sections has far more text a
       day, and a thread's post headers hold a name or a time beside the date.
+    - comment links between the body's paragraphs, COMMENT_LINES or more: short lines
+      naming comments beside a number ("Обсуждение: 6 комментариев", "5 апреля 15:01
+      Комментариев"), one per entry of a news front or feed.  An article has one count,
+      and its readers' comments come after its text.
     """
     body = draft.body
     stamped = [_stamped(p) for p in body]
@@ -247,6 +252,8 @@ def _listing_marks(draft: Draft, body_chars: int) -> str | None:
         and body_chars <= HEADED_DAY_MAX_BODY_CHARS * draft.headed_days
     ):
         return f"snippets under {draft.headed_days} dated headlines, {body_chars} chars of body"
+    if draft.comment_lines >= COMMENT_LINES:
+        return f"{draft.comment_lines} comment links between the body's paragraphs"
     if len(body) <= 1 and draft.n_headlines >= LONE_PARAGRAPH_HEADLINES and not draft.own_header:
         return f"one paragraph among {draft.n_headlines} headline-like blocks"
     return None

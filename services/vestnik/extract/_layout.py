@@ -1010,6 +1010,29 @@ def _headed_days(blocks: list[Block], kept: list[int], now: datetime | None) -> 
     return len(days)
 
 
+COMMENT_LINE_MAX_CHARS = 40  # "Обсуждение: 6 комментариев", "5 апреля 15:01 Комментариев"
+_DIGIT = re.compile(r"\d")
+
+
+def _comment_lines(blocks: list[Block], kept: list[int]) -> int:
+    """Short lines naming comments with a number (a count, or the date of the entry they
+    belong to) between the body's paragraphs, left out of the body: each entry of a news
+    front or feed links its own discussion.  An article shows its one count above or
+    below its text, and its readers' comments follow it under one header."""
+    inside = set(kept)
+    n = 0
+    for k in range(kept[0] + 1, kept[-1]):
+        text = blocks[k].text
+        if (
+            k not in inside
+            and len(text) <= COMMENT_LINE_MAX_CHARS
+            and _DIGIT.search(text) is not None
+            and _COMMENTS_HEADER.search(text.lower()) is not None
+        ):
+            n += 1
+    return n
+
+
 def _pager_below(blocks: list[Block], at: int) -> bool:
     """A pager within PAGER_REACH blocks from ``at``: page numbers 1, 2, 3 (or 2, 3, 4)
     one a line, or on one line with at most a label and an arrow word ("Страници: 1 2 3
@@ -1197,6 +1220,7 @@ def assemble(
         draft.pager = _pager_below(blocks, kept[-1] + 1)
         draft.calendar_days, draft.calendar_times = _calendar(blocks, start, end, now)
         draft.headed_days = _headed_days(blocks, kept, now)
+        draft.comment_lines = _comment_lines(blocks, kept)
         draft.read_more = sum(
             1
             for b in blocks[kept[0] : kept[-1] + 1 + READ_MORE_AFTER]
