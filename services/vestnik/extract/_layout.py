@@ -961,21 +961,21 @@ def _calendar(blocks: list[Block], start: int, end: int, now: datetime | None) -
     its headline, not over a time.  The reach goes well above the run, which may keep only
     one event's text of a long calendar."""
     days: set[date] = set()
-    times = 0
     lo, hi = max(0, start - CALENDAR_REACH), min(len(blocks), end + AFTER_WINDOW)
+    # the first character weeds out most lines before the regex (a scan of every block)
+    led = [
+        b.text[:1].isdigit() and _TIME_LED.match(b.text) is not None
+        for b in blocks[lo : min(len(blocks), hi + 1)]
+    ]
     for k in range(lo, hi):
+        if led[k - lo] or k + 1 - lo >= len(led) or not led[k + 1 - lo]:
+            continue
         text = blocks[k].text
-        if _TIME_LED.match(text) is not None:
-            times += 1
-        elif (
-            len(text) <= ENTRY_DATE_MAX_CHARS
-            and k + 1 < len(blocks)
-            and _TIME_LED.match(blocks[k + 1].text) is not None
-        ):
+        if len(text) <= ENTRY_DATE_MAX_CHARS:
             found = find_dated(text, now)
             if found is not None:
                 days.add(_day(found[0]))
-    return len(days), times
+    return len(days), sum(led[: hi - lo])
 
 
 HEADED_DATE_SPARE_CHARS = 4  # a bare date line: the date and at most "г." or a comma
