@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -133,6 +134,43 @@ async def test_each_result_is_reported_as_soon_as_it_is_known(pool: Pool) -> Non
                                                       (2, "Cleaned")], reports
     assert reports[0][2] - started < 0.5, "the first page waited for the slow one"
     assert [type(r) for r in results] == [Cleaned, Failed, Cleaned]
+
+
+class Pipe:
+    """A child's end of its pipe: what it sent, and when."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, list[Any]]] = []
+
+    def send(self, answers: list[Any]) -> None:
+        self.sent.append((time.monotonic(), answers))
+
+
+def test_a_childs_quick_answers_go_several_to_a_message() -> None:
+    pipe, progress = Pipe(), budget.multiprocessing.RawValue("q", budget.IDLE)
+    outbox = budget._Outbox(pipe, progress)  # type: ignore[arg-type]
+    for k in range(20):  # twenty pages of a millisecond each
+        progress.value = budget._progress_word(k)
+        time.sleep(0.001)
+        outbox.add((k, ("article", f"id{k}", {}, 1.0, b"")))
+    outbox.flush()
+    answers = [a for _, sent in pipe.sent for a, _ in sent]
+    assert answers == list(range(20))
+    assert len(pipe.sent) <= 4, f"{len(pipe.sent)} messages for 20 quick pages"
+
+
+def test_a_childs_answers_are_sent_once_it_has_been_on_one_page_a_while() -> None:
+    pipe, progress = Pipe(), budget.multiprocessing.RawValue("q", budget.IDLE)
+    outbox = budget._Outbox(pipe, progress)  # type: ignore[arg-type]
+    outbox.add((0, ("article", "id0", {}, 1.0, b"")))
+    progress.value = budget._progress_word(1)  # a slow page starts
+    started = time.monotonic()
+    deadline = started + 5
+    while not pipe.sent and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert pipe.sent, "the page done was not sent while the process was on a slow one"
+    assert pipe.sent[0][0] - started >= budget.QUIET_S * 0.9
+    assert [a for a, _ in pipe.sent[0][1]] == [0]
 
 
 async def test_the_event_loop_runs_on_while_a_page_is_extracted(pool: Pool) -> None:

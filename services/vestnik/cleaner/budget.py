@@ -15,14 +15,15 @@ site memory's furniture for the site and canonical URL the worker read off the e
    what the worker needs of the pages (the event id, what is known of the page for a
    timeout's reason, its site and canonical URL when site memory is on), or why an entry
    cannot be decoded (a ``WireError``'s code and reason: the entry is dead-lettered);
-2. it cleans each decoded page with its furniture and answers each as soon as it is
-   cleaned (the worker commits a batch's pages as their answers come, so the first pages
-   of a long batch wait for none of the others, and a page's answer is never lost with a
-   process killed on a later page). A page whose decoded site or URL
-   is not what the worker read (it could not be read, or the event says otherwise) is not
-   cleaned but kept: the worker sees that from the first answer, looks its furniture up
-   and sends a second message for such pages, which the child cleans from the events it
-   kept.
+2. it cleans each decoded page with its furniture and answers every ``FLUSH_S`` and at the
+   end of the batch, and whenever it has been on one page for ``QUIET_S`` with answers
+   not sent (a thread of its own watches: the worker commits a batch's pages as their
+   answers come, so the pages done wait neither for a slow page nor die with it when it
+   is killed, while quick pages under load go a few dozen to a message). A page whose
+   decoded site or URL is not what the worker read (it could not be read, or the event
+   says otherwise) is not cleaned but kept: the worker sees that from the first answer,
+   looks its furniture up and sends a second message for such pages, which the child
+   cleans from the events it kept.
 
 The worker's event loop waits on the pipes itself (no thread in between).
 
@@ -81,6 +82,8 @@ if TYPE_CHECKING:
 
     _Context = ForkServerContext | SpawnContext
 
+FLUSH_S = 0.05  # a child sends the answers it has at least this often
+QUIET_S = 0.01  # ... and as soon as it has been this long on one page
 # imported once by the fork server, so every child (and every replacement) starts warm
 PRELOAD = ["vestnik.cleaner.budget", "vestnik.extract._core", "vestnik.extract._html"]
 START_TIMEOUT_S = 60.0  # a child that is not ready by then (a starved machine) is an error
@@ -392,14 +395,15 @@ def _child_main(conn: Connection, progress: Any) -> None:
     expected)])``. First each entry with ``fields`` is decoded: one answer ``[(index,
     packed)]`` for them all (``_pack_page``, or why it cannot be decoded), sent before any
     page is cleaned; an item without ``fields`` is a page this process kept from the
-    message before. Then each decoded page is cleaned with ``furniture`` and answered at
-    once; but with ``site_memory``, a page whose site and canonical
-    URL are not ``expected`` (what its furniture was looked up for) is kept instead, until
+    message before. Then each decoded page is cleaned with ``furniture`` (its answer sent as
+    ``_Outbox`` says); but with ``site_memory``, a page whose site and canonical URL are not
+    ``expected`` (what its furniture was looked up for) is kept instead, until
     the next message brings its furniture (the parent tells it from its decoded answer).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     conn.send(("ready", os.getpid()))
+    outbox = _Outbox(conn, progress)
     held: dict[int, _Held] = {}
     while True:
         try:
@@ -430,8 +434,7 @@ def _child_main(conn: Connection, progress: Any) -> None:
             else:
                 answers.append((index, _pack(found)))
         try:
-            if answers:
-                _send_answers(conn, answers)
+            outbox.send(answers)
         except (EOFError, OSError):
             return
         for position, page in pages.items():
@@ -444,10 +447,70 @@ def _child_main(conn: Connection, progress: Any) -> None:
                 result = clean_decoded(page, entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-            try:  # at once: the worker commits it, and a page after it that is killed
-                _send_answers(conn, [(index, _pack(result))])  # does not take it along
+            try:
+                outbox.add((index, _pack(result)))
             except (EOFError, OSError):
                 return
+        try:
+            outbox.flush()
+        except (EOFError, OSError):
+            return
+
+
+class _Outbox:
+    """A child's answers not sent yet. The main thread adds each page's and sends them
+    when ``FLUSH_S`` has passed since the last send (and at the end of a message); a
+    watchdog thread sends them once the page the main thread is on has run ``QUIET_S``
+    (its start is in the progress word), so that what is done never waits on a slow
+    page. The watchdog sleeps while nothing waits to be sent."""
+
+    def __init__(self, conn: Connection, progress: Any) -> None:
+        self._conn, self._progress = conn, progress
+        self._pending: list[tuple[int, _Packed]] = []
+        self._sent = time.monotonic()
+        self._lock = threading.Condition()
+        threading.Thread(target=self._watch, name="vestnik-outbox", daemon=True).start()
+
+    def add(self, answer: tuple[int, _Packed]) -> None:
+        with self._lock:
+            self._pending.append(answer)
+            if time.monotonic() - self._sent >= FLUSH_S:
+                self._send()
+            else:
+                self._lock.notify()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._send()
+
+    def send(self, answers: list[tuple[int, _Packed]]) -> None:
+        """What is pending, then ``answers``, now."""
+        with self._lock:
+            self._pending.extend(answers)
+            self._send()
+
+    def _send(self) -> None:
+        if self._pending:
+            answers, self._pending = self._pending, []
+            self._sent = time.monotonic()
+            _send_answers(self._conn, answers)
+
+    def _watch(self) -> None:
+        with self._lock:
+            while True:
+                if not self._pending:
+                    self._lock.wait()
+                    continue
+                word = self._progress.value
+                since = (word >> _POSITION_BITS) / 1000 if word != IDLE else time.monotonic()
+                wait_s = since + QUIET_S - time.monotonic()
+                if wait_s > 0:
+                    self._lock.wait(wait_s)
+                    continue
+                try:
+                    self._send()
+                except (EOFError, OSError):  # the parent is gone: the main thread ends
+                    return
 
 
 def _send_answers(conn: Connection, answers: list[tuple[int, _Packed]]) -> None:

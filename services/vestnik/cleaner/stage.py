@@ -42,7 +42,6 @@ from vestnik.streams import Write, commit_batch
 from vestnik.wire import WireError, dead_letter, encode_model
 
 Line = dict[str, Any]
-COMMIT_SPACING_S = 0.01  # a batch's pages still in work: at most a commit this often
 
 
 class CleanerStage:
@@ -88,11 +87,10 @@ class CleanerStage:
             await self.pool.close()
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
-        """Clean the batch and commit each page as soon as its result is known and no
-        commit of the batch is in flight (the pages finished meanwhile go in the next
-        one): a long batch publishes its first pages without waiting for its last, and a
-        quick one is one commit. A batch that raises leaves the pages it did not commit
-        pending, to be delivered again."""
+        """Clean the batch and commit its pages as their results come (``_Batch.next_group``
+        says when): a batch with a slow page publishes the pages it has done without
+        waiting for it, and a quick one is one commit. A batch that raises leaves the
+        pages it did not commit pending, to be delivered again."""
         received = time.time()
         BATCH_SIZE.labels(self.name).observe(len(entries))
         spans = [tracing.start_entry_span("vestnik.clean", stage=self.name, stream=self.stream,
@@ -263,7 +261,6 @@ class _Batch:
         self.site_memory_ms = 0.0
         self.committed: set[int] = set()
         self._ready: list[int] = []  # reported, not yet in a commit
-        self._last_group = -COMMIT_SPACING_S  # when the last group was taken
         self._arrived = asyncio.Event()
 
     def report(self, i: int, result: Result) -> None:
@@ -273,18 +270,10 @@ class _Batch:
         self._arrived.set()
 
     async def next_group(self, extraction: asyncio.Future[Any]) -> list[int]:
-        """The pages reported since the last group, in batch order: at once when the
-        batch's extraction has ended, else once there are any and ``COMMIT_SPACING_S``
-        has passed since the last group (a batch under load is committed a few pages at a
-        time, not a commit per page); empty once ``extraction`` has ended and every page
-        it reported is taken."""
-        while not extraction.done():
-            if self._ready:
-                wait_s = self._last_group + COMMIT_SPACING_S - time.perf_counter()
-                if wait_s <= 0:
-                    break
-                await asyncio.wait({extraction}, timeout=wait_s)
-                continue
+        """The pages reported since the last group, in batch order, once there are any
+        (the extraction processes send their answers a few at a time: ``budget.py``);
+        empty once ``extraction`` has ended and every page it reported is taken."""
+        while not self._ready and not extraction.done():
             self._arrived.clear()
             arrived: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
             try:
@@ -292,5 +281,4 @@ class _Batch:
             finally:
                 arrived.cancel()
         group, self._ready = sorted(self._ready), []
-        self._last_group = time.perf_counter()
         return group
