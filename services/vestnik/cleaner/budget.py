@@ -19,7 +19,8 @@ site memory's furniture for the site and canonical URL the worker read off the e
    end of the batch, and whenever it has been on one page for ``QUIET_S`` with answers
    not sent (a thread of its own watches: the worker commits a batch's pages as their
    answers come, so the pages done wait neither for a slow page nor die with it when it
-   is killed, while quick pages under load go a few dozen to a message). A page whose
+   is killed, while quick pages under load go dozens to a message: each message is a
+   commit, and the indexer's transaction behind it, so under load fewer is cheaper). A page whose
    decoded site or URL is not what the worker read (it could not be read, or the event
    says otherwise) is not cleaned but kept: the worker sees that from the first answer,
    looks its furniture up and sends a second message for such pages, which the child
@@ -82,8 +83,8 @@ if TYPE_CHECKING:
 
     _Context = ForkServerContext | SpawnContext
 
-FLUSH_S = 0.05  # a child sends the answers it has at least this often
-QUIET_S = 0.01  # ... and as soon as it has been this long on one page
+FLUSH_S = 0.25  # a child sends the answers it has at least this often, ...
+QUIET_S = 0.05  # ... and as soon as it has been this long on one page (a slow one)
 # imported once by the fork server, so every child (and every replacement) starts warm
 PRELOAD = ["vestnik.cleaner.budget", "vestnik.extract._core", "vestnik.extract._html"]
 START_TIMEOUT_S = 60.0  # a child that is not ready by then (a starved machine) is an error
