@@ -10,6 +10,7 @@ import multiprocessing
 import random
 import sqlite3
 import threading
+import time
 import zlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -223,6 +224,21 @@ def test_reopened_file_keeps_its_articles(tmp_path: Path) -> None:
     with SqliteIndex(path) as second:
         assert second.ids() == ["a1"]
         assert _ids(search(second, "Карабах")) == ["a1"]
+
+
+def test_the_wal_is_copied_into_the_file_by_a_thread_not_by_a_commit(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    with SqliteIndex(str(path), checkpoint_every_s=0.05) as index:
+        assert index._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        before = path.stat().st_size
+        index.upsert_many([make_article(f"a{k}", body=KARABAKH * 20) for k in range(30)])
+        assert path.stat().st_size == before, "the commit copied the WAL into the file"
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert path.stat().st_size > before, "nothing copied the WAL into the file"
+    with SqliteIndex(str(path), create=False) as reader:
+        assert reader.count() == 30
 
 
 def test_index_can_be_used_from_another_thread(index: Index) -> None:

@@ -8,7 +8,10 @@ the ``ascii`` tokenizer: the terms are already analysed, so FTS5 only splits on 
 
 Every write batch is one ``BEGIN IMMEDIATE`` transaction; with WAL and a busy timeout
 several indexer processes can share one file, and readers (``create=False``: a read-only
-connection) never wait for a writer.
+connection) never wait for a writer. A writer's commit never copies the WAL into the file
+(SQLite's automatic checkpoint, tens of milliseconds now and then, would hold up the
+next batch): a thread of its own does, every ``CHECKPOINT_EVERY_S`` after writes, in
+``PASSIVE`` mode (it waits for no reader or writer).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from vestnik.index._search import Candidate
 
 SCHEMA_VERSION = 3  # 3: fingerprint version 2 (see _dedup)
 BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_EVERY_S = 1.0
 PREFIX = "sqlite:///"
 _NO_ID = 2**62
 
@@ -114,7 +118,8 @@ class SqliteIndex(Engine):
 
     One instance may be used from several threads (calls are serialised)."""
 
-    def __init__(self, path: str, *, create: bool = True) -> None:
+    def __init__(self, path: str, *, create: bool = True,
+                 checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> None:
         """Open (with ``create``: make, or migrate) the index in ``path``; without
         ``create`` the file must exist and is opened read-only (``IndexMissing``)."""
         self.path = path
@@ -122,11 +127,15 @@ class SqliteIndex(Engine):
         self._lock = threading.Lock()
         read_only = not create and path != ":memory:"
         self._conn = _connect_read_only(path) if read_only else _connect(path)
+        self._checkpoints: _Checkpointer | None = None
         try:
             if read_only:
                 _check_schema(self._conn, path)
             else:
                 self._migrate()
+                if path != ":memory:":
+                    self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+                    self._checkpoints = _Checkpointer(path, checkpoint_every_s)
         except BaseException:
             self._conn.close()
             raise
@@ -174,7 +183,10 @@ class SqliteIndex(Engine):
             return UpsertReport(0, 0, 0, 0, 0)
         rows = {aid: Row.of(article) for aid, article in batch.items()}  # before the lock
         with self._lock, _write_transaction(self._conn):
-            return self._write_batch(rows)
+            report = self._write_batch(rows)
+        if self._checkpoints is not None:
+            self._checkpoints.wrote()
+        return report
 
     def _write_batch(self, rows: dict[str, Row]) -> UpsertReport:
         ids = orjson.dumps(list(rows)).decode()
@@ -285,8 +297,54 @@ class SqliteIndex(Engine):
         self._read("SELECT 1 FROM articles LIMIT 1")
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         with self._lock:
             self._conn.close()
+
+
+class _Checkpointer:
+    """Copies a writer's WAL into the database file in a thread of its own: every
+    ``every_s`` after a write, ``PRAGMA wal_checkpoint(PASSIVE)`` on a connection of its
+    own (SQLite lets the writer go on meanwhile; a checkpoint busy elsewhere, another
+    indexer's, is left to it). The file's last connection to close checkpoints the rest."""
+
+    def __init__(self, path: str, every_s: float) -> None:
+        self._path, self._every_s = path, every_s
+        self._dirty = threading.Event()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vestnik-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def wrote(self) -> None:
+        self._dirty.set()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._dirty.set()
+        self._thread.join(BUSY_TIMEOUT_MS / 1000)
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                self._dirty.wait()
+                if self._closing.wait(self._every_s):
+                    return
+                self._dirty.clear()
+                try:
+                    conn = conn or sqlite3.connect(self._path, isolation_level=None,
+                                                   check_same_thread=False)
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the next write tries again
+                    from vestnik.logs import get_logger  # rare: not at import
+
+                    get_logger(task="index").warning("checkpoint_failed", path=self._path,
+                                                     error=str(exc)[:300])
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 def _iso_from_us(value: int) -> str:
