@@ -138,3 +138,17 @@ def test_message_lines_keeps_the_outcome_asked_for(bench: ModuleType) -> None:
     ])
     assert bench.message_lines(text, "article") == {
         "a1": {"event": "message", "outcome": "article", "article_id": "a1", "batch": 1}}
+
+
+def test_the_index_commit_latency_benchmark_prints_a_row_per_run() -> None:
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "index_commit_latency.py"
+    done = subprocess.run([sys.executable, str(script), "--articles", "100", "--runs", "2",
+                           "--pause-ms", "0"], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and
+            line[2].isdigit()]
+    assert [row.split("|")[1:3] for row in rows] == [[" 1 ", " 50 "], [" 2 ", " 50 "]], (
+        done.stdout)
