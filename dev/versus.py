@@ -59,9 +59,11 @@ class Row:
     titles: list[bool] = field(default_factory=list)
     dates: list[bool] = field(default_factory=list)
     seconds: float = 0.0
+    empty: int = 0  # articles with no output: rejected, or nothing found
 
     def add(self, found: Found, gold: Gold) -> None:
         prf = body_score(found.body, gold)
+        self.empty += not found.body
         self.p.append(prf.precision)
         self.r.append(prf.recall)
         self.f.append(prf.f1)
@@ -78,7 +80,8 @@ class Row:
 
         rate = len(self.f) / self.seconds if self.seconds else 0.0
         return (f"{self.name:<26}{len(self.f):>6} {mean(self.p):>7} {mean(self.r):>7} "
-                f"{mean(self.f):>7} {mean(self.titles):>7} {mean(self.dates):>7} {rate:>9.0f}")
+                f"{mean(self.f):>7} {mean(self.titles):>7} {mean(self.dates):>7} {rate:>9.0f}"
+                f"{self.empty:>7}")
 
 
 def _vestnik(doc: str, ctype: str, url: str, fetched: datetime, gold: Gold) -> Found:
@@ -144,7 +147,7 @@ def main() -> None:
     for folder in args.folders:
         print(f"\n{folder}")
         print(f"{'':<26}{'pages':>6} {'body P':>7} {'body R':>7} {'body F1':>7} "
-              f"{'title':>7} {'date':>7} {'pages/s':>9}")
+              f"{'title':>7} {'date':>7} {'pages/s':>9} {'no out':>6}")
         for row in run(folder, not args.no_trafilatura):
             print(row.line())
 
