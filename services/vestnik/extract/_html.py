@@ -316,12 +316,17 @@ class _Walker:
         self.blocks: list[tuple[str, str, float, float, tuple[int, ...]]] = []
 
     def walk(self, body: LexborNode) -> None:
-        # An iterative DFS (pages can be nested thousands deep), written for speed:
-        # state in locals, the block flush inlined.
+        # An iterative DFS (pages can be nested thousands deep), written for speed: state
+        # in locals, the block flush inlined, and each element's children taken by a
+        # plain ``for`` (most nodes are text, handled without leaving the loop) that is
+        # left to go down into a child element and resumed when that one is done.
         blocks = self.blocks
         out = blocks.append
-        iters: list[Iterator[LexborNode]] = [iter(body.iter(include_text=True))]
-        frames: list[tuple[float, bool, bool]] = [(0.0, True, False)]  # hint, block, link
+        # per enclosing element, innermost last: its children still to walk, its hint,
+        # whether it is a block, whether it is a link
+        stack: list[tuple[Iterator[LexborNode], float, bool, bool]] = []
+        children: Iterator[LexborNode] = body.iter(include_text=True)
+        fblock, flink = True, False  # the current element is a block, a link
         block_tags: list[str] = ["body"]
         path: list[int] = []
         cur: list[str] = []
@@ -330,11 +335,88 @@ class _Walker:
         link_depth = 0
         tag_now, hint_now = "body", 0.0
         actions = _ACTIONS
-        while iters:
-            child = next(iters[-1], None)
-            if child is None:
-                iters.pop()
-                _fhint, fblock, flink = frames.pop()
+        while True:
+            for child in children:
+                tag = child.tag or ""
+                if tag == "-text":
+                    chunk = child.text_content
+                    if chunk:
+                        if chunk.isspace():
+                            if cur:
+                                cur.append(" ")
+                        else:
+                            cur.append(chunk)
+                            has_text = True
+                            if link_depth:
+                                links += len(chunk.strip())
+                    continue
+                action = actions.get(tag, _INLINE) if tag else _SKIP
+                if action is _INLINE:
+                    stack.append((children, hint_now, fblock, flink))
+                    children = child.iter(include_text=True)
+                    fblock, flink = False, False
+                    break
+                if action is _SKIP:
+                    continue
+                if action is _BREAK:
+                    if has_text:
+                        text = "".join(cur)
+                        n = len(text.strip())
+                        out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
+                             tuple(path)))
+                        has_text = False
+                        links = 0
+                    cur.clear()
+                    continue
+                if len(stack) >= _MAX_DEPTH or len(blocks) > _MAX_BLOCKS:
+                    continue
+                hint = hint_now
+                if action is _HINTED or action is _HINTED_BLOCK:
+                    attrs = child.attributes
+                    if attrs:
+                        found = _attr_hint(
+                            attrs.get("class"),
+                            attrs.get("id"),
+                            attrs.get("role"),
+                            attrs.get("itemprop"),
+                            attrs.get("style"),
+                            "hidden" in attrs or attrs.get("aria-hidden") == "true",
+                        )
+                        if found is None:
+                            continue  # hidden element
+                        if found < 0.0:
+                            hint = -1.0
+                        elif found >= 2.0:
+                            hint = 2.0
+                        elif found >= 1.0 and hint_now >= 0.0:
+                            hint = max(hint_now, 1.0) + (found - 1.0)
+                        elif found > 0.0 and hint >= 0.0:
+                            hint = hint + found
+                elif action is _NEG_BLOCK:
+                    hint = -1.0
+                stack.append((children, hint_now, fblock, flink))
+                children = child.iter(include_text=True)
+                if action is _LINK:
+                    link_depth += 1
+                    fblock, flink = False, True
+                elif action is _HINTED:
+                    fblock, flink = False, False
+                else:  # a block element: close the text before it
+                    if has_text:
+                        text = "".join(cur)
+                        n = len(text.strip())
+                        out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
+                             tuple(path)))
+                        has_text = False
+                        links = 0
+                    cur.clear()
+                    tag_now = tag
+                    block_tags.append(tag)
+                    path.append(child.mem_id)
+                    fblock, flink = True, False
+                hint_now = hint
+                break
+            else:  # the current element's children are done: close it
                 if flink:
                     link_depth -= 1
                 if fblock:
@@ -350,89 +432,9 @@ class _Walker:
                     if path:
                         path.pop()
                     tag_now = block_tags[-1] if block_tags else "body"
-                if frames:
-                    hint_now = frames[-1][0]
-                continue
-            tag = child.tag or ""
-            if tag == "-text":
-                chunk = child.text_content
-                if chunk:
-                    if chunk.isspace():
-                        if cur:
-                            cur.append(" ")
-                    else:
-                        cur.append(chunk)
-                        has_text = True
-                        if link_depth:
-                            links += len(chunk.strip())
-                continue
-            action = actions.get(tag, _INLINE) if tag else _SKIP
-            if action is _INLINE:
-                frames.append((hint_now, False, False))
-                iters.append(iter(child.iter(include_text=True)))
-                continue
-            if action is _SKIP:
-                continue
-            if action is _BREAK:
-                if has_text:
-                    text = "".join(cur)
-                    n = len(text.strip())
-                    out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
-                         tuple(path)))
-                    has_text = False
-                    links = 0
-                cur.clear()
-                continue
-            if len(iters) > _MAX_DEPTH or len(blocks) > _MAX_BLOCKS:
-                continue
-            hint = hint_now
-            if action is _HINTED or action is _HINTED_BLOCK:
-                attrs = child.attributes
-                if attrs:
-                    found = _attr_hint(
-                        attrs.get("class"),
-                        attrs.get("id"),
-                        attrs.get("role"),
-                        attrs.get("itemprop"),
-                        attrs.get("style"),
-                        "hidden" in attrs or attrs.get("aria-hidden") == "true",
-                    )
-                    if found is None:
-                        continue  # hidden element
-                    if found < 0.0:
-                        hint = -1.0
-                    elif found >= 2.0:
-                        hint = 2.0
-                    elif found >= 1.0 and hint_now >= 0.0:
-                        hint = max(hint_now, 1.0) + (found - 1.0)
-                    elif found > 0.0 and hint >= 0.0:
-                        hint = hint + found
-            elif action is _NEG_BLOCK:
-                hint = -1.0
-            if action is _LINK:
-                link_depth += 1
-                frames.append((hint, False, True))
-            elif action is _HINTED:
-                frames.append((hint, False, False))
-            else:  # a block element: close the text before it
-                if has_text:
-                    text = "".join(cur)
-                    n = len(text.strip())
-                    out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now,
-                         tuple(path)))
-                    has_text = False
-                    links = 0
-                cur.clear()
-                tag_now = tag
-                block_tags.append(tag)
-                path.append(child.mem_id)
-                frames.append((hint, True, False))
-            hint_now = hint
-            iters.append(iter(child.iter(include_text=True)))
-        if has_text:
-            text = "".join(cur)
-            n = len(text.strip())
-            out((text, tag_now, min(1.0, links / n) if links else 0.0, hint_now, tuple(path)))
+                if not stack:
+                    break
+                children, hint_now, fblock, flink = stack.pop()
 
 
 @lru_cache(maxsize=65536)
