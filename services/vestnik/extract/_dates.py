@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -318,8 +319,27 @@ def find_dated(
     text: str, now: datetime | None, tz: tzinfo | None = None
 ) -> tuple[datetime | date, int, int, bool] | None:
     """Like :func:`find_date`, plus whether the date is absolute (needs no fetch time)."""
+    if tz is None:
+        return _find_dated_in_zone(text, now, _READING_ZONE.get())
+    return _find_dated(text, now, tz)
+
+
+# A page's date-like lines are asked about several times (classifying them, picking the
+# date, counting a listing's dated entries), each time with the page's fetch time and
+# zone: the answers are kept.  Only for the reading zone (a ZoneInfo, equal only to
+# itself): a ``datetime.timezone`` equals any other of its offset, whatever its name,
+# which the dates found would then carry.
+@lru_cache(maxsize=8192)
+def _find_dated_in_zone(
+    text: str, now: datetime | None, tz: tzinfo
+) -> tuple[datetime | date, int, int, bool] | None:
+    return _find_dated(text, now, tz)
+
+
+def _find_dated(
+    text: str, now: datetime | None, tz: tzinfo
+) -> tuple[datetime | date, int, int, bool] | None:
     text = text.lower()
-    tz = _zone(tz)
     if _YEAR.search(text) is not None or _SHORT_YEAR.search(text) is not None:
         found = _absolute(text, tz)
         if found is not None:
