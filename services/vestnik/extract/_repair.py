@@ -271,14 +271,28 @@ _CYR_RUN = re.compile(r"[\u0400-\u04ff][\u0400-\u04ff]*")
 
 
 # UTF-8 lead bytes of U+0400..U+04FF, and of nothing else
-_CYR_LEAD_BYTES = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
+_CYR_LEAD_BYTES = b"\xd0\xd1\xd2\xd3"
+# no byte of a character's UTF-8 but its own is ASCII
+_ASCII_LETTER_BYTES = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
 
 
-def _cyrillic_count(text: str) -> int:
-    """How many Cyrillic letters (U+0400..U+04FF) ``text`` holds: encoding and counting
-    four bytes is C-level work, several times faster than a character-class regex."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return sum(raw.count(lead) for lead in _CYR_LEAD_BYTES)
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _cyrillic_count(text: str, raw: bytes | None = None) -> int:
+    """How many Cyrillic letters (U+0400..U+04FF) ``text`` holds (``raw``: its UTF-8, when
+    known): encoding and dropping four bytes in one translate is C-level work, several
+    times faster than a character-class regex (or four counts)."""
+    if raw is None:
+        raw = _utf8(text)
+    return len(raw) - len(raw.translate(None, _CYR_LEAD_BYTES))
+
+
+def _latin_count(raw: bytes) -> int:
+    """How many ASCII letters the text of UTF-8 ``raw`` holds (what the letters of every
+    ``_LAT_RUN`` add up to, without a regex pass over the text)."""
+    return len(raw) - len(raw.translate(None, _ASCII_LETTER_BYTES))
 
 
 def _is_cyr(ch: str) -> bool:
@@ -305,7 +319,8 @@ def fix_homoglyphs(text: str) -> str:
     """
     if text.isascii():
         return text
-    n_cyr = _cyrillic_count(text)
+    raw = _utf8(text)
+    n_cyr = _cyrillic_count(text, raw)
     if not n_cyr:
         return text
     # walk the runs of the rarer script (a text a quarter Cyrillic is mostly Cyrillic
@@ -329,7 +344,7 @@ def fix_homoglyphs(text: str) -> str:
             end += 1
         word = text[start:end]
         if text_cyr is None:
-            text_cyr = n_cyr >= sum(map(len, _LAT_RUN.findall(text)))
+            text_cyr = n_cyr >= _latin_count(raw)
         fixed = _fix_word(word, text_cyr)
         if fixed != word:
             out.append(text[pos:start])
