@@ -172,11 +172,7 @@ class SharedSiteMemory:
         if not new:
             return
         now = self.clock()
-        # the least recently used sites beyond the local bound are not read again
-        keep = set(self.memory.tables) | new
-        for site in list(self.loaded):
-            if site not in keep:
-                del self.loaded[site]
+        self._forget_evicted(new)
         if not await self._bounded(self._sync(redis, new, write=False),
                                    self.settings.site_memory_timeout_s):
             for site in new:
@@ -189,13 +185,17 @@ class SharedSiteMemory:
         if not self.pending and not self.asked:
             return  # idle since the last refresh: nothing to write, nobody to read for
         self.asked = False
-        keep = set(self.memory.tables)
-        for site in list(self.loaded):
-            if site not in keep:
-                del self.loaded[site]
+        self._forget_evicted()
         # no batch waits for it: bounded by the period, the batch's timeout at least
         bound = max(self.settings.site_memory_refresh_s, self.settings.site_memory_timeout_s)
         await self._bounded(self._sync(redis, set(self.loaded), write=True), bound)
+
+    def _forget_evicted(self, also: Iterable[str] = ()) -> None:
+        """Sites dropped from the local bound (the least recently used) are no longer
+        loaded: they are not read again, unless ``also`` names them."""
+        keep = self.memory.tables.keys() | set(also)
+        for site in [s for s in self.loaded if s not in keep]:
+            del self.loaded[site]
 
     # -- the background task ---------------------------------------------------------------
 

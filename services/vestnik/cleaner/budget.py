@@ -481,8 +481,7 @@ class _Outbox:
                 self._lock.notify()
 
     def flush(self) -> None:
-        with self._lock:
-            self._send()
+        self.send([])
 
     def send(self, answers: list[tuple[int, _Packed]]) -> None:
         """What is pending, then ``answers``, now."""
@@ -502,8 +501,7 @@ class _Outbox:
                 if not self._pending:
                     self._lock.wait()
                     continue
-                word = self._progress.value
-                since = (word >> _POSITION_BITS) / 1000 if word != IDLE else time.monotonic()
+                _, since = _read_progress(self._progress.value, time.monotonic())
                 wait_s = since + QUIET_S - time.monotonic()
                 if wait_s > 0:
                     self._lock.wait(wait_s)

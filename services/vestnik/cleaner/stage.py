@@ -157,10 +157,9 @@ class CleanerStage:
                 wait_timeout_ms=self.settings.wait_timeout_ms)
         batch.committed.update(group)
         phases = {"batch": len(batch.entries), "committed_with": len(group),
-                  "site_memory_ms": round(batch.site_memory_ms, 1),
                   "commit_ms": round(ms_since(started), 1)}
-        if self.site_memory is None:
-            del phases["site_memory_ms"]
+        if self.site_memory is not None:
+            phases["site_memory_ms"] = round(batch.site_memory_ms, 1)
         for i, (_, line), span in zip(group, outcomes, spans, strict=True):
             entry_id = batch.entries[i][0]
             line.update(queued_ms=queued_ms(entry_id, batch.received),
@@ -245,7 +244,6 @@ def _wire_error(exc: Exception) -> WireError:
         return WireError(exc.code, _printable(exc.reason))
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return WireError("internal_error", _printable(text))
-
 
 
 class _Batch:

@@ -334,8 +334,7 @@ class _Checkpointer:
                     return
                 self._dirty.clear()
                 try:
-                    conn = conn or sqlite3.connect(self._path, isolation_level=None,
-                                                   check_same_thread=False)
+                    conn = conn or _connect(self._path)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as exc:  # the next write tries again
                     from vestnik.logs import get_logger  # rare: not at import
