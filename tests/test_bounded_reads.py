@@ -202,7 +202,7 @@ async def test_a_reader_whose_group_is_gone_stops_and_says_so(
         async def handle(self, redis: Redis, entries: object) -> None: ...
 
     reader = StreamReader(Stage(), s, lambda: Redis.from_url(REDIS_URL),  # type: ignore[arg-type]
-                          max_entry_bytes=None, on_group_lost=lost.append)
+                          max_entry_bytes=None, on_ended=lost.append)
     await reader.start()
     await asyncio.sleep(0.2)
     await redis.xgroup_destroy(s.events_stream, s.cleaner_group)
@@ -234,7 +234,7 @@ async def test_an_idle_reader_waits_in_redis_for_new_entries_and_reads_one_at_on
             await redis.xack(s.events_stream, s.cleaner_group, *[e for e, _ in entries])
 
     reader = StreamReader(Stage(), s, lambda: Redis.from_url(REDIS_URL),  # type: ignore[arg-type]
-                          max_entry_bytes=None, on_group_lost=lambda exc: None)
+                          max_entry_bytes=None, on_ended=lambda exc: None)
     await reader.start()
     try:
         deadline = time.monotonic() + 10

@@ -172,7 +172,7 @@ async def test_a_too_large_entry_reclaimed_or_read_is_counted_from_its_line(
     assert await Upkeep(stage, s).reclaim(redis) == 1
     unread = (await redis.xadd(s.events_stream, {**GOOD, b"body": b"u" * 200_000})).decode()  # type: ignore[dict-item]
     reader = StreamReader(stage, s, lambda: Redis.from_url(REDIS_URL),  # type: ignore[arg-type]
-                          max_entry_bytes=s.max_body_bytes, on_group_lost=lambda _: None)
+                          max_entry_bytes=s.max_body_bytes, on_ended=lambda _: None)
     await reader.start()
     try:
         deadline = time.monotonic() + 10

@@ -20,13 +20,14 @@ from vestnik.cleaner.budget import Furnish, Job, Reported, Result, clean_here
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
+from vestnik.reading import StreamReader
 from vestnik.settings import Settings
 from vestnik.sitememory import site_keys
 from vestnik.stage import Entry
 from vestnik.streams import ensure_group
 from vestnik.wire import decode_model
 
-from .conftest import SEEDS
+from .conftest import REDIS_URL, SEEDS
 
 SEED = (SEEDS / "003_95b17be52b6e4541.txt").read_text()
 OTHER = "another-replica"
@@ -298,3 +299,38 @@ async def test_a_batch_does_not_wait_for_a_site_memory_refresh_on_its_way(
         let_go.set()
         await st.close()
     assert not memory.refreshing and st._refresh_client is None
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+async def test_a_page_read_while_a_slow_one_is_in_work_goes_to_another_process(
+    redis: Redis, settings: Settings, workers: int
+) -> None:
+    """With several extraction processes the reader hands the stage several batches at
+    once: a quick page published while a slow one holds a process is published at once,
+    not after the slow one's budget."""
+    st = CleanerStage(settings.model_copy(update={
+        "claim_idle_ms": 300, "page_timeout_s": 3.0, "extract_workers": workers,
+        "poll_ms": 100}))
+    reader = StreamReader(st, st.settings, lambda: Redis.from_url(REDIS_URL),
+                          max_entry_bytes=None, on_ended=lambda exc: None)
+    await ensure_group(redis, st.stream, st.group)
+    await st.start()
+    await reader.start()
+    try:
+        slow = await redis.xadd(st.stream, fields("https://a.bg/slow", slow_page(),  # type: ignore[arg-type]
+                                                  "text/html"))
+        async with asyncio.timeout(10):  # read, and in work
+            while not (await redis.xpending(st.stream, st.group))["pending"]:
+                await asyncio.sleep(0.01)
+        sent = time.monotonic()
+        await redis.xadd(st.stream, fields("https://a.bg/quick"))  # type: ignore[arg-type]
+        async with asyncio.timeout(20):
+            while not await redis.xlen(st.settings.articles_stream):
+                await asyncio.sleep(0.01)
+        waited = time.monotonic() - sent
+        pending = await redis.xpending_range(st.stream, st.group, min="-", max="+", count=10)
+        assert [p["message_id"] for p in pending] == [slow], (
+            f"the quick page was published only once the slow one was done ({waited:.1f} s)")
+    finally:
+        await reader.stop()
+        await st.close()

@@ -211,7 +211,7 @@ def parts(settings: Settings) -> Iterator[tuple[_Stage, Upkeep, StreamReader]]:
     stage = _Stage(settings)
     upkeep = Upkeep(stage, settings)  # type: ignore[arg-type]
     reader = StreamReader(stage, settings, lambda: Redis.from_url(settings.resolved_redis_url),  # type: ignore[arg-type]
-                          max_entry_bytes=None, on_group_lost=lambda exc: None)
+                          max_entry_bytes=None, on_ended=lambda exc: None)
     yield stage, upkeep, reader
 
 

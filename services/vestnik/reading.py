@@ -18,8 +18,20 @@ again. So an idle worker costs one blocked connection, and a new entry is read a
 not after a sleep (when the wait itself fails, the reader sleeps 10 ms, doubling up to
 ``VESTNIK_POLL_MS``). A read Redis refuses (away, read-only, out of memory) is retried
 with backoff; a read that finds its group gone (``NOGROUP``) stops the reader and says so
-(``on_group_lost``), so the worker starts again and makes its group. Stopping lets the
-batch in flight finish (within ``VESTNIK_GRACEFUL_TIMEOUT_S``) and reads nothing more.
+(``on_ended``), so the worker starts again and makes its group. Anything else an iteration
+raises that it did not expect (a bug) is logged with its traceback (``reader_error``) and
+the reader goes on after the same backoff, the batch's entries left pending; and should
+its task end all the same (a ``BaseException`` out of a batch), that is logged
+(``reader_died``) and said through ``on_ended`` too: a worker whose reader is gone never
+sits idle as if the stream were empty. Stopping lets the batches in flight finish
+(within ``VESTNIK_GRACEFUL_TIMEOUT_S``) and reads nothing more.
+
+A stage may take several batches at once (``batches_in_flight``: the cleaner, one per
+extraction process, ``VESTNIK_EXTRACT_WORKERS``): each is handled in a task of its own and
+the next read is made as soon as there is room, so pages read while one batch waits on a
+slow page go to another process instead of queueing behind it. Batches then commit in the
+order they finish, not the order they were read: the index keeps the newest scrape of a
+page whatever order its articles come in.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ from redis.exceptions import RedisError, ResponseError
 from vestnik.logs import get_logger
 from vestnik.settings import Settings
 from vestnik.stage import Stage
-from vestnik.streams import is_transient, read_batch
+from vestnik.streams import Batch, is_transient, read_batch
 from vestnik.upkeep import dead_letter_oversized, handle_or_remember
 
 _FIRST_IDLE_S = 0.01
@@ -43,17 +55,23 @@ _MAX_RETRY_S = 5.0
 
 
 class StreamReader:
-    """Feeds ``stage`` from its group, one bounded read at a time, in a task of its own."""
+    """Feeds ``stage`` from its group, one bounded read at a time, in a task of its own;
+    up to ``stage.batches_in_flight`` batches are handled at once, each in a task of its
+    own (a read waits for a free one)."""
 
     def __init__(self, stage: Stage, settings: Settings, client: Callable[[], Redis], *,
                  max_entry_bytes: int | None,
-                 on_group_lost: Callable[[BaseException], None]) -> None:
+                 on_ended: Callable[[BaseException], None]) -> None:
         self.stage, self.settings = stage, settings
         self.max_entry_bytes = max_entry_bytes
+        self.batches = max(1, getattr(stage, "batches_in_flight", 1))
         self._client = client
-        self._on_group_lost = on_group_lost
+        self._on_ended = on_ended
         self.log = get_logger(stage=stage.name, consumer=settings.consumer_name, task="reader")
-        self._stopping = asyncio.Event()
+        self._stopping = asyncio.Event()  # asked to stop
+        self._halt = asyncio.Event()  # asked to stop, or a batch's task died: read no more
+        self._escaped: BaseException | None = None  # what a batch's task died of
+        self._idle_s, self._retry_s = _FIRST_IDLE_S, _FIRST_RETRY_S
         self._task: asyncio.Task[None] | None = None
         self._redis: Redis | None = None
 
@@ -61,16 +79,31 @@ class StreamReader:
     def running(self) -> bool:
         """Started, not asked to stop, and its loop has not ended."""
         return (self._task is not None and not self._task.done()
-                and not self._stopping.is_set())
+                and not self._halt.is_set())
 
     async def start(self) -> None:
         self._redis = self._client()
         self._task = asyncio.create_task(self._loop(), name=f"vestnik-reader-{self.stage.name}")
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The loop's task is over: by ``stop``, by a lost group (said already), or by
+        something that escaped it, which is logged and said here."""
+        if self._stopping.is_set():
+            return
+        error = (asyncio.CancelledError("the reader's task was cancelled") if task.cancelled()
+                 else task.exception())
+        if error is None:
+            return  # the group is gone: _loop said so
+        self.log.error("reader_died", error_type=type(error).__name__, error=str(error)[:300],
+                       exc_info=error)
+        self._on_ended(error)
 
     async def stop(self) -> None:
-        """Read nothing more; let the batch in flight finish within the graceful timeout,
-        then cancel it (its entries stay pending, and are reclaimed)."""
+        """Read nothing more; let the batches in flight finish within the graceful timeout,
+        then cancel them (their entries stay pending, and are reclaimed)."""
         self._stopping.set()
+        self._halt.set()
         if self._task is not None:
             done, _ = await asyncio.wait({self._task}, timeout=self.settings.graceful_timeout_s)
             if not done:
@@ -83,47 +116,105 @@ class StreamReader:
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+            await asyncio.wait_for(self._halt.wait(), seconds)
 
     async def _loop(self) -> None:
         assert self._redis is not None
-        redis, st, s = self._redis, self.stage, self.settings
-        idle, retry = _FIRST_IDLE_S, _FIRST_RETRY_S
-        while not self._stopping.is_set():
-            try:
-                batch = await read_batch(
-                    redis, stream=st.stream, group=st.group, consumer=s.consumer_name,
-                    count=s.batch_size, max_bytes=s.read_max_bytes,
-                    max_entry_bytes=self.max_entry_bytes)
-            except ResponseError as exc:
-                if "NOGROUP" in str(exc):
-                    self.log.error("reader_stopped", reason="the group is gone",
-                                   error=str(exc)[:300])
-                    self._on_group_lost(exc)
-                    return
+        redis = self._redis
+        slots = asyncio.Semaphore(self.batches)
+        batches: set[asyncio.Task[None]] = set()
+        try:
+            while not self._halt.is_set():
+                await slots.acquire()  # a batch in flight ends, or there is room
                 batch = None
-                error: BaseException = exc
-            except (RedisError, OSError) as exc:
-                batch, error = None, exc
-            if batch is None:
-                self.log.warning("read_failed", error_type=type(error).__name__,
-                                 error=str(error)[:300], transient=is_transient(error),
-                                 retry_in_s=retry)
-                await self._pause(retry)
-                retry = min(retry * 2, _MAX_RETRY_S)
-                continue
-            retry = _FIRST_RETRY_S
-            if not batch:
-                if not await self._wait_for_entries(redis):
-                    await self._pause(idle)
-                    idle = min(idle * 2, s.poll_ms / 1000)
-                continue
-            idle = _FIRST_IDLE_S
+                try:
+                    if not self._halt.is_set():
+                        batch = await self._read(redis)
+                finally:
+                    if batch is None:
+                        slots.release()
+                if batch is None:
+                    continue
+                task = asyncio.create_task(self._handle(redis, batch, slots))
+                batches.add(task)
+                task.add_done_callback(batches.discard)
+            if batches:  # stopping: the batches in flight finish
+                await asyncio.wait(batches)
+        finally:
+            for task in batches:  # cancelled (past the graceful timeout): so are they
+                task.cancel()
+            if batches:
+                await asyncio.wait(batches)
+        if self._escaped is not None:
+            raise self._escaped
+
+    async def _read(self, redis: Redis) -> Batch | None:
+        """The next batch with entries; None when it found none (having waited for them
+        a while), the read failed (having backed off) or the reader is to stop."""
+        st, s = self.stage, self.settings
+        try:
+            batch = await read_batch(
+                redis, stream=st.stream, group=st.group, consumer=s.consumer_name,
+                count=s.batch_size, max_bytes=s.read_max_bytes,
+                max_entry_bytes=self.max_entry_bytes)
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):
+                self.log.error("reader_stopped", reason="the group is gone",
+                               error=str(exc)[:300])
+                self._halt.set()
+                self._on_ended(exc)
+                return None
+            error: BaseException = exc
+        except (RedisError, OSError) as exc:
+            error = exc
+        except Exception as exc:  # a bug: said, and tried again as a failed read is
+            self.log.exception("reader_error", step="read", error_type=type(exc).__name__)
+            error = exc
+        else:
+            self._retry_s = _FIRST_RETRY_S
+            if batch.entries or batch.oversized:
+                self._idle_s = _FIRST_IDLE_S
+                return batch
+            if not await self._wait_for_entries(redis):
+                await self._pause(self._idle_s)
+                self._idle_s = min(self._idle_s * 2, s.poll_ms / 1000)
+            return None
+        self.log.warning("read_failed", error_type=type(error).__name__,
+                         error=str(error)[:300], transient=is_transient(error),
+                         retry_in_s=self._retry_s)
+        await self._pause(self._retry_s)
+        self._retry_s = min(self._retry_s * 2, _MAX_RETRY_S)
+        return None
+
+    async def _handle(self, redis: Redis, batch: Batch, slots: asyncio.Semaphore) -> None:
+        """One batch, in a task of its own; its slot freed at the end. A bug is logged
+        (the entries stay pending and are reclaimed); a ``BaseException`` that is not this
+        task's own cancellation ends the reader (``_loop`` raises it)."""
+        st, s = self.stage, self.settings
+        try:
             if batch.oversized:
                 await dead_letter_oversized(redis, st, s, batch.oversized,
                                             self.max_entry_bytes or 0)
             if batch.entries:
                 await handle_or_remember(redis, st, batch.entries)
+        except Exception as exc:
+            self.log.exception("reader_error", step="handle",
+                               error_type=type(exc).__name__, entries=len(batch.entries))
+            await self._pause(self._retry_s)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the reader's own cancel, past the graceful timeout
+            self._die(asyncio.CancelledError("a batch was cancelled from within"))
+        except BaseException as exc:
+            self._die(exc)
+        finally:
+            slots.release()
+
+    def _die(self, exc: BaseException) -> None:
+        if self._escaped is None:
+            self._escaped = exc
+        self._halt.set()
 
     async def _wait_for_entries(self, redis: Redis) -> bool:
         """Until the stream may hold an entry the group has not delivered (a blocked
@@ -140,7 +231,7 @@ class StreamReader:
         if last is None:  # the group is gone: the next read says so
             return False
         read = asyncio.ensure_future(redis.xread({st.stream: last}, count=1, block=s.poll_ms))
-        stopping = asyncio.ensure_future(self._stopping.wait())
+        stopping = asyncio.ensure_future(self._halt.wait())
         done, pending = await asyncio.wait({read, stopping},
                                            return_when=asyncio.FIRST_COMPLETED)
         for task in pending:

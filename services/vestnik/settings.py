@@ -129,7 +129,9 @@ class Settings(BaseSettings):
     )
     extract_workers: int = Field(
         1, ge=1, le=64, description="Extraction processes per cleaner replica: pages are "
-        "cleaned in them, under the page time budget, while the worker's event loop goes on."
+        "cleaned in them, under the page time budget, while the worker's event loop goes on; "
+        "the replica works on as many batches at once, so a page read while one process is "
+        "on a slow page is cleaned in another."
     )
     site_timezones: dict[str, str] = Field(
         {}, description="The time zone a site's pages show their times "

@@ -26,6 +26,9 @@ class Stage(Protocol):
     stream: str
     group: str
     dead_letter_stream: str
+    # how many batches its reader hands it at once (the cleaner: one per extraction
+    # process, so a page that arrives while one process is on a slow page takes another)
+    batches_in_flight: int
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None: ...
 

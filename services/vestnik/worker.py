@@ -83,6 +83,8 @@ def describe_outputs(
 _SEEN_GROUPS: set[tuple[str, str, str]] = set()
 # Why an app's upkeep loop gave up, for ``run_worker`` to exit non-zero.
 _GAVE_UP: weakref.WeakKeyDictionary[FastStream, BaseException] = weakref.WeakKeyDictionary()
+# Why an app's reader ended by itself (its group gone, or a bug), for the restart's line.
+_ENDED: weakref.WeakKeyDictionary[FastStream, BaseException] = weakref.WeakKeyDictionary()
 
 # Errors the workers' clients retry themselves, reconnecting with backoff (about 3 s in all),
 # besides a lost connection, before the reader sees them (it then backs off too): a Redis
@@ -147,12 +149,14 @@ def build_app(settings: Settings, stage: Stage, *, max_entry_bytes: int | None =
         _GAVE_UP[app] = exc
         app.exit()
 
-    def _group_lost(exc: BaseException) -> None:
-        app.exit()  # run_worker starts the app again, which makes the group again
+    def _reader_ended(exc: BaseException) -> None:
+        # run_worker starts the app again, which makes the group again if it is gone
+        _ENDED[app] = exc
+        app.exit()
 
     parts = [(st, s, Upkeep(st, s, on_fatal=_give_up, max_entry_bytes=max_entry_bytes),
               StreamReader(st, s, lambda s=s: _client(s),  # type: ignore[misc]
-                           max_entry_bytes=max_entry_bytes, on_group_lost=_group_lost))
+                           max_entry_bytes=max_entry_bytes, on_ended=_reader_ended))
              for s, st in (list(partitions) or [(settings, stage)])]
     upkeep = parts[0][2]
     # while the app runs, when VESTNIK_METRICS_PORT is set: the server and its client
@@ -257,8 +261,9 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
       read-only; loading) is retried with backoff for up to ``startup_timeout_s``;
       then the worker exits non-zero.
     * Once started, the reader rides out a lost connection itself. When it stops for good
-      (its group is gone: Redis restarted without its data), the app ends by itself; it is
-      started again, which makes the group again from id 0 (``group_recreated``). An app
+      (its group is gone: Redis restarted without its data; or its task died of a bug),
+      the app ends by itself; it is started again, which makes the group again from id 0
+      if it is gone (``group_recreated``). An app
       that keeps ending by itself is given up on.
     * A worker that gives up (its group cannot be made again, the restarts above) exits
       non-zero, so a restart policy brings it back: it never ends with code 0 unless asked.
@@ -306,7 +311,11 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
             log().error("worker_gave_up", error="the reader stopped "
                         f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
             sys.exit(1)
+        why = _ENDED.get(app)
         log().warning("subscriber_stopped", restart=len(ended_by_itself),
-                      reason="the reader stopped (its group is gone): starting it again")
+                      reason=("the reader stopped (its group is gone)"
+                              if why is None or "NOGROUP" in str(why)
+                              else f"the reader died ({type(why).__name__})")
+                      + ": starting it again")
         deadline = None
         delay = _FIRST_RETRY_S

@@ -53,6 +53,9 @@ class CleanerStage:
         self.stream = settings.events_stream
         self.group = settings.cleaner_group
         self.dead_letter_stream = settings.dead_letter_stream(self.name)
+        # one batch per extraction process: a page read while one is on a slow page
+        # goes to another instead of waiting behind it
+        self.batches_in_flight = settings.extract_workers
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
         # the partitions a worker consumes share one pool of extraction processes
         self.pool = pool or ExtractorPool(settings.extract_workers, settings.page_timeout_s)

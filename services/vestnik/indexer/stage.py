@@ -37,6 +37,7 @@ class IndexerStage:
         self.stream = settings.articles_stream
         self.group = settings.indexer_group
         self.dead_letter_stream = settings.dead_letter_stream(self.name)
+        self.batches_in_flight = 1  # the index takes one writer: batches queue there anyway
         self.log = get_logger(stage=self.name, consumer=settings.consumer_name)
 
     async def handle(self, redis: Redis, entries: Sequence[Entry]) -> None:
