@@ -152,7 +152,7 @@ def test_a_childs_quick_answers_go_several_to_a_message() -> None:
     for k in range(20):  # twenty pages of a millisecond each
         progress.value = budget._progress_word(k)
         time.sleep(0.001)
-        outbox.add((k, ("article", f"id{k}", {}, 1.0, b"")))
+        outbox.add([(k, ("article", f"id{k}", {}, 1.0, b""))])
     outbox.flush()
     answers = [a for _, sent in pipe.sent for a, _ in sent]
     assert answers == list(range(20))
@@ -162,7 +162,7 @@ def test_a_childs_quick_answers_go_several_to_a_message() -> None:
 def test_a_childs_answers_are_sent_once_it_has_been_on_one_page_a_while() -> None:
     pipe, progress = Pipe(), budget.multiprocessing.RawValue("q", budget.IDLE)
     outbox = budget._Outbox(pipe, progress)  # type: ignore[arg-type]
-    outbox.add((0, ("article", "id0", {}, 1.0, b"")))
+    outbox.add([(0, ("article", "id0", {}, 1.0, b""))])
     progress.value = budget._progress_word(1)  # a slow page starts
     started = time.monotonic()
     deadline = started + 5

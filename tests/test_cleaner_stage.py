@@ -319,14 +319,15 @@ async def test_a_page_read_while_a_slow_one_is_in_work_goes_to_another_process(
     try:
         slow = await redis.xadd(st.stream, fields("https://a.bg/slow", slow_page(),  # type: ignore[arg-type]
                                                   "text/html"))
-        async with asyncio.timeout(10):  # read, and in work
-            while not (await redis.xpending(st.stream, st.group))["pending"]:
-                await asyncio.sleep(0.01)
+        deadline = time.monotonic() + 10
+        while not (await redis.xpending(st.stream, st.group))["pending"]:
+            assert time.monotonic() < deadline, "the slow page was never read"
+            await asyncio.sleep(0.01)
         sent = time.monotonic()
         await redis.xadd(st.stream, fields("https://a.bg/quick"))  # type: ignore[arg-type]
-        async with asyncio.timeout(20):
-            while not await redis.xlen(st.settings.articles_stream):
-                await asyncio.sleep(0.01)
+        while not await redis.xlen(st.settings.articles_stream):
+            assert time.monotonic() < sent + 20, "the quick page was never published"
+            await asyncio.sleep(0.01)
         waited = time.monotonic() - sent
         pending = await redis.xpending_range(st.stream, st.group, min="-", max="+", count=10)
         assert [p["message_id"] for p in pending] == [slow], (

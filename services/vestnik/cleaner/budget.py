@@ -438,6 +438,7 @@ def _child_main(conn: Connection, progress: Any) -> None:
             outbox.send(answers)
         except (EOFError, OSError):
             return
+        last = next(reversed(pages), None)
         for position, page in pages.items():
             index, entry_id, _, furniture, expected = items[position]
             if site_memory and (page.page.site, page.page.url) != expected:
@@ -448,8 +449,8 @@ def _child_main(conn: Connection, progress: Any) -> None:
                 result = clean_decoded(page, entry_id, furniture)
             except Exception as exc:  # a bug outside clean_one: still this page's alone
                 result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-            try:
-                outbox.add((index, _pack(result)))
+            try:  # the last page's answer goes at once, with what is pending
+                (outbox.send if position == last else outbox.add)([(index, _pack(result))])
             except (EOFError, OSError):
                 return
         try:
@@ -472,13 +473,13 @@ class _Outbox:
         self._lock = threading.Condition()
         threading.Thread(target=self._watch, name="vestnik-outbox", daemon=True).start()
 
-    def add(self, answer: tuple[int, _Packed]) -> None:
+    def add(self, answers: list[tuple[int, _Packed]]) -> None:
         with self._lock:
-            self._pending.append(answer)
+            self._pending.extend(answers)
             if time.monotonic() - self._sent >= FLUSH_S:
                 self._send()
-            else:
-                self._lock.notify()
+            elif len(self._pending) == len(answers):  # the watchdog sleeps until there is
+                self._lock.notify()  # something; a later page's start it reads when it wakes
 
     def flush(self) -> None:
         self.send([])
