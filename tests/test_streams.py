@@ -25,6 +25,7 @@ from vestnik.streams import (
     forget,
     group_exists,
     is_transient,
+    read_batch,
     reclaim_batch,
     renew,
 )
@@ -510,3 +511,21 @@ async def test_a_commit_cut_short_notes_only_the_entries_whose_outputs_were_all_
     assert await _outputs(r, k.out) == [{b"v": b"a"}]
     assert await _outputs(r, k.other) == [{b"v": b"b"}]
     assert await _pending(r, k) == {}
+
+
+async def test_a_read_that_finds_nothing_new_says_up_to_where_the_group_has_delivered(
+    r: Redis, k: Keys
+) -> None:
+    """The reader waits from that id (``XREAD BLOCK``) without asking Redis for it."""
+    await ensure_group(r, k.stream, k.group)
+    ids = [_text(await r.xadd(k.stream, {"n": str(n)})) for n in range(3)]
+    first = await read_batch(r, stream=k.stream, group=k.group, consumer="c", count=10,
+                             max_bytes=1 << 20, max_entry_bytes=None)
+    assert [e for e, _ in first.entries] == ids and first.last_delivered is None
+    empty = await read_batch(r, stream=k.stream, group=k.group, consumer="c", count=10,
+                             max_bytes=1 << 20, max_entry_bytes=None)
+    assert not empty and empty.last_delivered == ids[-1]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

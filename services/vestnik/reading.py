@@ -10,8 +10,9 @@ is dead-lettered as ``too_large`` with what is known of it (``vestnik.too_large`
 ``upkeep.dead_letter_oversized``, as the reclaimer does with the entries over the limit it
 claims); the others go to the stage's batch handler, as the reclaimer's do.
 
-A script cannot block, so a read that finds nothing is followed by a wait inside Redis:
-``XREAD BLOCK`` on the stream from the group's last-delivered id, which returns as soon
+A script cannot block, so a read that finds nothing (the script then answers the group's
+last-delivered id) is followed by a wait inside Redis:
+``XREAD BLOCK`` on the stream from that id, which returns as soon
 as an entry the group has not delivered is there (one added meanwhile included: the id is
 the group's, not the stream's end), or after ``VESTNIK_POLL_MS``; then the reader reads
 again. So an idle worker costs one blocked connection, and a new entry is read at once,
@@ -175,7 +176,7 @@ class StreamReader:
             if batch.entries or batch.oversized:
                 self._idle_s = _FIRST_IDLE_S
                 return batch
-            if not await self._wait_for_entries(redis):
+            if not await self._wait_for_entries(redis, batch.last_delivered):
                 await self._pause(self._idle_s)
                 self._idle_s = min(self._idle_s * 2, s.poll_ms / 1000)
             return None
@@ -216,19 +217,13 @@ class StreamReader:
             self._escaped = exc
         self._halt.set()
 
-    async def _wait_for_entries(self, redis: Redis) -> bool:
+    async def _wait_for_entries(self, redis: Redis, last: str | None) -> bool:
         """Until the stream may hold an entry the group has not delivered (a blocked
-        ``XREAD`` from the group's last-delivered id), ``VESTNIK_POLL_MS`` at most, or
-        until the reader is stopped. False when Redis could not be asked (the caller
-        sleeps instead)."""
+        ``XREAD`` from the group's last-delivered id ``last``, which the empty read
+        brought), ``VESTNIK_POLL_MS`` at most, or until the reader is stopped. False when
+        there is no such id or Redis could not be asked (the caller sleeps instead)."""
         st, s = self.stage, self.settings
-        try:
-            groups = await redis.xinfo_groups(st.stream)
-        except (RedisError, OSError):
-            return False
-        last = next((g["last-delivered-id"] for g in groups
-                     if _text(g["name"]) == st.group), None)
-        if last is None:  # the group is gone: the next read says so
+        if last is None:
             return False
         read = asyncio.ensure_future(redis.xread({st.stream: last}, count=1, block=s.poll_ms))
         stopping = asyncio.ensure_future(self._halt.wait())
@@ -238,7 +233,3 @@ class StreamReader:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         return not (read in done and read.exception() is not None)  # asked, and answered
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -171,6 +171,8 @@ class Batch:
 
     entries: list[tuple[str, Mapping[bytes, bytes]]]
     oversized: list[Oversized]
+    # a read that brought nothing: the group's last-delivered id (where to wait from)
+    last_delivered: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.entries or self.oversized)
@@ -225,6 +227,13 @@ while #out < most and spent < budget do
   spent = spent + size
   out[#out + 1] = item
 end
+if #out == 0 then  -- nothing new: the group's last-delivered id, for the wait that follows
+  for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+    local found = {}
+    for i = 1, #info, 2 do found[info[i]] = info[i + 1] end
+    if found['name'] == group then return {found['last-delivered-id']} end
+  end
+end
 return out
 """)
 
@@ -254,6 +263,8 @@ def _batch(items: Sequence[Any]) -> Batch:
     """A script's entries as ``_MEASURE`` described them."""
     entries: list[tuple[str, Mapping[bytes, bytes]]] = []
     oversized: list[Oversized] = []
+    if len(items) == 1 and isinstance(items[0], (bytes, str)):  # nothing new
+        return Batch([], [], _text(items[0]))
     for item in items:
         entry_id = _text(item[0])
         if len(item) == 2:
