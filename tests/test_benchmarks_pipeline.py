@@ -90,6 +90,14 @@ def test_ratios_and_table(bench: ModuleType) -> None:
     # 180 articles/s against one cleaner's 100 pages/s x 0.9 articles per page
     assert got["indexer SQLite ÷ one cleaner's articles"] == pytest.approx((2.0, 2.0))
     assert "FastStream ÷ transport ceiling" not in got  # not run: not compared
+    assert "its best: cleaner in-process + indexer alone ÷ bare extractor" not in got
+    # 80 pages/s cleaned in-process, 180 articles/s indexed, 0.9 articles a page:
+    # 1/80 + 0.9/180 = 17.5 ms an event at best, 57.1 events/s against the bare 100
+    steps["clean_inproc"] = bench.Step("clean_inproc", "3b. in-process", 100, "pages",
+                                       1.25, 1.25)
+    got = {what: (wall, cpu) for what, wall, cpu in bench.ratios(steps, 0.9)}
+    assert got["its best: cleaner in-process + indexer alone ÷ bare extractor"] == \
+        pytest.approx((0.5714, 0.5714), abs=1e-4)
     lines = bench.table(list(steps.values()))
     assert lines[2].startswith("| 3. bare | 100 pages | 1.00 | 100 |")
     assert "| – |" in lines[2]  # no Redis figure for an in-process step
