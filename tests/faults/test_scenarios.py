@@ -223,10 +223,12 @@ def test_replicas_scaled_one_to_three_to_one_mid_flow_lose_nothing(c: Cluster) -
     assert report.indexed == 3000
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])  # with two: two batches in flight
 def test_sigterm_mid_flow_exits_cleanly_and_redelivers_at_most_what_was_in_flight(
-    tmp_path: Path,
+    tmp_path: Path, processes: str
 ) -> None:
-    for c in cluster(REDIS_URL, tmp_path, VESTNIK_TRIM="false"):
+    for c in cluster(REDIS_URL, tmp_path, VESTNIK_TRIM="false",
+                     VESTNIK_EXTRACT_WORKERS=processes):
         c.start("cleaner", "cleaner")
         c.start("indexer", "indexer")
         c.publish(0, 2000)
@@ -237,5 +239,5 @@ def test_sigterm_mid_flow_exits_cleanly_and_redelivers_at_most_what_was_in_fligh
         c.start("cleaner", "cleaner")
         # what the stopped cleaner had fetched but not started is reclaimed, never
         # published twice: the report's duplicated counts it
-        report = _settle(c, "8 SIGTERM mid-flow")
+        report = _settle(c, f"8 SIGTERM mid-flow, {processes} extraction process(es)")
         assert report.indexed == 2000
