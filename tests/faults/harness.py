@@ -438,16 +438,23 @@ class Cluster:
         for name, proc in self.procs.items():
             code = proc.poll()
             lines.append(f"  worker {name} (pid {proc.pid}): "
-                         + (_alive(proc.pid) if code is None else f"exited with code {code}; "
-                            f"last log: {self._log_tail(name)}"))
+                         + (f"{_alive(proc.pid)}; last lines but messages: "
+                            f"{self._log_tail(name, messages=False)}" if code is None
+                            else f"exited with code {code}; last log: {self._log_tail(name)}"))
         for name, code in self.exited.items():
             if name not in self.procs:
                 lines.append(f"  worker {name}: stopped by the scenario, exit code {code}")
         return "\n".join(lines)
 
-    def _log_tail(self, name: str, lines: int = 3) -> str:
+    def _log_tail(self, name: str, lines: int = 3, *, messages: bool = True) -> str:
+        """The last ``lines`` of the worker's log; without ``messages``, of the lines that
+        are not canonical per-message lines (what a stalled worker last said about itself:
+        a warning, an error, a start)."""
         path = self.workdir / f"{name}.log"
-        tail = path.read_bytes().splitlines()[-lines:] if path.exists() else []
+        kept = path.read_bytes().splitlines() if path.exists() else []
+        if not messages:
+            kept = [line for line in kept if b'"event": "message"' not in line]
+        tail = kept[-lines:]
         return " | ".join(line.decode(errors="replace")[:300] for line in tail) or "(empty)"
 
     # -- the end -----------------------------------------------------------------------
