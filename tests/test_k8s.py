@@ -309,11 +309,13 @@ def _bytes(quantity: str) -> int:
 
 
 def test_cleaner_memory_limit_covers_its_bounded_reads_and_extraction_processes() -> None:
-    # The worker peaks under 170 MB + 5 x (read budget + one entry) (the hostile-entries
-    # fault scenario's bound); the fork server and each extraction process, holding a
-    # batch while it cleans it, are given 128 MiB.
+    # The worker peaks under 170 MB + 5 x (read budget + one entry) for each batch it
+    # holds (the hostile-entries fault scenario's bound; it works on one batch per
+    # extraction process); the fork server and each extraction process, holding a batch
+    # while it cleans it, are given 128 MiB.
     settings = _settings("cleaner")
-    worker = 170 * MB + 5 * (settings.read_max_bytes + settings.max_body_bytes)
+    worker = 170 * MB + 5 * settings.extract_workers * (settings.read_max_bytes
+                                                        + settings.max_body_bytes)
     needed = worker + (1 + settings.extract_workers) * 128 * MIB
     limit = _bytes(_container("cleaner")["resources"]["limits"]["memory"])
     assert limit >= needed, f"{limit // MIB} MiB < {math.ceil(needed / MIB)} MiB"
