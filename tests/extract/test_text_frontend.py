@@ -301,3 +301,27 @@ def test_boxes_stacked_after_the_article_still_damp_what_follows() -> None:
         ["Варна прие бюджета си", *article, "Още от категорията", "Най-четени", *teasers]
     )
     assert extract_dump(text).body_paragraphs == tuple(article)
+
+
+_LONG = [f"{P1} {P2}".replace("Варна", town) for town in ("Русе", "Плевен", "Бургас", "Сливен")]
+_BOX = ("Свързани новини\n\nБургас прие бюджета си 12 НОЕМВРИ 2024\n\n"
+        "Пловдив отложи гласуването 11 НОЕМВРИ 2024\n\nРеклама")
+
+
+def test_an_in_text_box_between_the_articles_paragraphs_does_not_end_it() -> None:
+    """A related-news box set amid the text, with a line of furniture above its header,
+    and the article going on below it for paragraph after paragraph."""
+    first, second, *rest = _LONG
+    text = (f"Варна прие бюджета си\n\n{first}\n\n{second}\n\nПродължава след рекламата\n\n"
+            f"{_BOX}\n\n" + "\n\n".join(rest[:2]) + f"\n\n{_LONG[0].replace('Русе', 'Шумен')}")
+    body = extract_dump(text).body_paragraphs
+    assert body[:2] == (first, second) and len(body) == 5, body
+    assert not any("НОЕМВРИ" in p or p == "Реклама" for p in body), body
+
+
+def test_a_box_after_the_article_followed_by_teasers_still_ends_it() -> None:
+    first, second = _LONG[:2]
+    teasers = "\n\n".join(f"{t} прие бюджета си за догодина след дълго заседание на съвета."
+                          for t in ("Русе", "Плевен", "Бургас"))
+    text = f"Варна прие бюджета си\n\n{first}\n\n{second}\n\n{_BOX}\n\n{teasers}"
+    assert extract_dump(text).body_paragraphs == (first, second)

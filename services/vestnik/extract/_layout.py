@@ -82,6 +82,9 @@ CONTINUATION_MIN_CHARS = 300
 RESUME_REACH = 14  # text dumps: blocks after a box header searched for the article again
 RESUME_MIN_CHARS = 150  # ... which resumes with a paragraph this long ...
 RESUME_MIN_SCORE = 400.0  # ... and goes on for about this many characters of prose
+BOX_MAX_LINES = 12  # text dumps: an in-text box under its header is this many lines at most,
+BOX_PARAGRAPHS_AFTER = 3  # ... with this many article-sized paragraphs in the ...
+BOX_AFTER_REACH = 6  # ... blocks right below it: the run goes on across the box
 META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
 META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
@@ -219,6 +222,11 @@ def score_blocks(
         )
         or b.kind is COUNT
     ]
+    # text dumps: the header of a box amid the article's paragraphs neither damps nor ends
+    # the run (it scores as a heading; its lines as what they are)
+    boxes = _in_text_boxes(blocks, headers) if menus else set()
+    if boxes:
+        headers = [h for h in headers if h not in boxes]
     undamped: list[float] = []  # the blocks' scores before ``first``, as found
     if menus:  # text dumps: from the first header that heads no box of a sidebar
         first = _damping_start(blocks, headers, undamped)
@@ -231,7 +239,39 @@ def score_blocks(
         else block_score(b, f)
         for b, f in zip(blocks[len(undamped):], factors[len(undamped):], strict=True)
     ]
+    for i in boxes:
+        scores[i] = _SCORES[HEADING] * factors[i]
     return scores, factors
+
+
+def _in_text_boxes(blocks: list[Block], headers: list[int]) -> set[int]:
+    """Text dumps: the section headers ("Related Coverage", "Свързани новини") of boxes
+    set inside an article: an article-sized paragraph ends within two lines above the
+    header, at most BOX_MAX_LINES short lines follow it (the box's headlines, dates,
+    "Advertisement"), and then prose resumes with BOX_PARAGRAPHS_AFTER article-sized
+    paragraphs among the next BOX_AFTER_REACH blocks. A box at the article's end is
+    followed by teasers, a footer or comments instead; a comments header never heads
+    such a box."""
+    found: set[int] = set()
+    for h in headers:
+        b = blocks[h]
+        if b.kind is not SECTION or _COMMENTS_HEADER.match(b.text.lower()):
+            continue
+        above = next((i for i in range(h - 1, max(-1, h - 4), -1)
+                      if blocks[i].kind is PROSE), None)
+        if above is None or len(blocks[above].text) < ARTICLE_PARAGRAPH_CHARS:
+            continue
+        k = h + 1
+        while (k < len(blocks) and k - h <= BOX_MAX_LINES
+               and blocks[k].kind in (SHORT, HEADING, BOILER)):
+            k += 1
+        if k >= len(blocks) or k - h > BOX_MAX_LINES or blocks[k].kind is not PROSE:
+            continue
+        resumed = sum(1 for x in blocks[k:k + BOX_AFTER_REACH]
+                      if x.kind is PROSE and len(x.text) >= ARTICLE_PARAGRAPH_CHARS)
+        if resumed >= BOX_PARAGRAPHS_AFTER:
+            found.add(h)
+    return found
 
 
 def _damping_start(blocks: list[Block], headers: list[int], undamped: list[float]) -> int:
