@@ -325,3 +325,21 @@ def test_a_box_after_the_article_followed_by_teasers_still_ends_it() -> None:
                           for t in ("Русе", "Плевен", "Бургас"))
     text = f"Варна прие бюджета си\n\n{first}\n\n{second}\n\n{_BOX}\n\n{teasers}"
     assert extract_dump(text).body_paragraphs == (first, second)
+
+
+def test_a_gallery_dumped_as_slides_is_captions_not_the_body() -> None:
+    slides = "\n\n".join(
+        f"{n}/50 {town} прие бюджета си\n\n{P3.replace('Опозицията', town)} {P2}"
+        for n, town in ((2, "Русе"), (3, "Плевен"), (4, "Бургас"), (5, "Сливен")))
+    text = f"Варна прие бюджета си\n\n{P1}\n\n{P2}\n\n{P3}\n\nСнимки\n\n{slides}"
+    result = extract_dump(text)
+    assert result.body_paragraphs == (P1, P2, P3), result.body_paragraphs
+
+
+def test_a_recipes_fractions_are_not_a_gallery() -> None:
+    lines = ["1/2 чаша захар, разбита с яйцата до бяла пяна",
+             "1/2 чаена лъжичка сол, добавена накрая",
+             "1/2 пакетче бакпулвер, пресято с брашното"]
+    text = f"Козунак по рецепта на баба\n\n{P1}\n\n" + "\n\n".join(lines) + f"\n\n{P2}"
+    body = extract_dump(text).body_paragraphs
+    assert all(line in body for line in lines), body

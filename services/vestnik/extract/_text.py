@@ -13,7 +13,15 @@ from datetime import datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from vestnik.extract._blocks import HEADING, PROSE, Block, Draft, Kind, classify_coarse
+from vestnik.extract._blocks import (
+    CAPTION,
+    HEADING,
+    PROSE,
+    Block,
+    Draft,
+    Kind,
+    classify_coarse,
+)
 from vestnik.extract._dates import date_in_url
 from vestnik.extract._layout import assemble
 from vestnik.extract._repair import repair_lines
@@ -31,6 +39,10 @@ _BLANK = " \t\u00a0"  # a line of only these ends a paragraph
 _WRAP_END = frozenset(".!?:;\"“”»)]")
 _LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяёїієґ")
 _NEWLINES = re.compile(r"\r\n?")
+# a gallery's slide counter opening a line: "2/50 Star Wars boosts economy", "3 of 12"
+_SLIDE = re.compile(r"^(\d{1,3})\s*(?:/|of|из|из общо|от)\s*(\d{1,3})(?:\s|$)")
+_GALLERY_MIN_SLIDES = 3  # ... this many counters of one gallery (the same total), going up
+_GALLERY_MIN_TOTAL = 5  # ... of this many slides at least
 _TEASER_MAX_WORDS = 12  # a line this short that trails off ("…", "...") ...
 _TEASER_GAP = 2  # ... this near another such line is a truncated teaser, not prose
 
@@ -78,11 +90,34 @@ def parse_text(
     texts = list(filter(None, repair_lines(raw).split("\n")))
     kinds = classify_coarse(texts)
     _cut_teasers(texts, kinds)
+    _mark_gallery(texts, kinds)
     blocks = [Block(t, k) for t, k in zip(texts, kinds, strict=True)]  # native calls (mypyc)
     if memory is not None:  # site memory: the site's furniture lines are boilerplate
         memory.apply(blocks, now, slug_keys(url))
     draft, _, _ = assemble(blocks, now, slug=slug_keys(url), url_day=date_in_url(url))
     return draft
+
+
+def _mark_gallery(texts: list[str], kinds: list[Kind]) -> None:
+    """A gallery dumped as text: slide counters opening lines ("2/50 Star Wars boosts
+    economy", then the slide's text), three or more of the same total (five or more),
+    their numbers going up. Each counter line and the prose right below it are captions, not the
+    article's paragraphs (a business section's fifty slides outscored the article)."""
+    slides: dict[int, list[tuple[int, int]]] = {}  # total -> (line, slide number)
+    for i, t in enumerate(texts):
+        if t[:1].isdigit() and (m := _SLIDE.match(t)) is not None:
+            number, total = int(m.group(1)), int(m.group(2))
+            if 0 < number <= total and total >= _GALLERY_MIN_TOTAL:
+                slides.setdefault(total, []).append((i, number))
+    for found in slides.values():
+        numbers = [n for _, n in found]
+        # slides go up; a recipe's "1/2 cup", "1/2 teaspoon" repeat and are kept
+        if len(found) < _GALLERY_MIN_SLIDES or numbers != sorted(set(numbers)):
+            continue
+        for i, _ in found:
+            kinds[i] = CAPTION
+            if i + 1 < len(texts) and kinds[i + 1] is PROSE:
+                kinds[i + 1] = CAPTION
 
 
 def _cut_teasers(texts: list[str], kinds: list[Kind]) -> None:
