@@ -90,5 +90,7 @@ _URL = st.builds(
 @example("https://example.bg/?a=1&a")
 @example("https://a--b.bg/")
 @example("https://example.bg/?a=1&a.b=0")
+@example("http://a/;")  # the last segment's empty parameters: w3lib drops the ";"
+@example("http://a/b;?q=1")
 def test_a_plain_url_is_made_canonical_as_w3lib_makes_it(url: str) -> None:
     assert _agrees(url)

@@ -63,8 +63,8 @@ def _plain_canonical(url: str) -> str | None:
     if found is None or len(found[2]) > 253:
         return None
     scheme, host, path, query = found.groups()
-    if path and _DOT_SEGMENT.search(path):
-        return None
+    if path and (_DOT_SEGMENT.search(path) or ";" in path.rsplit("/", 1)[-1]):
+        return None  # w3lib resolves dot segments, and drops the last segment's empty ";"
     if query:
         query = "&".join(sorted(query.split("&"), key=lambda pair: pair.split("=", 1)))
         return f"{scheme}://{host}{path or '/'}?{query}"
