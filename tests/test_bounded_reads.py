@@ -170,6 +170,7 @@ def test_a_letter_for_an_unread_entry_is_bounded_whatever_its_names(settings: Se
 
     class Stage:
         name = "cleaner"
+        batches_in_flight = 1
         stream = settings.events_stream
         group = settings.cleaner_group
         dead_letter_stream = settings.dead_letter_stream("cleaner")
@@ -195,6 +196,7 @@ async def test_a_reader_whose_group_is_gone_stops_and_says_so(
 
     class Stage:
         name = "cleaner"
+        batches_in_flight = 1
         stream = s.events_stream
         group = s.cleaner_group
         dead_letter_stream = s.dead_letter_stream("cleaner")
@@ -225,6 +227,7 @@ async def test_an_idle_reader_waits_in_redis_for_new_entries_and_reads_one_at_on
 
     class Stage:
         name = "cleaner"
+        batches_in_flight = 1
         stream = s.events_stream
         group = s.cleaner_group
         dead_letter_stream = s.dead_letter_stream("cleaner")

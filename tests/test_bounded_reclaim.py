@@ -36,6 +36,7 @@ class Stage:
     """Acknowledges what it handles, one output each; remembers what it was given."""
 
     name = "cleaner"
+    batches_in_flight = 1
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -197,6 +197,7 @@ async def test_a_running_worker_is_live_and_ready(
 
 class _Stage:
     name = "cleaner"
+    batches_in_flight = 1
 
     def __init__(self, settings: Settings) -> None:
         self.stream, self.group = settings.events_stream, settings.cleaner_group

@@ -21,6 +21,7 @@ from .conftest import REDIS_URL
 
 class _Stage:
     name = "cleaner"
+    batches_in_flight = 1
 
     def __init__(self, s: Settings, fail_with: BaseException | None = None) -> None:
         self.stream, self.group = s.events_stream, s.cleaner_group

@@ -65,7 +65,7 @@ class StreamReader:
                  on_ended: Callable[[BaseException], None]) -> None:
         self.stage, self.settings = stage, settings
         self.max_entry_bytes = max_entry_bytes
-        self.batches = max(1, getattr(stage, "batches_in_flight", 1))
+        self.batches = max(1, stage.batches_in_flight)
         self._client = client
         self._on_ended = on_ended
         self.log = get_logger(stage=stage.name, consumer=settings.consumer_name, task="reader")
@@ -127,14 +127,13 @@ class StreamReader:
         try:
             while not self._halt.is_set():
                 await slots.acquire()  # a batch in flight ends, or there is room
-                batch = None
                 try:
-                    if not self._halt.is_set():
-                        batch = await self._read(redis)
-                finally:
-                    if batch is None:
-                        slots.release()
+                    batch = await self._read(redis)
+                except BaseException:
+                    slots.release()
+                    raise
                 if batch is None:
+                    slots.release()
                     continue
                 task = asyncio.create_task(self._handle(redis, batch, slots))
                 batches.add(task)
@@ -153,6 +152,8 @@ class StreamReader:
         """The next batch with entries; None when it found none (having waited for them
         a while), the read failed (having backed off) or the reader is to stop."""
         st, s = self.stage, self.settings
+        if self._halt.is_set():  # while it waited for room
+            return None
         try:
             batch = await read_batch(
                 redis, stream=st.stream, group=st.group, consumer=s.consumer_name,

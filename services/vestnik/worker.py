@@ -311,11 +311,10 @@ def run_worker(create: Callable[[Settings], FastStream], settings: Settings | No
             log().error("worker_gave_up", error="the reader stopped "
                         f"{len(ended_by_itself)} times in {_RESTART_WINDOW_S:.0f} s")
             sys.exit(1)
-        why = _ENDED.get(app)
+        why = _ENDED.get(app)  # a lost group (NOGROUP) or what the reader died of
         log().warning("subscriber_stopped", restart=len(ended_by_itself),
-                      reason=("the reader stopped (its group is gone)"
-                              if why is None or "NOGROUP" in str(why)
-                              else f"the reader died ({type(why).__name__})")
+                      reason="the reader stopped"
+                      + (f" ({type(why).__name__}: {str(why)[:200]})" if why is not None else "")
                       + ": starting it again")
         deadline = None
         delay = _FIRST_RETRY_S
