@@ -642,15 +642,42 @@ def test_an_index_opened_for_reading_finds_what_another_connection_wrote(
                 reader.upsert_many([make_article("other")])
 
 
-@pytest.mark.parametrize("content", [b"", b"not a database at all" * 50])
-def test_a_file_that_is_no_index_is_refused_for_reading_naming_it(
-    tmp_path: Path, content: bytes
-) -> None:
+def test_a_file_that_is_no_index_is_refused_for_reading_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "index.db"
+    content = b"not a database at all" * 50
     path.write_bytes(content)
     with pytest.raises(sqlite3.OperationalError, match=r"index\.db"):
         open_index(f"sqlite:///{path}", create=False)
     assert path.read_bytes() == content
+
+
+def test_a_database_holding_other_tables_is_refused_for_reading_as_no_index(
+    tmp_path: Path
+) -> None:
+    path = tmp_path / "index.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    with pytest.raises(sqlite3.OperationalError, match=r"index\.db.*holds no vestnik index"):
+        open_index(f"sqlite:///{path}", create=False)
+
+
+@pytest.mark.parametrize("made_by", ["empty bytes", "a connection in WAL mode"])
+def test_an_index_file_the_indexer_has_made_but_not_migrated_yet_is_missing_for_readers(
+    tmp_path: Path, made_by: str
+) -> None:
+    """A reader that opens the file between the indexer's connect and its schema commit
+    (the search service started beside a new indexer) waits for it as for a missing one."""
+    path = tmp_path / "index.db"
+    path.write_bytes(b"")
+    if made_by != "empty bytes":
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+    with pytest.raises(IndexMissing, match=r"index\.db.*an empty file"):
+        open_index(f"sqlite:///{path}", create=False)
+    with open_index(f"sqlite:///{path}") as writer:  # the indexer goes on and migrates it
+        writer.upsert_many([make_article("karabakh", "Карабах", KARABAKH)])
+    with open_index(f"sqlite:///{path}", create=False) as reader:
+        assert reader.count() == 1
 
 
 # --- several processes on one file ---------------------------------------------------------

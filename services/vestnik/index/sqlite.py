@@ -414,12 +414,24 @@ def _check_schema(conn: sqlite3.Connection, path: str) -> None:
     except sqlite3.DatabaseError as exc:  # not a database at all
         raise _open_error(path, exc) from exc
     if version == 0:
+        if _holds_nothing(conn, path):  # made by an indexer that has not migrated it yet
+            raise IndexMissing(f"no index at {path!r}, an empty file: its indexer has not "
+                               "made it yet")
         empty = sqlite3.DatabaseError("the file holds no vestnik index")
         raise _open_error(path, empty) from empty
     if version != SCHEMA_VERSION:
         raise RuntimeError(f"index schema version {version}, this code reads "
                            f"{SCHEMA_VERSION}: start the indexer once to migrate it"
                            if version < SCHEMA_VERSION else _newer(version))
+
+
+def _holds_nothing(conn: sqlite3.Connection, path: str) -> bool:
+    """The file is an empty database (or empty bytes): what an indexer's first connection
+    leaves before its schema transaction commits."""
+    try:
+        return int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]) == 0
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
 
 
 def _newer(version: int) -> str:
