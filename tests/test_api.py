@@ -190,6 +190,16 @@ def test_the_api_starts_before_the_index_exists_and_is_ready_once_it_does(
         assert _search(client, q="Карабах")["total"] == 2
 
 
+def test_an_index_file_being_made_makes_the_api_unready_not_broken(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    path.write_bytes(b"")  # the indexer's first connect, before its schema commits
+    with TestClient(create_app(Settings(index_url=f"sqlite:///{path}"))) as client:
+        assert client.get("/readyz").status_code == 503
+        search = client.get("/v1/search", params={"q": "Карабах"})
+        assert search.status_code == 503, search.text
+        assert "an empty file" in search.json()["detail"]
+
+
 def test_an_unreachable_database_makes_the_api_unready_not_broken() -> None:
     url = "postgresql://vestnik:secret@127.0.0.1:9/vestnik?connect_timeout=1"
     reader = IndexReader(url, opener=_unreachable)
