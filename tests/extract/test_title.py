@@ -188,6 +188,36 @@ def test_dated_meta_line_ends_a_header_swallowed_by_the_run() -> None:
     assert str(result.published_at)[:10] == "2018-01-29"
 
 
+def test_dated_meta_line_ends_a_header_of_teasers_above_a_one_paragraph_article() -> None:
+    """A dump that gives the whole article as one line: the run swallowed a "top news"
+    list, the headline and its meta line; the one paragraph below is the text proper."""
+    title = "Надигащият се популизъм носи риск от връщане на 30-те г. на XX век, предупреди Блеър"
+    teasers = ["Пловдив обещал да плати до 15 ноември полетите на “Райънеър”",
+               'Финландия одобри "Северен поток 2"',
+               "Интересна подробност за новата ваксина долетя от Пловдив"]
+    body = (
+        "Бившият премиер на Великобритания Тони Блеър предупреждава, че надигащият се "
+        "популизъм може да доведе до риск от връщане на 30-те години на XX век. По време на "
+        "голяма реч за глобализацията в Лондон Блеър се очаква да заяви, че никога не е бил "
+        "по-разтревожен за бъдещето на страната си. Бившият министър-председател се очаква да "
+        "обяви, че премиерът може да бъде принуден да отложи напускането на ЕС в края на март "
+        "заради политическа безизходица. Блеър е обезпокоен от имиграцията от държави извън "
+        "ЕС. Преди речта той каза, че това е огромен проблем за Европа и несъмнено подсилва "
+        "популистките сили. Западът губи ценностите, които обединиха Европа и Америка."
+    )
+    text = (
+        "ФАКТИ.БГ\n\nНовини | България | Свят | Бизнес | Спорт\n\nТоп новини\n\n"
+        + "\n\n".join(teasers)
+        + f"\n\n{title}\n\n16:56 | 27.06.2018 Видяна 38546 пъти\n\n{body}\n\n"
+        "Facebook\nTwitter\nViber\n\nПоследни новини\n\nПреди 10 часа\n"
+        "Швеция одобри строителството на газопровода"
+    )
+    result = extract_dump(text)
+    assert result.title == title
+    assert result.body_paragraphs == (body,), "the teasers above the headline are no body"
+    assert str(result.published_at)[:10] == "2018-06-27"
+
+
 def test_headline_above_a_section_word_is_found_when_the_zone_has_none() -> None:
     title = "Варна прие бюджета си след дълъг спор"
     text = f"{title}\n\nКоментари\n\n{P1}\n\n{P2}\n\n{P3}"

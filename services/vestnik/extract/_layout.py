@@ -94,7 +94,8 @@ LABEL_MAX_WORDS = 4  # a line of this many words, repeated in a menu, is a secti
 LABEL_WORD_CHARS = 15  # ... with words of up to this many characters on average
 RUN_HEADER_REACH = 6  # a date/byline among a text run's first blocks ends its header ...
 RUN_HEADER_MAX_CHARS = 400  # ... of blocks no longer than this
-RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow
+RUN_AFTER_HEADER_MIN = 2  # ... when at least this many blocks of text follow,
+RUN_ONE_PARAGRAPH_CHARS = 600  # ... or one paragraph at least this long
 KEEP_FILTER_MIN_CHARS = 300  # the line filter never leaves less text than this
 # HTML: this much prose under a content-like class makes the class hints trusted: prose
 # under a boilerplate class is then left out (a gallery's captions, comments), and kept
@@ -514,13 +515,23 @@ def _text_run_start(blocks: list[Block], start: int, end: int) -> int:
 def _after_header(blocks: list[Block], start: int, end: int) -> int:
     """Where the text proper starts when the run swallowed the article's header: a
     date or byline line among its first blocks ends the header (title, lead, byline)."""
-    for j in range(start + 1, min(end - RUN_AFTER_HEADER_MIN, start + RUN_HEADER_REACH)):
+    for j in range(start + 1, min(end - 1, start + RUN_HEADER_REACH)):
         b = blocks[j]
         if b.kind is DATE or b.kind is AUTHOR or _dated_meta_line(b):
-            if all(len(x.text) <= RUN_HEADER_MAX_CHARS for x in blocks[start:j]):
+            if (
+                all(len(x.text) <= RUN_HEADER_MAX_CHARS for x in blocks[start:j])
+                and _text_follows(blocks, j + 1, end)
+            ):
                 return j + 1
             break
     return start
+
+
+def _text_follows(blocks: list[Block], at: int, end: int) -> bool:
+    """The text proper below a header line: a few blocks, or one long paragraph (a dump
+    that gives the whole article as one line)."""
+    return end - at >= RUN_AFTER_HEADER_MIN or any(
+        b.kind is PROSE and len(b.text) >= RUN_ONE_PARAGRAPH_CHARS for b in blocks[at:end])
 
 
 def _continuation(blocks: list[Block], picked: list[int], end: int) -> list[int]:
