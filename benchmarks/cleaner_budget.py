@@ -32,9 +32,9 @@ from pathlib import Path
 
 import orjson
 
-from vestnik.cleaner.budget import (
+from vestnik.cleaner.budget import ExtractorPool
+from vestnik.cleaner.cleaning import (
     Cleaned,
-    ExtractorPool,
     Failed,
     Job,
     Result,

@@ -94,7 +94,7 @@ from index_throughput import (  # noqa: E402
     postgres_schema,
 )
 
-from vestnik.cleaner.budget import Cleaned, clean_one  # noqa: E402
+from vestnik.cleaner.cleaning import Cleaned, clean_one  # noqa: E402
 from vestnik.extract import Page, extract  # noqa: E402
 from vestnik.files import LOCAL_URL_BASE, content_type_for, page_files  # noqa: E402
 from vestnik.settings import Settings  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import multiprocessing
 import os
 import signal
 import threading
@@ -17,15 +18,14 @@ from typing import Any
 import orjson
 import pytest
 
-from vestnik.cleaner import budget
-from vestnik.cleaner.budget import (
+from vestnik.cleaner import _child, budget, cleaning
+from vestnik.cleaner.budget import ExtractorPool, PoolClosed
+from vestnik.cleaner.cleaning import (
     Cleaned,
-    ExtractorPool,
     Failed,
     Furnish,
     Job,
     Located,
-    PoolClosed,
     Reported,
     Result,
     Undecodable,
@@ -147,10 +147,10 @@ class Pipe:
 
 
 def test_a_childs_quick_answers_go_several_to_a_message() -> None:
-    pipe, progress = Pipe(), budget.multiprocessing.RawValue("q", budget.IDLE)
-    outbox = budget._Outbox(pipe, progress)  # type: ignore[arg-type]
+    pipe, progress = Pipe(), multiprocessing.RawValue("q", _child.IDLE)
+    outbox = _child.Outbox(pipe, progress)  # type: ignore[arg-type]
     for k in range(20):  # twenty pages of a millisecond each
-        progress.value = budget._progress_word(k)
+        progress.value = _child.progress_word(k)
         time.sleep(0.001)
         outbox.add([(k, ("article", f"id{k}", {}, 1.0, b""))])
     outbox.flush()
@@ -160,16 +160,16 @@ def test_a_childs_quick_answers_go_several_to_a_message() -> None:
 
 
 def test_a_childs_answers_are_sent_once_it_has_been_on_one_page_a_while() -> None:
-    pipe, progress = Pipe(), budget.multiprocessing.RawValue("q", budget.IDLE)
-    outbox = budget._Outbox(pipe, progress)  # type: ignore[arg-type]
+    pipe, progress = Pipe(), multiprocessing.RawValue("q", _child.IDLE)
+    outbox = _child.Outbox(pipe, progress)  # type: ignore[arg-type]
     outbox.add([(0, ("article", "id0", {}, 1.0, b""))])
-    progress.value = budget._progress_word(1)  # a slow page starts
+    progress.value = _child.progress_word(1)  # a slow page starts
     started = time.monotonic()
     deadline = started + 5
     while not pipe.sent and time.monotonic() < deadline:
         time.sleep(0.001)
     assert pipe.sent, "the page done was not sent while the process was on a slow one"
-    assert pipe.sent[0][0] - started >= budget.QUIET_S * 0.9
+    assert pipe.sent[0][0] - started >= _child.QUIET_S * 0.9
     assert [a for a, _ in pipe.sent[0][1]] == [0]
 
 
@@ -285,7 +285,7 @@ def test_a_bug_in_extraction_is_an_internal_error_naming_the_exception_and_where
     def broken(event: ScrapeEvent, *, entry_id: str | None = None) -> Article:
         raise ValueError("boom")
 
-    monkeypatch.setattr(budget, "clean_event", broken)
+    monkeypatch.setattr(cleaning, "clean_event", broken)
     result = clean_one(event("https://a.bg/b"), "1-0")
     assert isinstance(result, Failed) and result.error_type == "internal_error"
     assert result.reason.startswith("extraction failed: ValueError: boom (at test_cleaner_"), \
@@ -298,7 +298,7 @@ async def test_entries_are_decoded_in_the_extraction_process_not_in_the_worker(
     def no_decoding_here(*args: object, **kwargs: object) -> ScrapeEvent:
         raise AssertionError("the worker decoded an entry: it should only pass its bytes on")
 
-    monkeypatch.setattr(budget, "decode_event", no_decoding_here)
+    monkeypatch.setattr(cleaning, "decode_event", no_decoding_here)
     (result,) = await pool.clean([job("https://a.bg/1")])
     assert isinstance(result, Cleaned) and result.outcome == "article", result
     assert result.page is not None and result.page.event_id == event("https://a.bg/1").event_id

@@ -15,8 +15,8 @@ import pytest
 from redis.asyncio import Redis
 
 from vestnik import wire
-from vestnik.cleaner import budget
-from vestnik.cleaner.budget import Furnish, Job, Reported, Result, clean_here
+from vestnik.cleaner import cleaning
+from vestnik.cleaner.cleaning import Furnish, Job, Reported, Result, clean_here
 from vestnik.cleaner.pipeline import clean_event
 from vestnik.cleaner.stage import CleanerStage
 from vestnik.contracts import Article, DeadLetter, Rejection, ScrapeEvent
@@ -100,7 +100,7 @@ async def test_an_unencodable_article_is_dead_lettered_alone_and_its_batch_publi
             return found.model_copy(update={"captions": ["снимка: архив \udc80"]})
         return found
 
-    monkeypatch.setattr(budget, "clean_event", with_surrogate)
+    monkeypatch.setattr(cleaning, "clean_event", with_surrogate)
     stage.pool = InProcessPool()  # type: ignore[assignment]
     entries = await _read(redis, stage, fields("https://a.bg/1"), fields("https://a.bg/surrogate"),
                           fields("https://a.bg/2"))
@@ -127,7 +127,7 @@ async def test_a_bug_while_decoding_one_entry_is_its_internal_error_not_the_batc
             raise TypeError("an unexpected bug")
         return event
 
-    monkeypatch.setattr(budget, "decode_event", buggy)
+    monkeypatch.setattr(cleaning, "decode_event", buggy)
     stage.pool = InProcessPool()  # type: ignore[assignment]
     entries = await _read(redis, stage, fields("https://a.bg/bug"), fields("https://a.bg/ok"))
     await stage.handle(redis, entries)

@@ -212,9 +212,9 @@ def test_a_page_past_its_budget_is_a_timeout_dead_letter_and_nothing_waits_or_ru
 # processes, which import this module (the fork server preloads it); the worker is the
 # real one.
 SURROGATE_DECODING = f"""
-import vestnik.cleaner.budget as budget
+import vestnik.cleaner.cleaning as cleaning
 
-_decode = budget.decode_event
+_decode = cleaning.decode_event
 
 def decode_event(fields, **kw):
     event = _decode(fields, **kw)
@@ -223,7 +223,7 @@ def decode_event(fields, **kw):
         event = event.model_copy(update={{"body": body}})
     return event
 
-budget.decode_event = decode_event
+cleaning.decode_event = decode_event
 """
 
 

@@ -39,8 +39,9 @@ They ignore SIGINT and SIGTERM (stopping them is the parent's business: a signal
 the whole process group must not look like a page that crashed) and exit when the parent
 closes their pipe or dies.
 
-This module imports no broker: ``decode_entry`` and ``clean_decoded`` are what a child runs
-for each page (``clean_here`` runs them in this process, for tests and benchmarks).
+This module is the worker's side; ``_child`` is the processes', and ``cleaning`` what they
+run for each page (``clean_here`` runs it in this process, for tests and benchmarks). No
+broker is imported.
 """
 
 from __future__ import annotations
@@ -48,175 +49,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
-import re
 import signal
 import threading
 import time
-import traceback
-from array import array
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from vestnik.cleaner.pipeline import clean_event
-from vestnik.contracts import Article, Rejection, ScrapeEvent
-from vestnik.extract._sitememory import SiteView, site_key
-from vestnik.logs import get_logger
-from vestnik.urls import canonical_url
-from vestnik.wire import (
-    DATA_FIELD,
-    WireError,
-    decode_event,
-    encode_model,
-    entry_size,
-    unwrap_faststream,
+from vestnik.cleaner._child import IDLE, Packed, child_main, read_progress, unpack
+from vestnik.cleaner.cleaning import (
+    Decoded,
+    Failed,
+    Furnish,
+    Job,
+    Reported,
+    Result,
+    Where,
+    peek_page,
 )
+from vestnik.logs import get_logger
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkServerContext, SpawnContext
 
     _Context = ForkServerContext | SpawnContext
 
-FLUSH_S = 0.25  # a child sends the answers it has at least this often, ...
-QUIET_S = 0.05  # ... and as soon as it has been this long on one page (a slow one)
 # imported once by the fork server, so every child (and every replacement) starts warm
-PRELOAD = ["vestnik.cleaner.budget", "vestnik.extract._core", "vestnik.extract._html"]
+PRELOAD = ["vestnik.cleaner._child", "vestnik.extract._core", "vestnik.extract._html"]
 START_TIMEOUT_S = 60.0  # a child that is not ready by then (a starved machine) is an error
-IDLE = -1  # the progress word of a child on no page
-_POSITION_BITS = 20  # progress word: start time (ms, monotonic clock) << 20 | page position
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One entry to clean, as read from the stream."""
-
-    entry_id: str
-    fields: Mapping[bytes, bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """What the worker learns of a page once it is decoded: its event id, what is known
-    of it for a timeout's or crash's reason (url, content type, size), how long decoding
-    took, and, with site memory, its site and canonical URL."""
-
-    event_id: str
-    about: str
-    decode_ms: float = 0.0
-    site: str = ""
-    url: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Cleaned:
-    """A page cleaned and encoded: the entry to publish."""
-
-    outcome: Literal["article", "rejected"]
-    key: str  # the article id, or the rejection reason
-    fields: dict[str, bytes]
-    duration_ms: float = 0.0  # cleaning it (extract, build, encode), decoding not counted
-    lines: tuple[int, ...] = ()  # hashes of the page's lines, for site memory
-    page: Decoded | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """A page that cannot be cleaned: ``error_type`` is a stable code, ``reason`` says why."""
-
-    error_type: str  # internal_error, unencodable, timeout, crashed
-    reason: str
-    duration_ms: float = 0.0
-    page: Decoded | None = None  # None: it stopped (timeout, crash) before it was decoded
-
-
-@dataclass(frozen=True, slots=True)
-class Undecodable:
-    """An entry that is no scrape event this stage can clean (``WireError``'s ``code`` and
-    ``reason``; ``internal_error`` for a bug in decoding): it is dead-lettered."""
-
-    code: str
-    reason: str
-    decode_ms: float = 0.0
-
-
-Result = Cleaned | Failed | Undecodable
-
-
-class Located(Protocol):
-    """A page's site and canonical URL (a ``Decoded`` page, or what ``peek_page`` read)."""
-
-    @property
-    def site(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-
-class Where(NamedTuple):
-    """A page's site and canonical URL as ``peek_page`` reads them off its entry."""
-
-    site: str
-    url: str
-
-
-# site memory's furniture of each page, in order
-Furnish = Callable[[Sequence[Located]], Awaitable[Sequence[frozenset[int]]]]
-# told of a page's result as soon as it is known: its position in the batch, the result
-Reported = Callable[[int, "Result"], None]
-_BDATA = DATA_FIELD.encode()
-
-
-def peek_page(fields: Mapping[bytes, bytes], max_body_bytes: int) -> Where | None:
-    """The site and canonical URL an entry's page has once decoded, read without decoding
-    it (its ``url`` and ``site``: the JSON's keys found by a byte search near its ends, not
-    parsed; or those plain fields), so that site memory can be looked up before the entry is sent
-    to an extraction process. None when they cannot be read so. Either way the process's
-    own decoding is what counts: a page whose site or URL is not what was read asks for
-    its furniture (a key found in a nested object, say)."""
-    try:
-        if entry_size(fields) > max_body_bytes:  # the process says too_large without decoding
-            return None
-        raw = fields.get(_BDATA)
-        if raw is not None:
-            raw = unwrap_faststream(raw)
-            url, hint = _json_key(raw, b"url"), _json_key(raw, b"site")
-        else:
-            url = fields[b"url"].decode()
-            hint = fields[b"site"].decode() if b"site" in fields else None
-        if not isinstance(url, str) or not url or not isinstance(hint, str | None):
-            return None
-        return Where(site_key(url, hint), canonical_url(url))
-    except Exception:  # whatever it is, the process decodes it and says
-        return None
-
-
-# a key's string (or null) value in JSON text: a quote inside a JSON string is escaped, so
-# '"key"' followed by a colon is a key wherever it is found
-_JSON_STRING = re.compile(rb'\s*:\s*(null|"(?:[^"\\]|\\.)*")')
-_PEEK_BYTES = 4096  # the small fields of an event sit before or after its body
-
-
-def _json_key(raw: bytes, key: bytes) -> Any:
-    """The value of the first ``key`` in the JSON text ``raw`` whose value is a string or
-    null, found in its first or last ``_PEEK_BYTES`` (None when there is none): the
-    text is searched, never parsed whole, nor the page's body in the middle of it."""
-    token = b'"' + key + b'"'
-    size = len(raw)
-    spans = ([(0, size)] if size <= 2 * _PEEK_BYTES else
-             [(0, _PEEK_BYTES), (size - _PEEK_BYTES, size)])
-    for start, end in spans:
-        at = raw.find(token, start, end)
-        while at != -1:
-            if (found := _JSON_STRING.match(raw, at + len(token))) is not None:
-                return orjson.loads(found.group(1))
-            at = raw.find(token, at + 1, end)
-    return None
 
 
 class PoolClosed(RuntimeError):
@@ -227,325 +90,12 @@ class ExtractorUnavailable(RuntimeError):
     """An extraction process could not be started."""
 
 
-# -- what a child runs ---------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Held:
-    """A page decoded and not cleaned yet: its event, kept in the child between the
-    batch's two messages, and what the worker is told of it."""
-
-    event: ScrapeEvent
-    page: Decoded
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
-
-
-def _exception_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def decode_entry(fields: Mapping[bytes, bytes], *, max_body_bytes: int,
-                 site_memory: bool = False) -> _Held | Undecodable:
-    """Decode one entry (``wire.decode_event``); whatever that raises is the entry's own
-    ``Undecodable``. ``site_memory``: work out the page's site and canonical URL too."""
-    started = time.perf_counter()
-    try:
-        event = decode_event(fields, max_body_bytes=max_body_bytes)
-    except WireError as exc:
-        return Undecodable(exc.code, exc.reason, _ms(started))
-    except Exception as exc:  # a bug in decoding: this entry's alone
-        return Undecodable("internal_error", _exception_text(exc), _ms(started))
-    size = sum(len(v) for v in fields.values())
-    about = (f"url {event.url}, content type {event.content_type}, body "
-             f"{len(event.body):,} characters (entry {size:,} bytes)")
-    site = url = ""
-    if site_memory:
-        site, url = site_key(event.url, event.site), canonical_url(event.url)
-    return _Held(event, Decoded(event.event_id, about, _ms(started), site, url))
-
-
-def clean_decoded(held: _Held, entry_id: str,
-                  furniture: frozenset[int] | None = None) -> Cleaned | Failed:
-    """Clean a decoded page (``clean_one``), its ``Decoded`` attached."""
-    result = clean_one(held.event, entry_id, furniture)
-    if isinstance(result, Cleaned):
-        return Cleaned(result.outcome, result.key, result.fields, result.duration_ms,
-                       result.lines, held.page)
-    return Failed(result.error_type, result.reason, result.duration_ms, held.page)
-
-
-def clean_one(event: ScrapeEvent, entry_id: str,
-              furniture: frozenset[int] | None = None) -> Cleaned | Failed:
-    """Clean one page and encode its output; everything that can raise on one page
-    (extraction, building the article, encoding it) ends as a ``Failed`` of its own.
-    ``furniture``: site memory's lines of the page's site (then the result carries the
-    page's own lines, to learn from)."""
-    started = time.perf_counter()
-    view = SiteView(furniture) if furniture is not None else None
-    try:
-        result = (clean_event(event, entry_id=entry_id) if view is None
-                  else clean_event(event, entry_id=entry_id, memory=view))
-    except Exception as exc:
-        return Failed("internal_error", f"extraction failed: {_exception(exc)}", _ms(started))
-    try:
-        fields = encode_model(result)
-    except Exception as exc:
-        return Failed("unencodable", _unencodable(result, exc), _ms(started))
-    lines = tuple(view.lines) if view is not None else ()
-    if isinstance(result, Article):
-        return Cleaned("article", result.article_id, fields, _ms(started), lines)
-    return Cleaned("rejected", result.reason, fields, _ms(started), lines)
-
-
-async def clean_here(jobs: Sequence[Job], *, max_body_bytes: int,
-                     furnish: Furnish | None = None,
-                     report: Reported | None = None) -> list[Result]:
-    """What ``ExtractorPool.clean`` does, in this process and without a time budget."""
-    found = [decode_entry(job.fields, max_body_bytes=max_body_bytes,
-                          site_memory=furnish is not None) for job in jobs]
-    held = [h for h in found if isinstance(h, _Held)]
-    furniture: dict[int, frozenset[int]] = {}
-    if furnish is not None:
-        given = await furnish([h.page for h in held])
-        furniture = {id(h): f for h, f in zip(held, given, strict=True)}
-    results: list[Result] = []
-    for job, h in zip(jobs, found, strict=True):
-        result = h if isinstance(h, Undecodable) else clean_decoded(h, job.entry_id,
-                                                                    furniture.get(id(h)))
-        if report is not None:
-            report(len(results), result)
-        results.append(result)
-    return results
-
-
-def _exception(exc: BaseException) -> str:
-    """``Type: message (at file:line in function)``, the innermost frame."""
-    text = _exception_text(exc)
-    frames = traceback.extract_tb(exc.__traceback__)
-    if frames:
-        last = frames[-1]
-        text += f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
-    return text
-
-
-def _unencodable(result: Article | Rejection, exc: Exception) -> str:
-    kind = "article" if isinstance(result, Article) else "rejection"
-    where = next(_surrogates(result.model_dump(mode="json")), None)
-    found = ""
-    if where is not None:
-        path, at, char = where
-        found = f"{path} holds a lone surrogate U+{ord(char):04X} at character {at}; "
-    return f"the {kind} cannot be written as UTF-8 JSON: {found}{type(exc).__name__}: {exc}"
-
-
-def _surrogates(value: Any, path: str = "") -> Iterator[tuple[str, int, str]]:
-    """Where strings in ``value`` hold lone surrogates: (path, index, the character)."""
-    if isinstance(value, str):
-        for at, char in enumerate(value):
-            if "\ud800" <= char <= "\udfff":
-                yield path or "value", at, char
-                return
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _surrogates(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _surrogates(item, f"{path}[{i}]")
-
-
-# What crosses the pipe: plain tuples (cheaper to pickle than the dataclasses), a page's
-# line hashes as the bytes of an array of unsigned 64-bit integers.
-_Packed = tuple[Any, ...]
-
-
-def _pack(result: Cleaned | Failed | Undecodable) -> _Packed:
-    if isinstance(result, Cleaned):
-        return (result.outcome, result.key, result.fields, result.duration_ms,
-                array("Q", result.lines).tobytes() if result.lines else b"")
-    if isinstance(result, Failed):
-        return ("failed", result.error_type, result.reason, result.duration_ms, b"")
-    return ("undecodable", result.code, result.reason, result.decode_ms, b"")
-
-
-def _unpack(packed: _Packed, page: Decoded | None) -> Result:
-    kind, a, b, ms, lines = packed
-    if kind == "failed":
-        return Failed(a, b, ms, page)
-    if kind == "undecodable":
-        return Undecodable(a, b, ms)
-    return Cleaned(kind, a, b, ms, tuple(array("Q", lines)) if lines else (), page)
-
-
-def _pack_page(page: Decoded) -> _Packed:
-    return ("decoded", page.event_id, page.about, page.decode_ms, page.site, page.url)
-
-
-def _progress_word(position: int) -> int:
-    return int(time.monotonic() * 1000) << _POSITION_BITS | position
-
-
-def _child_main(conn: Connection, progress: Any) -> None:
-    """A child's life: say it is ready, then answer each message (see the module's
-    docstring): before each page it decodes or cleans, write its position in the message
-    and its start time into ``progress``. Exit when the parent closes the pipe (or dies).
-
-    A message is ``(max_body_bytes, site_memory, [(index, entry_id, fields, furniture,
-    expected)])``. First each entry with ``fields`` is decoded: one answer ``[(index,
-    packed)]`` for them all (``_pack_page``, or why it cannot be decoded), sent before any
-    page is cleaned; an item without ``fields`` is a page this process kept from the
-    message before. Then each decoded page is cleaned with ``furniture`` (its answer sent as
-    ``_Outbox`` says); but with ``site_memory``, a page whose site and canonical URL are not
-    ``expected`` (what its furniture was looked up for) is kept instead, until
-    the next message brings its furniture (the parent tells it from its decoded answer).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    conn.send(("ready", os.getpid()))
-    outbox = _Outbox(conn, progress)
-    held: dict[int, _Held] = {}
-    while True:
-        try:
-            max_body_bytes, site_memory, items = conn.recv()
-        except (EOFError, OSError):
-            return
-        previous, held = held, {}  # what was kept lives one message
-        pages: dict[int, _Held] = {}  # by position in the message
-        answers: list[tuple[int, _Packed]] = []
-        for position, (index, _, fields, _, _) in enumerate(items):
-            if fields is None:
-                if index in previous:
-                    pages[position] = previous.pop(index)
-                else:  # the parent's bookkeeping and this process's disagree: a bug
-                    answers.append((index, _pack(Failed(
-                        "internal_error", "the extraction process had not kept this page"))))
-                continue
-            progress.value = _progress_word(position)
-            found: _Held | Undecodable | Failed
-            try:
-                found = decode_entry(fields, max_body_bytes=max_body_bytes,
-                                     site_memory=site_memory)
-            except Exception as exc:  # a bug outside decoding: still this page's alone
-                found = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-            if isinstance(found, _Held):
-                pages[position] = found
-                answers.append((index, _pack_page(found.page)))
-            else:
-                answers.append((index, _pack(found)))
-        try:
-            outbox.send(answers)
-        except (EOFError, OSError):
-            return
-        last = next(reversed(pages), None)
-        for position, page in pages.items():
-            index, entry_id, _, furniture, expected = items[position]
-            if site_memory and (page.page.site, page.page.url) != expected:
-                held[index] = page  # its furniture comes with the next message
-                continue
-            progress.value = _progress_word(position)
-            try:
-                result = clean_decoded(page, entry_id, furniture)
-            except Exception as exc:  # a bug outside clean_one: still this page's alone
-                result = Failed("internal_error", f"extraction failed: {_exception(exc)}")
-            try:  # the last page's answer goes at once, with what is pending
-                (outbox.send if position == last else outbox.add)([(index, _pack(result))])
-            except (EOFError, OSError):
-                return
-        try:
-            outbox.flush()
-        except (EOFError, OSError):
-            return
-
-
-class _Outbox:
-    """A child's answers not sent yet. The main thread adds each page's and sends them
-    when ``FLUSH_S`` has passed since the last send (and at the end of a message); a
-    watchdog thread sends them once the page the main thread is on has run ``QUIET_S``
-    (its start is in the progress word), so that what is done never waits on a slow
-    page. The watchdog sleeps while nothing waits to be sent."""
-
-    def __init__(self, conn: Connection, progress: Any) -> None:
-        self._conn, self._progress = conn, progress
-        self._pending: list[tuple[int, _Packed]] = []
-        self._sent = time.monotonic()
-        self._lock = threading.Condition()
-        threading.Thread(target=self._watch, name="vestnik-outbox", daemon=True).start()
-
-    def add(self, answers: list[tuple[int, _Packed]]) -> None:
-        with self._lock:
-            self._pending.extend(answers)
-            if time.monotonic() - self._sent >= FLUSH_S:
-                self._send()
-            elif len(self._pending) == len(answers):  # the watchdog sleeps until there is
-                self._lock.notify()  # something; a later page's start it reads when it wakes
-
-    def flush(self) -> None:
-        self.send([])
-
-    def send(self, answers: list[tuple[int, _Packed]]) -> None:
-        """What is pending, then ``answers``, now."""
-        with self._lock:
-            self._pending.extend(answers)
-            self._send()
-
-    def _send(self) -> None:
-        if self._pending:
-            answers, self._pending = self._pending, []
-            self._sent = time.monotonic()
-            _send_answers(self._conn, answers)
-
-    def _watch(self) -> None:
-        with self._lock:
-            while True:
-                if not self._pending:
-                    self._lock.wait()
-                    continue
-                _, since = _read_progress(self._progress.value, time.monotonic())
-                wait_s = since + QUIET_S - time.monotonic()
-                if wait_s > 0:
-                    self._lock.wait(wait_s)
-                    continue
-                try:
-                    self._send()
-                except (EOFError, OSError):  # the parent is gone: the main thread ends
-                    return
-
-
-def _send_answers(conn: Connection, answers: list[tuple[int, _Packed]]) -> None:
-    try:
-        conn.send(answers)
-    except (EOFError, OSError):
-        raise
-    except Exception:  # an answer that cannot be pickled: say so for that page alone
-        for index, packed in answers:
-            try:
-                conn.send([(index, packed)])
-            except (EOFError, OSError):
-                raise
-            except Exception as exc:
-                conn.send([(index, _pack(Failed(
-                    "internal_error", f"the result could not be sent: {_exception(exc)}")))])
-
-
-# -- the parent's side ---------------------------------------------------------------------
-
-
 def _context() -> _Context:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
-
-
-def _read_progress(word: int, sent: float) -> tuple[int, float]:
-    """(position in the batch, start time) of the page a child is on; before it has
-    started the batch sent at ``sent``: its first page, since then."""
-    if word == IDLE:
-        return 0, sent
-    return word & ((1 << _POSITION_BITS) - 1), (word >> _POSITION_BITS) / 1000
 
 
 def _how_it_ended(code: int | None) -> str:
@@ -569,7 +119,7 @@ class _Child:
         self._watch: tuple[asyncio.AbstractEventLoop, int, Callable[[], None]] | None = None
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
-        self._progress: Any = None  # shared with the process: see _child_main
+        self._progress: Any = None  # shared with the process: see child_main
         self._stopping = threading.Lock()
         self._generation = 0  # counts the processes started (pids may be used again)
         self.log = get_logger(task="extract")
@@ -586,7 +136,7 @@ class _Child:
             raise PoolClosed("the extraction pool is closed")
         parent, child = self._ctx.Pipe(duplex=True)
         progress = self._ctx.RawValue("q", IDLE)
-        process = self._ctx.Process(target=_child_main, args=(child, progress), daemon=True,
+        process = self._ctx.Process(target=child_main, args=(child, progress), daemon=True,
                                     name="vestnik-extract")
         process.start()
         self._generation += 1
@@ -667,7 +217,7 @@ class _Child:
             conn.send(message)
             sent = time.monotonic()
             while waiting:
-                position, started = _read_progress(progress.value, sent)
+                position, started = read_progress(progress.value, sent)
                 ready = await self._readable(
                     conn, max(0.0, started + budget_s - time.monotonic()))
                 self._check_open()
@@ -675,13 +225,13 @@ class _Child:
                     for index, packed in conn.recv():
                         if share.take(index, packed, site_memory):
                             waiting.discard(index)
-                elif _read_progress(progress.value, sent) == (position, started):
+                elif read_progress(progress.value, sent) == (position, started):
                     i = todo[position]  # still on the same page: past its budget
                     share.finish(i, self._timed_out(share, i, budget_s, started))
                     return
         except (EOFError, OSError):  # it died on a page: once more, then give up
             self._check_open()
-            position, _ = _read_progress(progress.value, 0.0)
+            position, _ = read_progress(progress.value, 0.0)
             i = todo[position]
             how = _how_it_ended(self.stop())
             self.log.warning("extraction_process_died", entry_id=share.jobs[i].entry_id,
@@ -758,9 +308,9 @@ class _Share:
     def __post_init__(self) -> None:
         self.results = [None] * len(self.jobs)
 
-    def take(self, i: int, packed: _Packed, site_memory: bool) -> bool:
+    def take(self, i: int, packed: Packed, site_memory: bool) -> bool:
         """Take a page's answer; whether the page is done with for this message (it has
-        its result, or it waits for its furniture, as the process does: ``_child_main``)."""
+        its result, or it waits for its furniture, as the process does: ``child_main``)."""
         if packed[0] == "decoded":
             page = self.pages[i] = Decoded(*packed[1:])
             if site_memory and (page.site, page.url) != self.expected.get(i):
@@ -768,7 +318,7 @@ class _Share:
                 self.held.add(i)
                 return True
             return False
-        self.finish(i, _unpack(packed, self.pages.get(i)))
+        self.finish(i, unpack(packed, self.pages.get(i)))
         return True
 
     def finish(self, i: int, result: Result) -> None:
@@ -932,3 +482,4 @@ def _split(jobs: Sequence[Job], parts: int) -> list[Sequence[Job]]:
         runs.append(jobs[at:end])
         at = end
     return runs
+

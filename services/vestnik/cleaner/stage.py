@@ -22,16 +22,16 @@ from opentelemetry.trace import Span
 from redis.asyncio import Redis
 
 from vestnik import tracing
-from vestnik.cleaner.budget import (
+from vestnik.cleaner.budget import ExtractorPool
+from vestnik.cleaner.claims import ClaimKeeper
+from vestnik.cleaner.cleaning import (
     Cleaned,
-    ExtractorPool,
     Failed,
     Job,
     Located,
     Result,
     Undecodable,
 )
-from vestnik.cleaner.claims import ClaimKeeper
 from vestnik.connect import connect
 from vestnik.logs import get_logger
 from vestnik.metrics import BATCH_SIZE, EXTRACT_SECONDS, record
