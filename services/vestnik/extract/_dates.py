@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_TZ",
     "MONTH_PATTERN",
     "date_in_url",
+    "day_of",
     "find_date",
     "find_dated",
     "is_date_line",
@@ -371,6 +372,11 @@ def _this_year(
         if isinstance(value, datetime) and value.date() <= local.date() + timedelta(days=1):
             return value, m.start(), m.end()
     return None
+
+
+def day_of(value: datetime | date) -> date:
+    """The day of a date or a datetime."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def date_in_url(url: str) -> date | None:

@@ -37,9 +37,16 @@ from vestnik.extract._blocks import (
     refine,
 )
 from vestnik.extract._dates import (
+    day_of,
     find_dated,
     is_update_line,
     may_hold_date,
+)
+from vestnik.extract._marks import (
+    COMMENTS_HEADER,
+    count_dated_heads,
+    count_teasers,
+    mark_listing,
 )
 from vestnik.extract._metaline import meta_line_authors
 from vestnik.extract._title import (
@@ -125,8 +132,6 @@ EARLY_RUN_SHARE = 0.4
 LOGIN_WALL_MAX_BODY_CHARS = 600  # a login-wall message only matters on a short page
 CONTAINER_SHARE = 0.9
 EXPAND = True
-TEASER_MIN_CHARS = 30
-TEASER_MAX_CHARS = 300
 _META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
@@ -136,9 +141,6 @@ _TEASER_GAP_KINDS = frozenset({DATE, SHORT, CAPTION})
 _READ_MORE = re.compile(
     r"(?:read more|continue reading|show more|прочети(?:те)? още|виж повече|читать далее|"
     r"читать полностью|показать полностью|weiterlesen|lire la suite|leer más)\W*$"
-)
-_COMMENTS_HEADER = re.compile(
-    r"(?:коментар|комментар|comment|kommentar|commentaire|comentario|discuss)"
 )
 _BYLINE = re.compile(r"(?i)(?:by|von|от|автор\w*:?) [A-ZА-Я]")
 _META_KINDS = frozenset({DATE, SOURCE, AUTHOR, CAPTION, COUNT})
@@ -256,7 +258,7 @@ def _in_text_boxes(blocks: list[Block], headers: list[int]) -> set[int]:
     found: set[int] = set()
     for h in headers:
         b = blocks[h]
-        if b.kind is not SECTION or _COMMENTS_HEADER.match(b.text.lower()):
+        if b.kind is not SECTION or COMMENTS_HEADER.match(b.text.lower()):
             continue
         above = next((i for i in range(h - 1, max(-1, h - 4), -1)
                       if blocks[i].kind is PROSE), None)
@@ -297,7 +299,7 @@ def _damping_start(blocks: list[Block], headers: list[int], undamped: list[float
             current = score if current <= 0.0 else current + score
             best = max(best, current)
         b = blocks[h]
-        if b.kind is COUNT or _COMMENTS_HEADER.match(b.text.lower()) or best >= DAMP_AFTER_RUN:
+        if b.kind is COUNT or COMMENTS_HEADER.match(b.text.lower()) or best >= DAMP_AFTER_RUN:
             return h
         k = bisect_left(paragraphs, h)
         before = paragraphs[k - 1] if k else -1
@@ -465,7 +467,7 @@ def pick_date(
     ranked.sort(key=lambda r: r[0])
     if url_day is not None:
         for key, value in ranked:
-            if not key[2] and _day(value) == url_day:
+            if not key[2] and day_of(value) == url_day:
                 return value
     best = ranked[0] if ranked else None
     if best is not None and not best[0][2]:
@@ -497,10 +499,6 @@ def _stamp_after_label(text: str, found: tuple[datetime | date, int, int, bool])
     after = text[end:].lstrip()[:1]
     return not absolute and isinstance(value, datetime) and (
         not after or after in _META_DATE_SEPARATORS)
-
-
-def _day(value: datetime | date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _text_run_start(blocks: list[Block], start: int, end: int) -> int:
@@ -594,7 +592,7 @@ def _text_continuation(
     within a few blocks, up to the next section header."""
     if end >= len(blocks) or blocks[end].kind is not SECTION:
         return None
-    if _COMMENTS_HEADER.match(blocks[end].text.lower()):
+    if COMMENTS_HEADER.match(blocks[end].text.lower()):
         return None
     for j in range(end + 1, min(len(blocks) - 1, end + 1 + RESUME_REACH)):
         b = blocks[j]
@@ -874,249 +872,6 @@ def _container_blocks(
     return out
 
 
-def _count_teasers(blocks: list[Block], start: int, end: int, links: bool) -> int:
-    """Headline/teaser-sized blocks outside the body: many of them make a listing page.
-
-    With link information (HTML) only linked or repeated ones count, so that menus of
-    short items and a short article's own subheadings do not.
-    """
-    return sum(
-        1
-        for b in (*blocks[:start], *blocks[end:])
-        if (b.kind is HEADING or b.kind is PROSE)
-        and TEASER_MIN_CHARS <= len(b.text) <= TEASER_MAX_CHARS
-        and (not links or b.dup or b.link_density >= 0.5)
-    )
-
-
-_TIME_ONLY = re.compile(r"^\d{1,2}[:.]\d{2}$")  # "14:35" above a headline in a news column
-DATED_HEAD_MIN_CHARS = 20
-DATED_HEAD_MAX_CHARS = 250
-ENTRY_DATE_MAX_CHARS = 40  # a date line opening an entry of a feed ...
-ENTRY_MIN_CHARS = 80  # ... over a paragraph or headline of this length at least
-_ENTRY_KINDS = frozenset({PROSE, HEADING})
-
-
-def _dated_line(b: Block) -> bool:
-    return b.kind is DATE or (len(b.text) <= 5 and _TIME_ONLY.match(b.text) is not None)
-
-
-def _count_dated_heads(blocks: list[Block]) -> int:
-    """Headline-sized blocks with a date or a time-only line right above or below them:
-    a column of dated headlines is a listing's or a calendar's shape (an article has one,
-    its own, and maybe a few in a latest-news box). Dates are known where the blocks were
-    refined (around the body run), time-only lines everywhere. Reader comments, each
-    dated under its author's name, end the count."""
-    n = 0
-    last = len(blocks) - 1
-    for i, b in enumerate(blocks):
-        if (b.kind is SECTION or b.kind is COUNT) and _COMMENTS_HEADER.match(b.text.lower()):
-            break
-        if (
-            (b.kind is HEADING or b.kind is PROSE)
-            and DATED_HEAD_MIN_CHARS <= len(b.text) <= DATED_HEAD_MAX_CHARS
-            and (
-                (i > 0 and _dated_line(blocks[i - 1]))
-                or (i < last and _dated_line(blocks[i + 1]))
-            )
-        ):
-            n += 1
-    return n
-
-
-def _dated_entries(span: list[Block], now: datetime | None) -> int:
-    """The days of the date lines that open an entry inside the body: each after a
-    paragraph and over a long paragraph or headline.  Many make a feed of posts, an
-    archive (one page, many days); an article's dates sit in its prose, and a live
-    report's entries carry times of one day."""
-    days: set[date] = set()
-    for k in range(1, len(span) - 1):
-        b = span[k]
-        if (
-            b.kind is DATE
-            and len(b.text) <= ENTRY_DATE_MAX_CHARS
-            and span[k - 1].kind is PROSE
-            and span[k + 1].kind in _ENTRY_KINDS
-            and len(span[k + 1].text) >= ENTRY_MIN_CHARS
-        ):
-            found = find_dated(b.text, now)
-            if found is not None:
-                days.add(_day(found[0]))
-    return len(days)
-
-
-LOCAL_ENTRY_PREV_CHARS = 40  # a date line between an entry's text of this length ...
-LOCAL_ENTRY_NEXT_CHARS = 60  # ... and the next entry's headline or text of this length
-LOCAL_ENTRY_LABEL_CHARS = 30  # short lines ("СЪОБЩЕНИЕ", "видео") skipped around it
-PAGER_REACH = 8  # blocks below the body searched for a pager
-PAGER_MIN_NUMBERS = 3  # "1 2 3": a pager's first page numbers, in order
-PAGER_MAX_WORDS = 2  # ... beside at most this many words ("Страници:", "Next")
-PAGER_MAX_CHARS = 1200  # a longer line is no pager ("1 2 3 … 217" is 800 characters)
-READ_MORE_AFTER = 2  # blocks below the body's last paragraph searched for "Read more"
-# a whole line that only invites to read on: one closes each entry of a listing
-_READ_MORE_LINE = re.compile(
-    r"^\W{0,3}(?:още|виж още|прочети(?:те)? още|виж повече|повече|read more|more|"
-    r"continue reading|подробнее|подробности|далее|читать далее|читать полностью|"
-    r"weiterlesen|mehr|lire la suite|leer más)\W{0,5}$"
-)
-_PAGE_NUMBER = re.compile(r"\d{1,3}")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
-
-
-def _local_entry_days(blocks: list[Block], start: int, end: int, now: datetime | None) -> int:
-    """The days of the date lines that stand between two entries in and around the body
-    run (a header window above it, a few blocks below): a line of text before, past short
-    labels, and a headline or paragraph after.  A listing of press releases, notices or
-    news prints one per entry; an article has its own date above its headline, and its
-    paragraphs seldom sit between date lines of several days."""
-    days: set[date] = set()
-    lo, hi = max(0, start - HEADER_WINDOW), min(len(blocks), end + AFTER_WINDOW)
-    for k in range(lo, hi):
-        b = blocks[k]
-        if b.kind is not DATE or len(b.text) > ENTRY_DATE_MAX_CHARS:
-            continue
-        j = k + 1
-        while (
-            j < len(blocks)
-            and blocks[j].kind is SHORT
-            and len(blocks[j].text) < LOCAL_ENTRY_LABEL_CHARS
-        ):
-            j += 1
-        i = k - 1
-        while i >= 0 and blocks[i].kind is SHORT and len(blocks[i].text) < LOCAL_ENTRY_LABEL_CHARS:
-            i -= 1
-        if (
-            j < len(blocks)
-            and i >= 0
-            and blocks[j].kind in _ENTRY_KINDS
-            and len(blocks[j].text) >= LOCAL_ENTRY_NEXT_CHARS
-            and blocks[i].kind in _ENTRY_KINDS
-            and len(blocks[i].text) >= LOCAL_ENTRY_PREV_CHARS
-        ):
-            found = find_dated(b.text, now)
-            if found is not None:
-                days.add(_day(found[0]))
-    return len(days)
-
-
-CALENDAR_REACH = 40  # blocks above the body run searched for a calendar's days
-# a line that opens with a time of day: "10:00", "14:30 Заседание на Комисия по ..."
-_TIME_LED = re.compile(r"\d{1,2}:\d{2}(?!\d)")
-
-
-def _calendar(blocks: list[Block], start: int, end: int, now: datetime | None) -> tuple[int, int]:
-    """(days, times) of a calendar in and above the body run: date lines each right over
-    a line that opens with a time of day ("вторник, 16/12/2014" over "10:00 Заседание на
-    ..."), the days counted, and the time-led lines all counted.  An events page or a
-    parliament's week groups its items so; an article's own date is one day and sits over
-    its headline, not over a time.  The reach goes well above the run, which may keep only
-    one event's text of a long calendar."""
-    days: set[date] = set()
-    lo, hi = max(0, start - CALENDAR_REACH), min(len(blocks), end + AFTER_WINDOW)
-    # the first character weeds out most lines before the regex (a scan of every block)
-    led = [
-        b.text[:1].isdigit() and _TIME_LED.match(b.text) is not None
-        for b in blocks[lo : min(len(blocks), hi + 1)]
-    ]
-    for k in range(lo, hi):
-        if led[k - lo] or k + 1 - lo >= len(led) or not led[k + 1 - lo]:
-            continue
-        text = blocks[k].text
-        if len(text) <= ENTRY_DATE_MAX_CHARS:
-            found = find_dated(text, now)
-            if found is not None:
-                days.add(_day(found[0]))
-    return len(days), sum(led[: hi - lo])
-
-
-HEADED_DATE_SPARE_CHARS = 4  # a bare date line: the date and at most "г." or a comma
-
-
-def _headed_days(blocks: list[Block], kept: list[int], now: datetime | None) -> int:
-    """The days of bare date lines between the body's paragraphs, each right under a
-    headline left out of the body and right over a paragraph of it: a news list's entries
-    (linked headline, date, snippet), whose snippets the run strings together.  An
-    article's section dated between its paragraphs has no headline of another story
-    above it, and a thread's post headers carry a name or a time beside the date."""
-    inside = set(kept)
-    days: set[date] = set()
-    for k in range(kept[0] + 1, kept[-1]):
-        b = blocks[k]
-        if (
-            b.kind is not DATE
-            or k in inside
-            or k + 1 not in inside
-            or k - 1 in inside
-            or len(b.text) > ENTRY_DATE_MAX_CHARS
-        ):
-            continue
-        head = blocks[k - 1]
-        if (
-            head.kind in _ENTRY_KINDS
-            and DATED_HEAD_MIN_CHARS <= len(head.text) <= DATED_HEAD_MAX_CHARS
-        ):
-            found = find_dated(b.text, now)
-            if found is not None and len(b.text) - (found[2] - found[1]) <= HEADED_DATE_SPARE_CHARS:
-                days.add(_day(found[0]))
-    return len(days)
-
-
-COMMENT_LINE_MAX_CHARS = 40  # "Обсуждение: 6 комментариев", "5 апреля 15:01 Комментариев"
-_DIGIT = re.compile(r"\d")
-
-
-def _comment_lines(blocks: list[Block], kept: list[int]) -> int:
-    """Short lines naming comments with a number (a count, or the date of the entry they
-    belong to) between the body's paragraphs, left out of the body: each entry of a news
-    front or feed links its own discussion.  An article shows its one count above or
-    below its text, and its readers' comments follow it under one header."""
-    inside = set(kept)
-    n = 0
-    for k in range(kept[0] + 1, kept[-1]):
-        text = blocks[k].text
-        if (
-            k not in inside
-            and len(text) <= COMMENT_LINE_MAX_CHARS
-            and _DIGIT.search(text) is not None
-            and _COMMENTS_HEADER.search(text.lower()) is not None
-        ):
-            n += 1
-    return n
-
-
-def _pager_below(blocks: list[Block], at: int) -> bool:
-    """A pager within PAGER_REACH blocks from ``at``: page numbers 1, 2, 3 (or 2, 3, 4)
-    one a line, or on one line with at most a label and an arrow word ("Страници: 1 2 3
-    … 217", "« 1 2 3 Next »"). A listing's pages go on; an article's text seldom does
-    (a star rating of "1 2 3 4 5" is five lines too, which is why this is only one
-    mark of a listing among others, see ``_core``)."""
-    numbers: list[int] = []
-    for b in blocks[at : at + PAGER_REACH]:
-        text = b.text
-        if len(text) <= 3 and text.isdigit():
-            numbers.append(int(text))
-            if len(numbers) >= PAGER_MIN_NUMBERS and _counts_up(numbers[-PAGER_MIN_NUMBERS:]):
-                return True
-            continue
-        numbers = []
-        if len(text) > PAGER_MAX_CHARS:
-            continue
-        tokens = text.split()
-        found = [int(t) for t in tokens if _PAGE_NUMBER.fullmatch(t)]
-        if (
-            len(found) >= PAGER_MIN_NUMBERS
-            and _counts_up(found[:PAGER_MIN_NUMBERS])
-            and sum(1 for t in tokens if _HAS_LETTER.search(t)) <= PAGER_MAX_WORDS
-        ):
-            return True
-    return False
-
-
-def _counts_up(numbers: list[int]) -> bool:
-    """1, 2, 3 or 2, 3, 4: a pager's first numbers (on page 1 the "1" may be no link)."""
-    return numbers[0] in (1, 2) and all(b == a + 1 for a, b in pairwise(numbers))
-
-
 def _own_header(blocks: list[Block], start: int, end: int) -> bool:
     """The body run opens under an article's header: a date or byline line among its
     first lines or above it (past share buttons and labels), with a headline above that
@@ -1179,8 +934,8 @@ def assemble(
             scores[i] = block_score(blocks[i], factors[i])
     else:
         start, end, _score = _pick_run(scores, first)
-    draft.n_headlines = _count_teasers(blocks, start, end, links)
-    draft.dated_heads = _count_dated_heads(blocks)
+    draft.n_headlines = count_teasers(blocks, start, end, links)
+    draft.dated_heads = count_dated_heads(blocks)
     draft.own_header = _own_header(blocks, start, end)
     body_chars = sum(len(b.text) for b in blocks[start:end] if b.kind is PROSE)
     if body_chars < LOGIN_WALL_MAX_BODY_CHARS:
@@ -1264,19 +1019,8 @@ def assemble(
     while kept and blocks[kept[-1]].kind is HEADING and blocks[kept[-1]].tag in _HEADING_TAGS:
         kept.pop()
     draft.body = [blocks[i].text for i in kept]
-    if kept:
-        draft.dated_entries = _dated_entries(blocks[kept[0] : kept[-1] + 1], now)
-        # marks of a listing around the body, weighed in _core
-        draft.entry_days = _local_entry_days(blocks, start, end, now)
-        draft.pager = _pager_below(blocks, kept[-1] + 1)
-        draft.calendar_days, draft.calendar_times = _calendar(blocks, start, end, now)
-        draft.headed_days = _headed_days(blocks, kept, now)
-        draft.comment_lines = _comment_lines(blocks, kept)
-        draft.read_more = sum(
-            1
-            for b in blocks[kept[0] : kept[-1] + 1 + READ_MORE_AFTER]
-            if len(b.text) < LOCAL_ENTRY_LABEL_CHARS and _READ_MORE_LINE.match(b.text.lower())
-        )
+    if kept:  # marks of a listing around the body, weighed in _core
+        mark_listing(draft, blocks, start, end, kept, now, HEADER_WINDOW, AFTER_WINDOW)
     if links:  # summaries under linked headlines: most of the body on a listing (_core)
         draft.teaser_led = sum(
             1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
