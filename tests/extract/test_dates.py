@@ -85,7 +85,7 @@ def test_two_digit_year_counts_only_with_a_time_of_day() -> None:
 
 from vestnik.extract._blocks import DATE, HEADING, PROSE, SHORT, Block  # noqa: E402
 from vestnik.extract._dates import date_in_url  # noqa: E402
-from vestnik.extract._layout import pick_date  # noqa: E402
+from vestnik.extract._pubdate import pick_date  # noqa: E402
 
 TITLE = "Парламентът прие бюджета на второ четене"
 

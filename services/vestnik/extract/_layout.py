@@ -36,12 +36,6 @@ from vestnik.extract._blocks import (
     mark_duplicates,
     refine,
 )
-from vestnik.extract._dates import (
-    day_of,
-    find_dated,
-    is_update_line,
-    may_hold_date,
-)
 from vestnik.extract._marks import (
     COMMENTS_HEADER,
     count_dated_heads,
@@ -49,6 +43,7 @@ from vestnik.extract._marks import (
     mark_listing,
 )
 from vestnik.extract._metaline import meta_line_authors
+from vestnik.extract._pubdate import dated_meta_line, dated_zone, pick_date
 from vestnik.extract._title import (
     headline_score,
     lead_shaped,
@@ -62,7 +57,6 @@ __all__ = [
     "CONTENT_TRUSTED_CHARS",
     "assemble",
     "block_score",
-    "pick_date",
     "score_blocks",
     "title_and_lead",
 ]
@@ -92,8 +86,6 @@ RESUME_MIN_SCORE = 400.0  # ... and goes on for about this many characters of pr
 BOX_MAX_LINES = 12  # text dumps: an in-text box under its header is this many lines at most,
 BOX_PARAGRAPHS_AFTER = 3  # ... with this many article-sized paragraphs in the ...
 BOX_AFTER_REACH = 6  # ... blocks right below it: the run goes on across the box
-META_DATE_MAX_CHARS = 160  # a longer block's date is not the page's
-META_DATE_EDGE = 12  # ... nor one this far into it, unless a separator comes before it
 RUN_TITLE_MAX_CHARS = 160
 OWN_HEADER_REACH = 3  # an article's date or byline among the run's first lines ...
 OWN_HEADER_SKIP = 8  # ... or this many blocks above it, its headline this far above that
@@ -132,7 +124,6 @@ EARLY_RUN_SHARE = 0.4
 LOGIN_WALL_MAX_BODY_CHARS = 600  # a login-wall message only matters on a short page
 CONTAINER_SHARE = 0.9
 EXPAND = True
-_META_DATE_SEPARATORS = frozenset(",•|—–·-:/")
 _ITEM_TAGS = frozenset(("li", "td", "th", "dd"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADLINE_TAGS = frozenset(("h1", "h2"))
@@ -423,84 +414,6 @@ def title_and_lead(
     return title.text, None
 
 
-def _date_candidates(
-    blocks: list[Block], now: datetime | None, meta_lines: bool = True
-) -> list[tuple[int, datetime | date, bool, bool]]:
-    """(index, value, absolute, update) of the blocks that state a date: date lines, and
-    short meta lines that carry one ("3 декабря 2020, 18:47 • Алексей Супрун • 3375")."""
-    out = []
-    for i, b in enumerate(blocks):
-        if b.kind is DATE:
-            found = find_dated(b.text, now)
-        elif meta_lines:
-            found = _meta_line_date(b, now)
-            if found is not None and (
-                found[1] > META_DATE_EDGE
-                and b.text[: found[1]].rstrip()[-1:] not in _META_DATE_SEPARATORS
-                and " " in b.text[: found[1]].strip()  # "programmerguru 24 янв в 17:00"
-                and not _stamp_after_label(b.text, found)
-            ):
-                continue  # a date inside a headline is the headline's topic
-        else:
-            continue
-        if found is not None:
-            value, _start, _end, absolute = found
-            out.append((i, value, absolute, is_update_line(b.text)))
-    return out
-
-
-def pick_date(
-    zone: list[Block], title: str, tail: list[Block], now: datetime | None,
-    url_day: date | None = None,
-) -> datetime | date | None:
-    """The publication date: the dated line nearest the title (after it rather than
-    before), absolute dates before relative ones, the header zone before the lines
-    around the body (``tail``); a date the URL's path agrees with wins, and the URL's
-    day stands in for a relative or missing one."""
-    t = next((i for i in range(len(zone) - 1, -1, -1) if zone[i].text == title), len(zone))
-    ranked: list[tuple[tuple[bool, bool, bool, float], datetime | date]] = []
-    for i, value, absolute, update in _date_candidates(zone, now):
-        distance = float(i - t) if i > t else t - i + 0.5
-        ranked.append(((update, False, not absolute, distance), value))
-    for i, value, absolute, update in _date_candidates(tail, now, meta_lines=False):
-        ranked.append(((update, True, not absolute, float(i)), value))
-    ranked.sort(key=lambda r: r[0])
-    if url_day is not None:
-        for key, value in ranked:
-            if not key[2] and day_of(value) == url_day:
-                return value
-    best = ranked[0] if ranked else None
-    if best is not None and not best[0][2]:
-        return best[1]
-    if url_day is None:
-        return best[1] if best is not None else None
-    if best is not None and isinstance(best[1], datetime):  # "сегодня в 20:12"
-        return best[1].replace(year=url_day.year, month=url_day.month, day=url_day.day)
-    return url_day
-
-
-def _dated_zone(zone: list[Block], run: list[Block]) -> list[Block]:
-    """The header zone searched for the date: when the title is the run's first line (a
-    text dump), the short lines between it and the first paragraph belong to the header
-    ("Право на гідність 11:00, сьогодні - Читать новость на русском")."""
-    if not run or not zone or zone[-1] is not run[0]:
-        return zone
-    k = 1
-    while k < min(len(run), RUN_HEADER_REACH) and run[k].kind is not PROSE:
-        k += 1
-    return [*zone, *run[1:k]]
-
-
-def _stamp_after_label(text: str, found: tuple[datetime | date, int, int, bool]) -> bool:
-    """A relative time stamp closing a label ("Право на гідність 11:00, сьогодні - Читать
-    новость на русском"): a column name or rubric, then when, then the line's end or a
-    separator; a headline's topic is a day ("Протест на 12 май"), not "today, 11:00"."""
-    value, _start, end, absolute = found
-    after = text[end:].lstrip()[:1]
-    return not absolute and isinstance(value, datetime) and (
-        not after or after in _META_DATE_SEPARATORS)
-
-
 def _text_run_start(blocks: list[Block], start: int, end: int) -> int:
     """A text run opens with its first paragraph, not with the header lines (byline,
     date, meta line) it swallowed."""
@@ -515,7 +428,7 @@ def _after_header(blocks: list[Block], start: int, end: int) -> int:
     date or byline line among its first blocks ends the header (title, lead, byline)."""
     for j in range(start + 1, min(end - 1, start + RUN_HEADER_REACH)):
         b = blocks[j]
-        if b.kind is DATE or b.kind is AUTHOR or _dated_meta_line(b):
+        if b.kind is DATE or b.kind is AUTHOR or dated_meta_line(b):
             if (
                 all(len(x.text) <= RUN_HEADER_MAX_CHARS for x in blocks[start:j])
                 and _text_follows(blocks, j + 1, end)
@@ -760,22 +673,6 @@ def _title_by_slug(blocks: list[Block], start: int, slug: frozenset[str]) -> int
     return None if best is None else best[1]
 
 
-def _meta_line_date(
-    b: Block, now: datetime | None
-) -> tuple[datetime | date, int, int, bool] | None:
-    """The date in a short line that is not a paragraph ("29 Януари 2018, 17:46 | 9050
-    прочитания | Коментари (2)"), as :func:`find_dated` gives it."""
-    if b.kind is PROSE or len(b.text) > META_DATE_MAX_CHARS or not may_hold_date(b.text):
-        return None
-    return find_dated(b.text, now)
-
-
-def _dated_meta_line(b: Block) -> bool:
-    """A line of meta data that opens with an absolute date."""
-    found = _meta_line_date(b, None)
-    return found is not None and found[1] <= META_DATE_EDGE
-
-
 def _opens_with_headline(blocks: list[Block], start: int, end: int) -> bool:
     """The run's first block reads like a headline: short, no closing period, and
     followed by more of the run."""
@@ -900,7 +797,7 @@ def _own_header(blocks: list[Block], start: int, end: int) -> bool:
 
 
 def _date_or_byline(b: Block) -> bool:
-    return (b.kind is DATE or b.kind is AUTHOR or _dated_meta_line(b)
+    return (b.kind is DATE or b.kind is AUTHOR or dated_meta_line(b)
             or _BYLINE.match(b.text) is not None)
 
 
@@ -1026,8 +923,8 @@ def assemble(
             1 for i in kept if blocks[i].kind is PROSE and _below_linked_headline(blocks, i)
         )
 
-    draft.published = pick_date(_dated_zone(zone, run), draft.title, [*run, *after], now,
-                                url_day)
+    draft.published = pick_date(dated_zone(zone, run, RUN_HEADER_REACH), draft.title,
+                                [*run, *after], now, url_day)
     for b in (*zone, *run, *after):
         if b.kind is SOURCE and draft.source is None:
             draft.source = find_source_line(b.text)
