@@ -113,11 +113,19 @@ def test_search_on_missing_index_says_so_and_creates_nothing(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("content", [b"", b"this is no SQLite file\n" * 100])
-def test_search_on_a_file_that_is_no_index_says_so_in_one_line(
-    tmp_path: Path, content: bytes
-) -> None:
+def test_search_on_an_empty_index_file_says_it_is_not_built_yet(tmp_path: Path) -> None:
+    """An empty file is what an indexer's first connect leaves before its schema."""
     path = tmp_path / "index.sqlite3"
+    path.write_bytes(b"")
+    line = _error_line(_run("search", "карабах", index_url=f"sqlite:///{path}"))
+    assert line == (f"vestnik: error: no index at sqlite:///{path}; run `vestnik indexer` to "
+                    "build it, or set VESTNIK_INDEX_URL to an existing index")
+    assert path.read_bytes() == b""
+
+
+def test_search_on_a_file_that_is_no_index_says_so_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    content = b"this is no SQLite file\n" * 100
     path.write_bytes(content)
     line = _error_line(_run("search", "карабах", index_url=f"sqlite:///{path}"))
     assert line.startswith(f"vestnik: error: cannot use the index at sqlite:///{path} (")
