@@ -6,7 +6,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from vestnik.evaluation import Gold, body_score, date_correct, evaluate, summary, title_correct
+from vestnik.evaluation import (
+    Gold,
+    body_score,
+    date_correct,
+    evaluate,
+    fields_correct,
+    summary,
+    title_correct,
+)
+from vestnik.extract import Extracted
 
 from .conftest import SEEDS
 
@@ -46,8 +55,28 @@ def test_a_dump_without_the_date_is_scored_by_its_text_published_at() -> None:
     assert Gold.from_json({"published_at": "2020-06-29"}, "text").published_at == "2020-06-29"
 
 
+def test_the_golds_other_fields_are_scored_exactly_where_it_states_them() -> None:
+    gold = Gold.from_json({"title": "Т", "lead": None, "source_agency": "БГНЕС",
+                           "captions": ["Снимка:  архив"], "comment_count": 0})
+    found = Extracted("Т", ("Текст.",), lead=None, source_agency="БГНЕС",
+                      captions=("Снимка: архив",), comment_count=0, language="bg")
+    assert dict(fields_correct(found, gold)) == {
+        "lead": True, "source_agency": True, "captions": True, "comment_count": True}
+    wrong = Extracted("Т", ("Текст.",), lead="Подзаглавие", source_agency="БТА",
+                      captions=(), comment_count=None)
+    assert not any(ok for _, ok in fields_correct(wrong, gold))
+    assert dict(fields_correct(None, gold)) == {  # a rejected page shows none of them
+        "lead": True, "source_agency": False, "captions": False, "comment_count": False}
+    assert fields_correct(found, Gold.from_json({"title": "Т"})) == ()
+
+
 def test_eval_of_the_seeds_scores_them_perfectly() -> None:
     results = evaluate(SEEDS)
     assert len(results) == 2
     assert all(r.body.f1 == 1.0 and r.title_ok and r.date_ok for r in results)
-    assert summary(results)[1].split()[:2] == ["text", "2"]
+    assert all(len(r.fields) == 5 and all(ok for _, ok in r.fields) for r in results)
+    lines = summary(results)
+    assert lines[1].split()[:2] == ["text", "2"]
+    assert lines[2].split() == ["lead", "1.000", "of", "2,", "source_agency", "1.000", "of",
+                                "2,", "captions", "1.000", "of", "2,", "comment_count",
+                                "1.000", "of", "2,", "language", "1.000", "of", "2"]

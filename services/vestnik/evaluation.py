@@ -10,7 +10,10 @@ Gold comes in two shapes, both JSON beside the page (``NAME.gold.json`` or
   as false positives.
 
 ``title`` and ``published_at`` are scored where the gold has them (a gold
-``published_at`` of null means the page shows no date: a date found there is wrong).
+``published_at`` of null means the page shows no date: a date found there is wrong), and
+so are the other fields of ``seeds/``'s gold (:data:`FIELDS`: ``lead``, ``source_agency``,
+``captions``, ``comment_count``, ``language``), each exactly (strings whitespace-normalised,
+captions as the list they are), null or an empty list meaning the page shows none.
 ``text_published_at``, where present, is the date as the page's text dump shows it and
 stands in for ``published_at`` when the text front end is scored (null: the dump shows
 no date, e.g. the HTML had it only in a ``<meta>`` tag).  ``fetched_at`` is when the
@@ -52,6 +55,10 @@ class PRF:
         return cls(p, r, 2 * p * r / (p + r) if p + r else 0.0)
 
 
+# the gold's other fields, scored exactly where the gold states them
+FIELDS = ("lead", "source_agency", "captions", "comment_count", "language")
+
+
 @dataclass(frozen=True, slots=True)
 class Gold:
     title: str | None = None
@@ -61,6 +68,7 @@ class Gold:
     published_at: str | None = None
     has_date: bool = False  # the gold says something about the date (a value or null)
     lead_apart: bool = False  # the gold has its own ``lead``: the body is scored without it
+    fields: tuple[tuple[str, Any], ...] = ()  # (name, value) of the FIELDS the gold states
 
     @classmethod
     def from_json(cls, obj: dict[str, Any], front_end: str = "html") -> Gold:
@@ -79,6 +87,7 @@ class Gold:
             published_at=obj.get(date_key),
             has_date=date_key in obj,
             lead_apart="lead" in obj,
+            fields=tuple((name, obj[name]) for name in FIELDS if name in obj),
         )
 
 
@@ -119,6 +128,23 @@ def date_correct(found: date | datetime | None, gold: Gold) -> bool | None:
     return found.isoformat()[:10] == str(gold.published_at)[:10]
 
 
+def field_correct(found: Any, gold: Any) -> bool:
+    """One of :data:`FIELDS` exactly: strings whitespace-normalised, lists item by item in
+    order; None, an empty string and an empty list are all "none"."""
+    if isinstance(gold, list) or isinstance(found, list | tuple):
+        return [norm(str(x)) for x in found or ()] == [norm(str(x)) for x in gold or ()]
+    if isinstance(gold, str) or isinstance(found, str):
+        return norm(found or "") == norm(gold or "")
+    return bool(found == gold)
+
+
+def fields_correct(found: Any, gold: Gold) -> tuple[tuple[str, bool], ...]:
+    """Each field the gold states, right or not in ``found`` (an ``Extracted``; None for a
+    page the extractor rejected, which shows none of them)."""
+    return tuple((name, field_correct(getattr(found, name, None), value))
+                 for name, value in gold.fields)
+
+
 def mean(values: Iterable[float]) -> float:
     xs = list(values)
     return sum(xs) / len(xs) if xs else 0.0
@@ -138,6 +164,7 @@ class PageResult:
     date_ok: bool | None
     rejected: str | None  # the reason, when the extractor said "not an article"
     seconds: float
+    fields: tuple[tuple[str, bool], ...] = ()  # the gold's other FIELDS, right or not
 
 
 def gold_pages(folder: Any) -> list[tuple[Any, Any]]:
@@ -181,11 +208,13 @@ def evaluate(folder: Any) -> list[PageResult]:
             text = "\n".join([*lead, *found.body_paragraphs])
             results.append(PageResult(name, front, body_score(text, gold),
                                       title_correct(found.title, gold),
-                                      date_correct(found.published_at, gold), None, seconds))
+                                      date_correct(found.published_at, gold), None, seconds,
+                                      fields_correct(found, gold)))
         else:
             results.append(PageResult(name, front, PRF(0.0, 0.0, 0.0),
                                       None if gold.title is None else False,
-                                      date_correct(None, gold), found.reason, seconds))
+                                      date_correct(None, gold), found.reason, seconds,
+                                      fields_correct(None, gold)))
     return results
 
 
@@ -206,6 +235,16 @@ def summary(results: list[PageResult]) -> list[str]:
             f"{_rate(titles):>8}{_rate(dates):>8}{sum(r.rejected is not None for r in rows):>9}"
             f"{len(rows) / seconds if seconds else 0.0:>9.0f}"
         )
+        right: Counter[str] = Counter()
+        stated: Counter[str] = Counter()
+        for r in rows:
+            for name, ok in r.fields:
+                stated[name] += 1
+                right[name] += ok
+        if stated:
+            lines.append(f"{'':<10}" + ", ".join(
+                f"{name} {right[name] / stated[name]:.3f} of {stated[name]}"
+                for name in FIELDS if stated[name]))
     return lines
 
 

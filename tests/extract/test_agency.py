@@ -17,6 +17,13 @@ def test_source_line_names_the_agency() -> None:
     assert find_source_line("Източник - Фокус") == "Фокус"
 
 
+def test_source_line_gives_the_names_without_quotes_or_the_editor_after_them() -> None:
+    line = "Източник:''Vesti.bg''; Nova.bg Редактор: Николай Киров."
+    assert find_source_line(line) == "Vesti.bg; Nova.bg"
+    assert find_source_line("Източник: „Дневник“") == "Дневник"
+    assert find_source_line("Източник: БТА Снимка: архив") == "БТА"
+
+
 def test_long_block_is_not_a_source_line() -> None:
     assert find_source_line("Източник: " + "много думи " * 10) is None
 
@@ -44,6 +51,14 @@ def test_agency_quoted_in_text_is_the_fallback_credit() -> None:
     assert find_text_credit(["Пожарът е овладян, съобщи Ройтерс."]) == "Ройтерс"
     assert find_text_credit(["Fire was contained, according to Reuters."]) == "Reuters"
     assert find_text_credit(["Пожарът е овладян."]) is None
+
+
+def test_the_agency_that_relayed_the_story_wins_over_one_it_cites() -> None:
+    quoted = ("Това заяви Порошенко, цитиран от ТАСС, във видеозапис, разпространен днес в "
+              "Туитър, предаде БТА.")
+    assert find_text_credit([quoted]) == "БТА"
+    assert find_text_credit(["Юнкер, цитиран от ДПА, каза това.", "Така е, предаде БТА."]) == "БТА"
+    assert find_text_credit(["Юнкер, цитиран от ДПА, каза това."]) == "ДПА"
 
 
 def test_agency_spellings_are_canonical() -> None:

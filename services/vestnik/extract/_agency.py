@@ -6,7 +6,8 @@ Three signals, strongest first:
 2. a trailing credit at the end of the last paragraph: "... армия. /БГНЕС", "(AP)",
    "/БТА/" (this one is stripped from the paragraph by :func:`strip_trailing_credit`);
    a BTA-style dateline "СОФИЯ, 7 декември /БТА/ - ..." at the start counts too;
-3. a known agency quoted in the text ("предаде АФП", "according to Reuters").
+3. a known agency quoted in the text: the one that relayed the story ("..., предаде БТА",
+   "передает ТАСС") before one merely cited ("цитиран от ТАСС", "according to Reuters").
 """
 
 from __future__ import annotations
@@ -82,12 +83,21 @@ _TRAILING = re.compile(
 _DATELINE = re.compile(
     r"^[A-ZА-Я][\w .,-]{1,60}?/\s*(?P<name>" + _KNOWN_ALT + r")\s*/\s*[-–—]",
 )
+_AGENCY_WORD = (r"\s+(?:агенция\s+|агентство\s+|информационната агенция\s+|the\s+)?"
+                r"(?P<name>" + _KNOWN_ALT.lower() + r")\b")
+# the agency that relayed the story: the wire credit of a Bulgarian or Russian text
+_RELAY_CREDIT = re.compile(r"(?:предаде|предадоха|передает|передало)" + _AGENCY_WORD)
 _TEXT_CREDIT = re.compile(
     r"(?:предаде|предадоха|съобщи|съобщиха|съобщава|цитирана от|цитиран от|цитирани от|"
     r"информира|по данни на|според|передает|сообщает|сообщило|повідомляє|"
-    r"according to|reported by|reports|told)\s+(?:агенция\s+|агентство\s+|"
-    r"информационната агенция\s+|the\s+)?(?P<name>" + _KNOWN_ALT.lower() + r")\b",
+    r"according to|reported by|reports|told)" + _AGENCY_WORD,
 )  # matched against lowercased text: IGNORECASE is several times slower
+# what may follow the source's name on its line: the editor, the author, the photos
+_AFTER_SOURCE = re.compile(
+    r"\s+(?:редактор|автор|снимк[аи]|фото|editor|author|photos?)\b.*$",
+    re.IGNORECASE,
+)
+_QUOTES = "'\"„“”«»‘’`"
 
 
 def canonical_agency(name: str) -> str:
@@ -103,7 +113,7 @@ def find_source_line(block: str) -> str | None:
     m = _SOURCE_LINE.match(block)
     if m is None:
         return None
-    name = m.group("name").strip()
+    name = _AFTER_SOURCE.sub("", m.group("name")).replace("''", "").strip(" .;," + _QUOTES)
     if not name or len(name.split()) > 5:
         return None
     return canonical_agency(name)
@@ -130,9 +140,12 @@ def find_dateline_credit(paragraph: str) -> str | None:
 
 
 def find_text_credit(paragraphs: list[str]) -> str | None:
-    """A known agency quoted as the source in the text ("предаде АФП")."""
-    for p in paragraphs:
-        m = _TEXT_CREDIT.search(p.lower())
-        if m is not None:
-            return canonical_agency(m.group("name"))
+    """A known agency quoted as the source in the text: the first that relayed the story
+    ("предаде АФП"), else the first cited ("съобщи Ройтерс")."""
+    texts = [p.lower() for p in paragraphs]
+    for pattern in (_RELAY_CREDIT, _TEXT_CREDIT):
+        for text in texts:
+            m = pattern.search(text)
+            if m is not None:
+                return canonical_agency(m.group("name"))
     return None
