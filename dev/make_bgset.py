@@ -27,7 +27,8 @@ a duplicate body or boilerplate the cleaning cannot remove are skipped; of the r
                               captions, share buttons, lists of other documents' titles,
                               reader comments, cookie and newsletter banners, a footer
     OUT_DIR/<name>.gold.json  {"url", "fetched_at", "title", "published_at",
-                               "body_paragraphs", "source_agency"}: what the page shows
+                               "body_paragraphs", "source_agency", "language",
+                               "captions", "comment_count"}: what the page shows
     OUT_DIR/index.tsv         name, source path, layout, date style, injected noise, and
                               whether the URL is the raw one or made (see ``URLS``)
 
@@ -56,6 +57,7 @@ import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -388,6 +390,7 @@ class Ctx:
     others: list[Doc]
     noise: list[str] = field(default_factory=list)
     agency: str | None = None  # the agency the page shows (gold source_agency)
+    captions: list[str] = field(default_factory=list)  # drawn (gold captions, if shown)
 
     @property
     def section(self) -> str:
@@ -398,6 +401,10 @@ class Ctx:
         return self.rng.sample(pool, min(n, len(pool)))
 
     def caption(self) -> str:
+        self.captions.append(self._caption())
+        return self.captions[-1]
+
+    def _caption(self) -> str:
         rng = self.rng
         credit = rng.choice(PHOTO_CREDITS)
         if rng.random() < 0.35:
@@ -827,16 +834,45 @@ def render(doc: Doc, others: list[Doc]) -> tuple[str, dict[str, object], list[st
     if stamp.shown is not None:
         published = (stamp.published.isoformat(timespec="minutes") if stamp.exact
                      else stamp.published.date().isoformat())
+    page = "\n\n".join(blocks) + "\n"
     gold: dict[str, object] = {
         "url": url,
         "fetched_at": stamp.fetched.isoformat(timespec="seconds"),
         "title": doc.title,
         "published_at": published,
+        # no "lead": the source set keeps a standfirst as the first paragraph, unmarked
         "body_paragraphs": list(doc.paragraphs),
         "source_agency": ctx.agency,
+        "language": "bg",
+        **shown_captions(page, ctx.captions),
+        **shown_comment_count(page),
     }
-    return "\n\n".join(blocks) + "\n", gold, [layout, style, "+".join(ctx.noise) or "-",
-                                         "raw" if url == doc.url else "made"]
+    return page, gold, [layout, style, "+".join(ctx.noise) or "-",
+                        "raw" if url == doc.url else "made"]
+
+
+_COUNT_SHOWN = re.compile(r"^(?:.*\s)?Коментари \((\d+)\)$|^(\d+) коментара$", re.MULTILINE)
+
+
+def shown_captions(page: str, drawn: list[str]) -> dict[str, object]:
+    """The captions the page shows, in its order, each a line of its own; none stated
+    when one was changed on its way (then the page cannot say it)."""
+    left = Counter(drawn)
+    shown = []
+    for line in page.split("\n"):
+        if left[line] > 0:
+            left[line] -= 1
+            shown.append(line)
+    return {} if +left else {"captions": shown}
+
+
+def shown_comment_count(page: str) -> dict[str, object]:
+    """The number of comments the page shows ("Коментари (12)", "12 коментара"); null
+    when it shows none; not stated when it shows two different numbers."""
+    counts = {int(a or b) for a, b in _COUNT_SHOWN.findall(page)}
+    if len(counts) > 1:
+        return {}
+    return {"comment_count": counts.pop() if counts else None}
 
 
 def build(out: Path, clones: Path, cap: int) -> int:

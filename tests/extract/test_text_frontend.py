@@ -77,6 +77,36 @@ def test_date_source_and_caption_in_the_header_are_read() -> None:
     assert result.captions == ("Сградата на общината, снимка: архив",)
 
 
+def test_a_caption_of_what_the_photo_shows_then_its_agency_after_a_slash_is_a_caption() -> None:
+    text = (
+        "Варна прие бюджета си\n07.03.2025 14:35\n\nКметът на Варна / ЕПА/БГНЕС\n\n"
+        f"{P1}\n\nСесията на общинския съвет / Shutterstock\n\n{P2}\n\n{P3}\n"
+    )
+    result = extract_dump(text)
+    assert result.captions == ("Кметът на Варна / ЕПА/БГНЕС",
+                               "Сесията на общинския съвет / Shutterstock")
+    assert result.body_paragraphs == (P1, P2, P3)
+
+
+def test_a_breadcrumb_of_slashes_is_no_caption() -> None:
+    text = f"Начало / Новини / България\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}\n"
+    assert extract_dump(text).captions == ()
+
+
+def test_the_comment_count_on_the_articles_meta_line_is_read() -> None:
+    for meta, count in [("07.03.2025, 14:35 | 9050 прочитания | Коментари (12)", 12),
+                        ("Петък, 7 март 2025 Коментари (0)", 0),
+                        ("14:35 • 3 коментара • 120 прочитания", 3)]:
+        text = f"Варна прие бюджета си\n\n{meta}\n\n{P1}\n\n{P2}\n\n{P3}\n"
+        assert extract_dump(text).comment_count == count, meta
+
+
+def test_a_number_beside_likes_or_views_is_no_comment_count() -> None:
+    text = (f"Варна прие бюджета си\n\n07.03.2025, 14:35 | Харесай (12) | 9050 прочитания"
+            f"\n\n{P1}\n\n{P2}\n\n{P3}\n")
+    assert extract_dump(text).comment_count is None
+
+
 def test_day_only_date_is_a_plain_date() -> None:
     result = extract_dump(f"5 Март, 2025\n\nВарна прие бюджета си\n\n{P1}\n\n{P2}")
     assert result.published_at == date(2025, 3, 5)

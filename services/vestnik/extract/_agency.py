@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "KNOWN_AGENCY_PATTERN",
     "SOURCE_LINE_PATTERN",
     "canonical_agency",
     "find_dateline_credit",
@@ -67,6 +68,8 @@ for _canon, _spellings in _AGENCIES.items():
 _KNOWN_ALT = "|".join(
     sorted({re.escape(sp) for sps in _AGENCIES.values() for sp in sps}, key=len, reverse=True)
 )
+# every known agency's spellings, longest first, as a regex alternation (case as written)
+KNOWN_AGENCY_PATTERN = _KNOWN_ALT
 _CAPS_NAME = r"[A-ZА-ЯЁЇІЄ][A-ZА-ЯЁЇІЄ\-]{1,9}"
 
 SOURCE_LINE_PATTERN = (

@@ -17,7 +17,7 @@ from enum import IntEnum
 from functools import lru_cache
 from itertools import accumulate
 
-from vestnik.extract._agency import find_source_line
+from vestnik.extract._agency import KNOWN_AGENCY_PATTERN, find_source_line
 from vestnik.extract._dates import is_date_line, may_hold_date
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "classify",
     "classify_coarse",
     "comment_count",
+    "comment_count_in_line",
     "find_authors",
     "is_caption",
     "is_headline_like",
@@ -350,6 +351,15 @@ _CAPTION_TAIL = re.compile(
     + r"|\((?:снимк[аи]|photo|фото|foto)\s+[^()]{1,40}\)$"
 )
 _CAPTION_MAX_CHARS = 300
+# "Тереза Мей / ЕПА/БГНЕС", "Протест в Исламабад / Shutterstock": what the photo shows, then
+# after a spaced slash who took or sold it: an agency or a photo bank (matched lowercased)
+_PHOTO_CREDIT = (
+    "(?:" + KNOWN_AGENCY_PATTERN.lower() + r"|епа|epa|getty images|getty|shutterstock|"
+    r"istock|depositphotos|pixabay|unsplash|архив|личен архив|pa images|dpa picture-alliance)"
+)
+_SLASH_CREDIT = re.compile(
+    r"^[^.!?/]{3,120}\s/\s" + _PHOTO_CREDIT + r"(?:\s*/\s*" + _PHOTO_CREDIT + r")?$"
+)
 
 _AUTHOR = re.compile(
     r"^(?i:автор(?:и)?|author(?:s)?|by|written by|текст|редактор|reporter|von|par|por|di|"
@@ -375,6 +385,32 @@ def comment_count(text: str) -> int | None:
     return int(m.group("a") or m.group("b"))
 
 
+# a count of comments as one part of a meta line: "29 Януари 2018, 17:46 | 9050 прочитания |
+# Коментари (2)", "Вторник, 15 декември 2020 Коментари (63)"
+_COUNT_PART = re.compile(
+    r"(?:^|[\s|•·,;])(?:коментари|коментара|comments?|комментари[ийя]?|коментарі|"
+    r"kommentare|commentaires|comentarios|commenti)\s*[:(\[]\s*(?P<a>\d{1,6})\s*[)\]]?"
+    r"(?=\s*(?:$|[|•·,;]))"
+    r"|(?:^|[|•·,;]\s*)(?P<b>\d{1,6})\s+(?:коментар[аи]?|comments?|комментари[ийяев]*|"
+    r"коментар[іяів]*)(?=\s*(?:$|[|•·,;]))"
+)
+COUNT_LINE_MAX_CHARS = 160
+
+
+def comment_count_in_line(text: str) -> int | None:
+    """The count of comments a short meta line gives among its parts ("... | Коментари
+    (2)", "14:05 • 12 коментара • 300 прочитания"), or None."""
+    if len(text) > COUNT_LINE_MAX_CHARS:
+        return None
+    low = text.lower()
+    if "мента" not in low and "ment" not in low:  # most lines: no regex
+        return None
+    m = _COUNT_PART.search(low)
+    if m is None:
+        return None
+    return int(m.group("a") or m.group("b"))
+
+
 def is_caption(text: str) -> bool:
     """A photo caption or credit ("..., снимка: архив", "Photo: Reuters")."""
     return len(text) <= _CAPTION_MAX_CHARS and _maybe_caption(text.lower())
@@ -395,6 +431,7 @@ def _maybe_caption(low: str) -> bool:
         low.startswith(_CAPTION_START)
         or _CAPTION.search(low) is not None
         or _CAPTION_TAIL.search(low) is not None
+        or (" / " in low and _SLASH_CREDIT.match(low) is not None)
     )
 
 

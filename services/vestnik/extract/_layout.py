@@ -30,6 +30,7 @@ from vestnik.extract._blocks import (
     Kind,
     best_run,
     comment_count,
+    comment_count_in_line,
     find_authors,
     is_headline_like,
     is_login_wall,
@@ -796,6 +797,19 @@ def _own_header(blocks: list[Block], start: int, end: int) -> bool:
     return False
 
 
+def _meta_line_count(blocks: list[Block], start: int, end: int) -> int | None:
+    """The count of comments a meta line of the article gives (above the body, among its
+    first lines or right below it) when the page has no line of its own for it."""
+    near = [*blocks[max(0, start - HEADER_WINDOW) : start + RUN_HEADER_REACH],
+            *blocks[end : end + AFTER_WINDOW]]
+    for b in near:
+        if b.kind is not PROSE:
+            found = comment_count_in_line(b.text)
+            if found is not None:
+                return found
+    return None
+
+
 def _date_or_byline(b: Block) -> bool:
     return (b.kind is DATE or b.kind is AUTHOR or dated_meta_line(b)
             or _BYLINE.match(b.text) is not None)
@@ -856,6 +870,8 @@ def assemble(
         draft.title = _nearest_headline(blocks, start)
     if not links:
         start, zone = _ranked_title(draft, blocks, start, end, slug, zone)
+    if draft.comment_count is None:
+        draft.comment_count = _meta_line_count(blocks, start, end)
     run = blocks[start:end]
     after: list[Block] = []
     for b in blocks[end : end + AFTER_WINDOW]:
