@@ -133,6 +133,22 @@ def test_leaked_markup_and_drop_caps_are_repaired_in_body() -> None:
     assert result.body_paragraphs[2] == P2
 
 
+def test_a_links_text_on_a_line_of_its_own_goes_back_into_its_sentence() -> None:
+    """A dump of the page's elements one a line (``get_text("\\n")``) splits a paragraph
+    at its links: the link's text and the rest go back into the sentence."""
+    dumped = ("14 мая президент России встретился с премьер-министром Малайзии, а специальный "
+              "корреспондент “Ъ” \nАндрей Колесников\n выяснял, кто поедет в Стамбул\n, и с кем.")
+    assert split_blocks(dumped) == [
+        "14 мая президент России встретился с премьер-министром Малайзии, а специальный "
+        "корреспондент “Ъ” Андрей Колесников выяснял, кто поедет в Стамбул, и с кем."]
+
+
+def test_short_lines_of_a_header_are_not_glued_to_the_headline() -> None:
+    header = "Русия се изтегля от Нагорни Карабах\nИзточник: БГНЕС\n57\n\nНовини\nСвят\nспорт"
+    assert split_blocks(header) == ["Русия се изтегля от Нагорни Карабах", "Източник: БГНЕС",
+                                    "57", "Новини", "Свят", "спорт"]
+
+
 def test_lines_wrapped_mid_sentence_are_joined() -> None:
     assert split_blocks("Първият ред на дълъг абзац, който продължава\nи на следващия ред.") == [
         "Първият ред на дълъг абзац, който продължава и на следващия ред."

@@ -14,6 +14,7 @@ from vestnik.extract._agency import (
 from vestnik.extract._blocks import Draft
 from vestnik.extract._lang import SAMPLE_CHARS, detect_language
 from vestnik.extract._layout import LOGIN_WALL_MAX_BODY_CHARS
+from vestnik.extract._markdown import looks_like_markdown, markdown_to_html
 from vestnik.extract._text import parse_text
 from vestnik.extract._title import names_site
 from vestnik.extract._url import url_kind
@@ -86,11 +87,13 @@ def looks_like_html(text: str) -> bool:
 
 
 def _parse(page: Page, text: str, memory: SiteView | None = None) -> Draft:
-    if page.content_type == "text/html" or looks_like_html(text):
-        from vestnik.extract._html import parse_html
+    if page.content_type != "text/html" and not looks_like_html(text):
+        if not looks_like_markdown(text):
+            return parse_text(text, page.fetched_at, page.url, memory)
+        text = markdown_to_html(text)
+    from vestnik.extract._html import parse_html
 
-        return parse_html(text, page.fetched_at, page.url, memory)
-    return parse_text(text, page.fetched_at, page.url, memory)
+    return parse_html(text, page.fetched_at, page.url, memory)
 
 
 def _credit(draft: Draft) -> str | None:

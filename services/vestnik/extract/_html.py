@@ -134,6 +134,7 @@ _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·»/]\s+|\s+::\s+")
 _TITLE_SEP_END = re.compile(r"(?:\s+[|\-–—:·»/]|\s+::)\s+$")
 _WS = re.compile(r"\s+")
 _TITLE_WORD = re.compile(r"[^\W_]{2,}")
+SECTION_NAME_MAX_WORDS = 4  # an h1 a link names is a section's name when this short
 TITLE_VARIANT_OVERLAP = 0.75  # an h1 sharing this share of words with og:title is the title
 
 _ARTICLE_TYPES = word_set(
@@ -573,9 +574,15 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str, url
                 _norm(b.text) in pieces or _title_end(full, _norm(b.text))
             ):
                 return b.text
-    above = [b.text for b in blocks[:start] if b.tag == "h1"]
+    above = [i for i in range(min(start, len(blocks))) if blocks[i].tag == "h1"]
     if above:
-        return above[-1]
+        at = above[-1]
+        if _links_to_it(blocks, at):  # the section's name over the headline
+            lower = next((b.text for b in blocks[at + 1 : start + 1]
+                          if b.tag in ("h2", "h3")), None)
+            if lower:
+                return lower
+        return blocks[at].text
     if len(h1s) == 1:
         return h1s[0]
     if fallback:
@@ -584,6 +591,22 @@ def _pick_title(meta: _Meta, blocks: list[Block], start: int, fallback: str, url
         parts = _TITLE_SPLIT.split(meta.title)
         return max(parts, key=len).strip()
     return ""
+
+
+def _links_to_it(blocks: list[Block], at: int) -> bool:
+    """The heading ``blocks[at]`` is what a line of links elsewhere on the page names: a
+    menu item, or a breadcrumb's last part ("Главная / Лента новостей / Сельское
+    хозяйство"), so a section's name."""
+    name = _norm(blocks[at].text)
+    if not name or name.count(" ") >= SECTION_NAME_MAX_WORDS:  # a headline linked again
+        return False
+    for i, b in enumerate(blocks):
+        if i == at or b.link_density < 0.5:
+            continue
+        text = _norm(b.text)
+        if text == name or (text.endswith(name) and not text[-len(name) - 1].isalnum()):
+            return True
+    return False
 
 
 def _title_end(title: str, text: str) -> bool:

@@ -37,6 +37,11 @@ _MAX_BLOCK_CHARS = 20000
 _BLANK = " \t\u00a0"  # a line of only these ends a paragraph
 # a line ending in one of these is not wrapped; one starting with these continues one
 _WRAP_END = frozenset(".!?:;\"“”»)]")
+_STOPS = frozenset(".!?:;")  # a line ending in one of these ends its sentence
+_GOES_ON = frozenset(",.;:!?)]»”")  # a line opening with one of these goes on the last
+_WRAP_MIN_CHARS = 30  # a line this long at least may be wrapped ...
+_INLINE_MAX_CHARS = 80  # ... and a line this short between it and its rest, a link's text,
+_REST_MIN_CHARS = 25  # ... when the rest is this long (not "před 2 hodinami" under a byline)
 _LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяёїієґ")
 _NEWLINES = re.compile(r"\r\n?")
 # a gallery's slide counter opening a line: "2/50 Star Wars boosts economy", "3 of 12"
@@ -52,12 +57,18 @@ def split_blocks(text: str) -> list[str]:
 
     A line is glued to the previous one when both are in the same paragraph (no blank
     line between), the previous one is long and ends without punctuation, and this one
-    starts with a lowercase letter.
+    starts with a lowercase letter or with the punctuation that goes on a sentence (",",
+    "»"); so is a short line between them that goes on into such a line: the text of a
+    link or an emphasis that a dump of the page's elements put on a line of its own
+    ("... специальный корреспондент «Ъ»" / "Андрей Колесников" / "выяснял, кто ...").
     """
-    text = _NEWLINES.sub("\n", text)
+    lines = _NEWLINES.sub("\n", text).split("\n")
     out: list[str] = []
     prev: str | None = None  # the last block of the current paragraph
-    for line in text.split("\n"):
+    k, n = 0, len(lines)
+    while k < n:
+        line = lines[k]
+        k += 1
         stripped = line.strip()
         if not stripped:
             if not line.strip(_BLANK):  # a blank line ends the paragraph
@@ -65,18 +76,32 @@ def split_blocks(text: str) -> list[str]:
                     break
                 prev = None
             continue
-        if (
-            prev is not None
-            and len(prev) >= 30
-            and prev[-1] not in _WRAP_END  # prev is stripped: its last char is not a space
-            and stripped[0] in _LOWER_START
-        ):
-            prev = prev + " " + stripped
-            out[-1] = prev
-            continue
+        if prev is not None and len(prev) >= _WRAP_MIN_CHARS and prev[-1] not in _STOPS:
+            if prev[-1] not in _WRAP_END and _goes_on(stripped):
+                prev = _glue(prev, stripped)
+                out[-1] = prev
+                continue
+            rest = lines[k].strip() if k < n else ""
+            if (len(stripped) <= _INLINE_MAX_CHARS and len(rest) >= _REST_MIN_CHARS
+                    and _goes_on(rest)):
+                # a link's text, after a quote maybe ("корреспондент «Ъ»" / "Андрей ...")
+                prev = _glue(_glue(prev, stripped), rest)
+                out[-1] = prev
+                k += 1
+                continue
         out.append(stripped)
         prev = stripped
     return out[:_MAX_BLOCKS]
+
+
+def _goes_on(line: str) -> bool:
+    """The line goes on a sentence: it opens with a lowercase letter or with punctuation
+    that cannot open one."""
+    return bool(line) and (line[0] in _LOWER_START or line[0] in _GOES_ON)
+
+
+def _glue(prev: str, line: str) -> str:
+    return prev + line if line[0] in _GOES_ON else prev + " " + line
 
 
 def parse_text(
