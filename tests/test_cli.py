@@ -50,6 +50,23 @@ def test_a_day_only_publication_date_stays_a_day_through_json() -> None:
     assert article.model_dump(mode="json")["published_at"] == "2025-12-07"
 
 
+def test_clean_of_a_folder_takes_markdown_pages_too(tmp_path: Path) -> None:
+    seed = (SEEDS / "003_95b17be52b6e4541.txt").read_text(encoding="utf-8")
+    expected = json.loads((SEEDS / "003_95b17be52b6e4541.expected.json").read_text())
+    title = expected["title"]
+    menu = "\n".join(f"  * [{n}](/{n}/)" for n in ("Новини", "Свят", "Спорт"))
+    body = "\n\n".join(expected["body_paragraphs"])
+    (tmp_path / "page.md").write_text(f"{menu}\n\n# {title}\n\n{body}\n", encoding="utf-8")
+    (tmp_path / "notes.rst").write_text(seed, encoding="utf-8")  # no page extension
+    done = _run("clean", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [x["path"] for x in lines] == [str(tmp_path / "page.md")]
+    line = lines[0]
+    assert line["article"]["title"] == title
+    assert line["article"]["body_paragraphs"] == expected["body_paragraphs"]
+
+
 # --- clean's exit code ---------------------------------------------------------------------
 
 

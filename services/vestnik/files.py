@@ -18,6 +18,8 @@ _TYPES: dict[str, ContentType] = {
     ".xhtml": "text/html",
     ".txt": "text/plain",
     ".text": "text/plain",
+    ".md": "text/plain",  # a dump in Markdown: the cleaner tells it by its shape
+    ".markdown": "text/plain",
 }
 LOCAL_URL_BASE = "https://pages.vestnik.invalid/"
 
