@@ -21,6 +21,9 @@ FRAGMENTS = st.sampled_from(
         "Преди 2 часа", "07.12.2025 14:35", "31.02.2025", "вчера", " /БГНЕС", "\n\n", "\n",
         "\u00ad", "\u200b", "\x00", "Ð\x9f", "РЎ", "Последни", "снимка: архив", "2025-13-45T99:99",
         "Г", "\ud7ff", "<!--", "-->", "<", ">", "&", "\u3000", "ы", "ї", "ќ",
+        # Markdown: three links make a dump Markdown, then anything goes
+        "[a](https://x.example/a) [b](/b) [c](#c)\n\n", "# ", "## ", "* ", "> ", "**",
+        "![", "](", ")", "[", "]", "`", "```", "---", "1. ", "    ",
     ]
 )
 TEXT = st.lists(st.one_of(FRAGMENTS, st.text(max_size=40)), max_size=60).map("".join)
@@ -62,3 +65,18 @@ def test_extract_never_raises_on_edge_cases() -> None:
     for text in cases:
         for content_type in CONTENT_TYPES:
             _check(text, content_type)
+
+
+HOSTILE_MARKDOWN = {
+    "quotes nested 5,000 deep": "> " * 5000 + "x",
+    "a list nested 1,000 deep": "".join("  " * i + "* a\n" for i in range(1000)),
+    "brackets nested 10,000 deep": "[" * 10000 + "](https://x.example/)" + "]" * 10000,
+    "emphasis nested 5,000 deep": "*a " * 5000 + "b" + " a*" * 5000,
+}
+
+
+def test_extract_never_raises_on_hostile_markdown() -> None:
+    links = "[a](https://x.example/a) [b](https://x.example/b) [c](https://x.example/c)\n\n"
+    for name, text in HOSTILE_MARKDOWN.items():
+        result = extract(Page("https://x.example/", NOW, "text/plain", links + text))
+        assert isinstance(result, Extracted | Rejected), name
