@@ -35,8 +35,8 @@ comment form), the keys ``vestnik eval`` scores.  ``--draft-gold`` writes it for
 that have none, from each site's hand-chosen selectors (``title_css``, ``body_css``) and
 furniture strings, for checking by hand before it is committed.  Pages that are not
 articles (listings, section fronts, search pages) have the gold ``{"reject": true}`` and
-go to ``OUT_DIR/reject/``, out of reach of ``vestnik eval`` (which has no notion of a
-wanted rejection); ``--score`` reports them: the share rejected per front end.
+go to ``OUT_DIR/reject/`` (``vestnik eval OUT_DIR/reject`` counts those rejected);
+``--score`` reports them too: the share rejected per front end and site.
 
 OUT_DIR defaults to dev/sites (git-ignored); the script is re-runnable.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,20 @@ def test_eval_of_the_seeds_scores_them_perfectly() -> None:
     assert lines[2].split() == ["lead", "1.000", "of", "2,", "source_agency", "1.000", "of",
                                 "2,", "captions", "1.000", "of", "2,", "comment_count",
                                 "1.000", "of", "2,", "language", "1.000", "of", "2"]
+
+
+def test_a_page_the_gold_calls_no_article_is_scored_as_rejected_or_not(tmp_path: Path) -> None:
+    listing = "\n\n".join(f"Новина номер {i} за събитията в страната\n\nПреди {i} часа"
+                          for i in range(1, 30))
+    (tmp_path / "listing.txt").write_text(listing, encoding="utf-8")
+    (tmp_path / "listing.gold.json").write_text('{"reject": true}', encoding="utf-8")
+    for seed in SEEDS.glob("000_*"):
+        (tmp_path / seed.name).write_bytes(seed.read_bytes())
+    results = evaluate(tmp_path)
+    wanted = [r for r in results if r.wanted_reject]
+    assert len(wanted) == 1, "the page the gold calls no article was scored as an article"
+    assert wanted[0].rejected == "listing"
+    lines = summary(results)
+    assert lines[1] == "text      non-articles rejected: 1 of 1"
+    assert lines[2].split()[:2] == ["text", "1"]  # the article alone, its body scored
+    assert float(lines[2].split()[4]) == 1.0

@@ -379,7 +379,8 @@ def eval_(folder: Path, per_page: bool) -> None:
             click.echo(_dump({"page": r.name, "front_end": r.front_end, "body_f1": r.body.f1,
                               "precision": r.body.precision, "recall": r.body.recall,
                               "title_ok": r.title_ok, "date_ok": r.date_ok,
-                              "fields_ok": dict(r.fields), "rejected": r.rejected}))
+                              "fields_ok": dict(r.fields), "rejected": r.rejected,
+                              "non_article": r.wanted_reject}))
     for line in summary(results):
         click.echo(line)
 

@@ -9,6 +9,9 @@ Gold comes in two shapes, both JSON beside the page (``NAME.gold.json`` or
   ``with`` snippets; a ``without`` snippet found whole in the output counts its tokens
   as false positives.
 
+A gold of ``{"reject": true}`` marks a page that is no article (a listing, a section
+front): it is scored as rejected or not, apart from the articles.
+
 ``title`` and ``published_at`` are scored where the gold has them (a gold
 ``published_at`` of null means the page shows no date: a date found there is wrong), and
 so are the other fields of ``seeds/``'s gold (:data:`FIELDS`: ``lead``, ``source_agency``,
@@ -69,6 +72,7 @@ class Gold:
     has_date: bool = False  # the gold says something about the date (a value or null)
     lead_apart: bool = False  # the gold has its own ``lead``: the body is scored without it
     fields: tuple[tuple[str, Any], ...] = ()  # (name, value) of the FIELDS the gold states
+    reject: bool = False  # the page is no article: the extractor should reject it
 
     @classmethod
     def from_json(cls, obj: dict[str, Any], front_end: str = "html") -> Gold:
@@ -88,6 +92,7 @@ class Gold:
             has_date=date_key in obj,
             lead_apart="lead" in obj,
             fields=tuple((name, obj[name]) for name in FIELDS if name in obj),
+            reject=obj.get("reject") is True,
         )
 
 
@@ -165,6 +170,7 @@ class PageResult:
     rejected: str | None  # the reason, when the extractor said "not an article"
     seconds: float
     fields: tuple[tuple[str, bool], ...] = ()  # the gold's other FIELDS, right or not
+    wanted_reject: bool = False  # the gold says the page is no article
 
 
 def gold_pages(folder: Any) -> list[tuple[Any, Any]]:
@@ -203,7 +209,11 @@ def evaluate(folder: Any) -> list[PageResult]:
         seconds = time.perf_counter() - started
         front = "html" if ctype == "text/html" else "text"
         name = page_file.name
-        if isinstance(found, Extracted):
+        if gold.reject:
+            results.append(PageResult(name, front, PRF(0.0, 0.0, 0.0), None, None,
+                                      None if isinstance(found, Extracted) else found.reason,
+                                      seconds, wanted_reject=True))
+        elif isinstance(found, Extracted):
             lead = [found.lead] if found.lead and not gold.lead_apart else []
             text = "\n".join([*lead, *found.body_paragraphs])
             results.append(PageResult(name, front, body_score(text, gold),
@@ -219,11 +229,17 @@ def evaluate(folder: Any) -> list[PageResult]:
 
 
 def summary(results: list[PageResult]) -> list[str]:
-    """One line per front end: pages, body P/R/F1, title and date accuracy, pages/s."""
+    """One line per front end: its articles' pages, body P/R/F1, title and date accuracy,
+    how many were rejected (wrongly), pages/s; under it, the other fields' accuracy and
+    the share of the non-articles (gold ``"reject": true``) rejected."""
     lines = [f"{'front end':<10}{'pages':>6}{'body P':>8}{'body R':>8}{'body F1':>8}"
              f"{'title':>8}{'date':>8}{'rejected':>9}{'pages/s':>9}"]
     for front in ("html", "text"):
-        rows = [r for r in results if r.front_end == front]
+        rows = [r for r in results if r.front_end == front and not r.wanted_reject]
+        others = [r for r in results if r.front_end == front and r.wanted_reject]
+        if others:
+            lines.append(f"{front:<10}non-articles rejected: "
+                         f"{sum(r.rejected is not None for r in others)} of {len(others)}")
         if not rows:
             continue
         titles = [r.title_ok for r in rows if r.title_ok is not None]
